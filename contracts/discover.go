@@ -1,0 +1,338 @@
+package contracts
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// The file names a directory walk takes as contracts.
+const (
+	HandlerContractFile = "handler_contract.yaml"
+	ContractFile        = "contract.yaml"
+)
+
+// Options configure Discover and Load.
+type Options struct {
+	// Dir is the base directory. Inputs and reported paths are relative to
+	// it; "" means the working directory.
+	Dir string
+	// MaxSize is the per-file byte limit; 0 means DefaultMaxSize.
+	MaxSize int64
+	// MaxHandlers limits the number of contract files; 0 means no limit.
+	// When more are discovered, the first MaxHandlers in sorted order are
+	// kept and a HANDLER_LIMIT_REACHED warning says how many were found.
+	MaxHandlers int
+	// FS is the file system; nil means OSFS.
+	FS FS
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.FS == nil {
+		o.FS = OSFS{}
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.Dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return o, err
+		}
+		o.Dir = wd
+	}
+	dir, err := filepath.Abs(o.Dir)
+	o.Dir = dir
+	return o, err
+}
+
+// Discover finds the contract files that inputs name. An input is a file
+// (any name), a directory searched recursively for handler_contract.yaml and
+// contract.yaml, or a glob (** allowed) whose matching files are taken
+// whatever their name and whose matching directories are searched. It
+// returns paths relative to opt.Dir, slash-separated, deduplicated by the
+// file they resolve to (keeping the first spelling), and sorted.
+//
+// A directory search skips directories named .git, vendor or testdata, or
+// starting with '.' or '_', below its root, and never follows a symbolic
+// link to a directory, so it cannot leave the tree or loop.
+func Discover(inputs []string, opt Options) ([]string, diag.List) {
+	files, diags := discover(inputs, opt)
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.rel
+	}
+	return paths, diags
+}
+
+// file is a discovered contract file.
+type file struct {
+	rel string // relative to Dir, slash-separated
+	abs string // for the file system
+}
+
+func discover(inputs []string, opt Options) ([]file, diag.List) {
+	var d discoverer
+	opt, err := opt.withDefaults()
+	if err != nil {
+		d.diags.Errorf(registry.PermissionDenied, diag.Position{}, "cannot determine the base directory: %s", errText(err))
+		return nil, d.diags
+	}
+	d.opt = opt
+	if len(inputs) == 0 {
+		d.diags.Errorf(registry.EmptyPatternsList, diag.Position{}, "patterns list cannot be empty")
+		return nil, d.diags
+	}
+	for _, in := range inputs {
+		d.input(in)
+	}
+	files := d.dedupe()
+	slices.SortFunc(files, func(a, b file) int { return strings.Compare(a.rel, b.rel) })
+	if max := opt.MaxHandlers; max > 0 && len(files) > max {
+		d.diags.Warnf(registry.HandlerLimitReached, diag.Position{},
+			"handler limit reached: found %d contract files, keeping the first %d (max handlers %d)", len(files), max, max)
+		files = files[:max]
+	}
+	d.diags.Sort()
+	return files, d.diags
+}
+
+type discoverer struct {
+	opt   Options
+	files []file
+	diags diag.List
+}
+
+func (d *discoverer) add(rel, abs string) { d.files = append(d.files, file{rel, abs}) }
+
+// locate returns the slash-separated path relative to Dir and the absolute
+// path of name, which is relative to Dir or absolute.
+func (d *discoverer) locate(name string) (rel, abs string) {
+	abs = filepath.FromSlash(name)
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(d.opt.Dir, abs)
+	}
+	abs = filepath.Clean(abs)
+	r, err := filepath.Rel(d.opt.Dir, abs)
+	if err != nil {
+		r = abs // another volume; nothing relative exists
+	}
+	return filepath.ToSlash(r), abs
+}
+
+func (d *discoverer) input(in string) {
+	switch {
+	case in == "":
+		d.diags.Errorf(registry.InvalidGlobPattern, diag.Position{}, "invalid input: empty path")
+	case strings.ContainsAny(filepath.ToSlash(in), "*?[{"):
+		d.glob(filepath.ToSlash(in))
+	default:
+		d.path(in)
+	}
+}
+
+// path handles an input without glob meta characters.
+func (d *discoverer) path(in string) {
+	rel, abs := d.locate(in)
+	pos := diag.Position{File: rel}
+	asDir := strings.HasSuffix(in, "/") || strings.HasSuffix(in, string(filepath.Separator))
+	fi, err := d.opt.FS.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && asDir:
+		d.diags.Errorf(registry.DirectoryNotFound, pos, "no such directory")
+	case errors.Is(err, fs.ErrNotExist):
+		d.diags.Errorf(registry.FileNotFound, pos, "no such file or directory")
+	case err != nil:
+		d.diags.Errorf(registry.FileStatError, pos, "cannot stat: %s", errText(err))
+	case fi.IsDir():
+		d.walk(rel, abs)
+	case asDir:
+		d.diags.Errorf(registry.NotADirectory, pos, "not a directory")
+	case fi.Mode().IsRegular():
+		d.add(rel, abs)
+	default:
+		d.diags.Errorf(registry.NotAFile, pos, "not a regular file (%s)", fi.Mode().Type())
+	}
+}
+
+// skipDir reports whether a directory search leaves out the directory
+// name: version control, vendored code and test data, and, as the go tool
+// does, names starting with '.' or '_'.
+func skipDir(name string) bool {
+	switch name {
+	case ".git", "vendor", "testdata":
+		return true
+	}
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// kind is what a directory entry is once file symlinks are followed.
+type kind uint8
+
+const (
+	skipped kind = iota // broken link, link to a directory, device, ...
+	regular
+	directory
+)
+
+// classify returns the kind of entry e of the directory at abs, following
+// a symbolic link only to see whether it names a regular file.
+func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
+	switch t := e.Type(); {
+	case t.IsDir():
+		return directory
+	case t.IsRegular():
+		return regular
+	case t&fs.ModeSymlink == 0:
+		return skipped
+	}
+	fi, err := d.opt.FS.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return skipped // broken link
+	case err != nil:
+		d.diags.Errorf(registry.FileStatError, diag.Position{File: rel}, "cannot stat: %s", errText(err))
+		return skipped
+	case fi.Mode().IsRegular():
+		return regular
+	}
+	return skipped // never follow a link to a directory
+}
+
+// walk searches the directory rel (at abs) for contract files.
+func (d *discoverer) walk(rel, abs string) {
+	entries, err := d.opt.FS.ReadDir(abs)
+	if err != nil {
+		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: rel}, "cannot read directory: %s", errText(err))
+		return
+	}
+	var found []file
+	for _, e := range entries {
+		name := e.Name()
+		crel, cabs := path.Join(rel, name), filepath.Join(abs, name)
+		switch d.classify(e, crel, cabs) {
+		case directory:
+			if !skipDir(name) {
+				d.walk(crel, cabs)
+			}
+		case regular:
+			if name == HandlerContractFile || name == ContractFile {
+				found = append(found, file{crel, cabs})
+			}
+		}
+	}
+	if len(found) > 1 {
+		d.ambiguous(rel, found)
+		return
+	}
+	d.files = append(d.files, found...)
+}
+
+// ambiguous reports a directory holding both contract file names. Neither
+// is loaded, as in the Python loader: which one the author meant is not
+// for the generator to guess.
+func (d *discoverer) ambiguous(rel string, found []file) {
+	dg := d.diags.Errorf(registry.AmbiguousContractConfiguration, diag.Position{File: rel},
+		"ambiguous contract configuration: found both %s and %s; use only one contract file per handler directory",
+		HandlerContractFile, ContractFile)
+	for _, f := range found {
+		dg.Related = append(dg.Related, relatedFile(f.rel))
+	}
+}
+
+func relatedFile(rel string) diag.Related {
+	return diag.Related{Pos: diag.Position{File: rel}, Message: "contract file"}
+}
+
+// glob expands a pattern. The file system is walked from the pattern's
+// static prefix and every path matched with doublestar, rather than using
+// doublestar.Glob, so that the walk goes through the FS seam and follows
+// the same symbolic link rules as a directory search.
+func (d *discoverer) glob(pattern string) {
+	if !doublestar.ValidatePattern(pattern) {
+		d.diags.Errorf(registry.InvalidGlobPattern, diag.Position{}, "invalid glob pattern %q", pattern)
+		return
+	}
+	base, rest := doublestar.SplitPattern(pattern)
+	rel, abs := d.locate(base)
+	nfiles, ndiags := len(d.files), len(d.diags)
+	if fi, err := d.opt.FS.Stat(abs); err == nil && fi.IsDir() {
+		g := globber{d: d, pattern: rest, maxDepth: -1}
+		if !strings.Contains(rest, "**") {
+			// Without ** a match is at most one level per separator deep.
+			g.maxDepth = strings.Count(rest, "/") + 1
+		}
+		g.walk(rel, abs, "", 1)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		d.diags.Errorf(registry.FileStatError, diag.Position{File: rel}, "cannot stat: %s", errText(err))
+	}
+	if len(d.files) == nfiles && len(d.diags) == ndiags {
+		// A typo must not silently produce an empty registry.
+		d.diags.Errorf(registry.FileNotFound, diag.Position{}, "pattern %q matched no files", pattern)
+	}
+}
+
+type globber struct {
+	d        *discoverer
+	pattern  string // relative to the walk's root
+	maxDepth int    // -1: unlimited
+}
+
+// walk matches the entries of directory rel (at abs), sub below the root.
+func (g *globber) walk(rel, abs, sub string, depth int) {
+	d := g.d
+	entries, err := d.opt.FS.ReadDir(abs)
+	if err != nil {
+		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: rel}, "cannot read directory: %s", errText(err))
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		crel, cabs, csub := path.Join(rel, name), filepath.Join(abs, name), path.Join(sub, name)
+		k := d.classify(e, crel, cabs)
+		if k != skipped && doublestar.MatchUnvalidated(g.pattern, csub) {
+			if k == regular {
+				d.add(crel, cabs)
+			} else {
+				d.walk(crel, cabs)
+			}
+		}
+		if k == directory && (g.maxDepth < 0 || depth < g.maxDepth) {
+			g.walk(crel, cabs, csub, depth+1)
+		}
+	}
+}
+
+// dedupe drops files already seen under another spelling, keeping the
+// first. Symbolic links make two spellings name one file.
+func (d *discoverer) dedupe() []file {
+	spelled := make(map[string]bool)
+	resolved := make(map[string]bool)
+	var out []file
+	for _, f := range d.files {
+		if spelled[f.rel] {
+			continue
+		}
+		spelled[f.rel] = true
+		real, err := d.opt.FS.EvalSymlinks(f.abs)
+		if err != nil {
+			d.diags.Errorf(registry.FileStatError, diag.Position{File: f.rel}, "cannot resolve symbolic links: %s", errText(err))
+			continue
+		}
+		if resolved[real] {
+			continue
+		}
+		resolved[real] = true
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,49 @@
+package contracts
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FS is the file system that discovery and loading go through. Names are
+// operating-system paths, absolute when Options.Dir is. It exists so tests,
+// which often run as root, can inject the permission and I/O errors that a
+// real file system will not produce for them.
+type FS interface {
+	// Stat follows symbolic links, like os.Stat.
+	Stat(name string) (fs.FileInfo, error)
+	// ReadDir lists a directory sorted by name, like os.ReadDir; the
+	// entries' types do not follow symbolic links.
+	ReadDir(name string) ([]fs.DirEntry, error)
+	// Open opens a file for reading.
+	Open(name string) (io.ReadCloser, error)
+	// EvalSymlinks returns the path with every symbolic link resolved, like
+	// filepath.EvalSymlinks; discovery dedupes files by it.
+	EvalSymlinks(name string) (string, error)
+}
+
+// OSFS is the real file system.
+type OSFS struct{}
+
+func (OSFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (OSFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+func (OSFS) Open(name string) (io.ReadCloser, error)    { return os.Open(name) }
+func (OSFS) EvalSymlinks(name string) (string, error)   { return filepath.EvalSymlinks(name) }
+
+// errText is err without the path it may carry: diagnostics name files by
+// their relative path, and an absolute one would make output depend on the
+// machine.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,341 @@
+package contracts
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// Bounds on the YAML tree. A contract is a few dozen nodes; the bounds only
+// stop hostile input, such as a "billion laughs" document whose aliases
+// expand exponentially, from costing more than a moment and a little memory.
+const (
+	maxDepth      = 100    // nesting of mappings and lists, aliases followed
+	maxAliasNodes = 10_000 // nodes reached through aliases, counting repeats
+)
+
+// YAML tags after resolution. A contract uses the JSON-like subset of YAML;
+// anything else (!!binary, !!set, !!python/object, local !tags) is refused
+// because no contract needs it and a Python loader given the same file might
+// construct something else.
+const (
+	strTag       = "!!str"
+	intTag       = "!!int"
+	floatTag     = "!!float"
+	boolTag      = "!!bool"
+	nullTag      = "!!null"
+	mapTag       = "!!map"
+	seqTag       = "!!seq"
+	timestampTag = "!!timestamp"
+	mergeTag     = "!!merge"
+)
+
+var coreTags = map[string]bool{strTag: true, intTag: true, floatTag: true, boolTag: true, nullTag: true, mapTag: true, seqTag: true}
+
+// Parse parses and validates one contract. path is used only for positions
+// and Contract.Path. The contract is nil if and only if the list holds
+// errors; warnings may accompany a valid contract. Every problem in the file
+// is reported, not only the first.
+func Parse(path string, data []byte) (*Contract, diag.List) {
+	p := &parser{path: path}
+	c := p.parse(data)
+	p.diags.Sort()
+	if p.diags.HasErrors() {
+		return nil, p.diags
+	}
+	c.Path = path
+	c.Digest = sha256.Sum256(data)
+	return c, p.diags
+}
+
+// parser collects the diagnostics of one file.
+type parser struct {
+	path  string
+	diags diag.List
+}
+
+func (p *parser) pos(line, col int) diag.Position {
+	return diag.Position{File: p.path, Line: line, Col: col}
+}
+
+func (p *parser) nodePos(n *yaml.Node) diag.Position { return p.pos(n.Line, n.Column) }
+
+func (p *parser) errorf(code registry.Code, n *yaml.Node, format string, args ...any) *diag.Diagnostic {
+	return p.diags.Errorf(code, p.nodePos(n), format, args...)
+}
+
+func (p *parser) schemaf(n *yaml.Node, format string, args ...any) {
+	p.errorf(registry.SchemaValidationFailed, n, format, args...)
+}
+
+func (p *parser) parse(data []byte) *Contract {
+	root := p.document(data)
+	if root == nil {
+		return nil
+	}
+	if !p.wellFormed(root) {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		p.schemaf(root, "contract must be a mapping, got %s", kindName(root))
+		return nil
+	}
+	return p.contract(root)
+}
+
+// document decodes the single YAML document in data and returns its root
+// node, or nil after reporting why there is none.
+func (p *parser) document(data []byte) *yaml.Node {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !p.checkEncoding(data) {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	switch err := decode(dec, &doc); {
+	case err == io.EOF:
+		p.diags.Errorf(registry.SchemaValidationFailed, p.pos(1, 1), "contract file is empty")
+		return nil
+	case err != nil:
+		p.syntaxError(err)
+		return nil
+	}
+	// PyYAML's safe_load refuses a stream of several documents; so do we,
+	// rather than silently using the first.
+	var next yaml.Node
+	switch err := decode(dec, &next); {
+	case err == nil:
+		p.errorf(registry.InvalidYAMLSyntax, &next, "contract file holds more than one YAML document")
+		return nil
+	case err != io.EOF:
+		p.syntaxError(err)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		p.diags.Errorf(registry.SchemaValidationFailed, p.pos(1, 1), "contract file is empty")
+		return nil
+	}
+	root := doc.Content[0]
+	if r := deref(root); r.Kind == yaml.ScalarNode && r.Tag == nullTag {
+		p.schemaf(root, "contract file is empty")
+		return nil
+	}
+	return root
+}
+
+// decode runs dec.Decode, turning a panic inside yaml.v3 (it re-panics
+// anything that is not its own error) into an error: no input may crash
+// the generator.
+func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// checkEncoding refuses what the YAML parser would refuse with a poorer
+// message or no position: bytes that are not UTF-8, NUL bytes and other
+// characters outside YAML's printable set.
+func (p *parser) checkEncoding(data []byte) bool {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		var problem string
+		switch {
+		case r == utf8.RuneError && size == 1:
+			problem = fmt.Sprintf("is not valid UTF-8: invalid byte %#x", data[i])
+		case r == 0:
+			problem = "contains a NUL byte"
+		case !printable(r):
+			problem = fmt.Sprintf("contains control character %U, which YAML does not allow", r)
+		default:
+			i += size
+			continue
+		}
+		line := 1 + bytes.Count(data[:i], []byte("\n"))
+		col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
+		p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, col), "contract file %s", problem)
+		return false
+	}
+	return true
+}
+
+// printable reports whether YAML 1.2 allows r in a stream (c-printable).
+func printable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		return true
+	case r < 0x20 || r == 0x7f:
+		return false
+	case r < 0xa0:
+		return r < 0x80
+	}
+	return r <= 0xd7ff || (r >= 0xe000 && r <= 0xfffd) || r >= 0x10000
+}
+
+var yamlLineError = regexp.MustCompile(`(?s)^yaml: line (\d+): (.*)$`)
+
+// syntaxError reports a yaml.v3 error, moving its "line N" into the position.
+func (p *parser) syntaxError(err error) {
+	msg := err.Error()
+	line := 0
+	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = trimYAMLPrefix(msg)
+	}
+	p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, 0), "invalid YAML syntax: %s", msg)
+}
+
+func trimYAMLPrefix(s string) string {
+	if len(s) > 6 && s[:6] == "yaml: " {
+		return s[6:]
+	}
+	return s
+}
+
+// wellFormed walks the whole tree, following aliases, and reports what
+// makes it unacceptable as YAML (002): non-core tags, scalars that do not
+// fit their explicit tag, duplicate keys, and nesting or alias expansion
+// beyond the bounds. It reports false if validation should not go on: the
+// bounds protect every later walk that follows aliases.
+func (p *parser) wellFormed(root *yaml.Node) bool {
+	w := walker{p: p}
+	ok := w.walk(root, 0, false)
+	return ok && !p.diags.HasErrors()
+}
+
+type walker struct {
+	p        *parser
+	expanded int
+}
+
+func (w *walker) walk(n *yaml.Node, depth int, viaAlias bool) bool {
+	if depth > maxDepth {
+		w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML nesting deeper than %d levels", maxDepth)
+		return false
+	}
+	if viaAlias {
+		if w.expanded++; w.expanded > maxAliasNodes {
+			w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML aliases expand to more than %d nodes", maxAliasNodes)
+			return false
+		}
+	} else {
+		// Checked once, where the node is written, not again for each alias.
+		w.checkTag(n)
+		if n.Kind == yaml.MappingNode {
+			w.checkDuplicates(n)
+		}
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			w.p.errorf(registry.InvalidYAMLSyntax, n, "unknown YAML alias *%s", n.Value)
+			return false
+		}
+		return w.walk(n.Alias, depth, true)
+	case yaml.MappingNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if !w.walk(c, depth+1, viaAlias) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (w *walker) checkTag(n *yaml.Node) {
+	if n.Kind == yaml.AliasNode {
+		return
+	}
+	explicit := n.Style&yaml.TaggedStyle != 0
+	switch {
+	case coreTags[n.Tag]:
+	case !explicit && (n.Tag == timestampTag || n.Tag == mergeTag):
+		// An unquoted date is a plain string in the YAML 1.2 core schema;
+		// an unquoted << is reported as an unsupported key by validation.
+		return
+	default:
+		w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML tag %s is not allowed in a contract (only str, int, float, bool, null, map and seq)", n.Tag)
+		return
+	}
+	if explicit && n.Kind == yaml.ScalarNode {
+		// "!!int abc" parses; only decoding notices the mismatch.
+		var v any
+		if err := n.Decode(&v); err != nil {
+			w.p.errorf(registry.InvalidYAMLSyntax, n, "%s", trimYAMLPrefix(err.Error()))
+		}
+	}
+}
+
+// checkDuplicates reports repeated keys, which yaml.v3 refuses when it
+// decodes into Go values but not when it builds nodes. PyYAML would keep the
+// last silently; a contract must not be read two ways.
+func (w *walker) checkDuplicates(m *yaml.Node) {
+	first := make(map[string]*yaml.Node)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := deref(m.Content[i])
+		if k.Kind != yaml.ScalarNode || k.Tag == mergeTag {
+			continue
+		}
+		id := k.Tag + "\x00" + k.Value
+		if prev, ok := first[id]; ok {
+			d := w.p.errorf(registry.InvalidYAMLSyntax, m.Content[i], "duplicate key %q (first at line %d)", k.Value, prev.Line)
+			d.Related = append(d.Related, diag.Related{Pos: w.p.nodePos(prev), Message: "first " + strconv.Quote(k.Value)})
+			continue
+		}
+		first[id] = m.Content[i]
+	}
+}
+
+// deref follows aliases. The walk has bounded them before any caller runs.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// kindName names a node's type the way messages say it.
+func kindName(n *yaml.Node) string {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.DocumentNode:
+		return "document"
+	}
+	switch n.Tag {
+	case strTag, timestampTag:
+		return "string"
+	case intTag:
+		return "int"
+	case floatTag:
+		return "float"
+	case boolTag:
+		return "bool"
+	case nullTag:
+		return "null"
+	}
+	return n.Tag
+}
+
+// isString reports whether n is a string scalar. Unquoted dates count:
+// yaml.v3 tags them !!timestamp, but YAML 1.2 has no such type.
+func isString(n *yaml.Node) bool {
+	n = deref(n)
+	return n.Kind == yaml.ScalarNode && (n.Tag == strTag || n.Tag == timestampTag)
+}

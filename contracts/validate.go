@@ -1,0 +1,434 @@
+package contracts
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/token"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/handlergen/handlergen/registry"
+)
+
+// The contract's keys. aliases maps each accepted spelling to its key.
+const (
+	keyName     = "handler_name"
+	keyClass    = "handler_class"
+	keyType     = "handler_type"
+	keyTags     = "capability_tags"
+	keyProtocol = "protocol_type"
+	keyVersion  = "handler_version"
+	keySecurity = "security"
+	keyRouting  = "handler_routing"
+)
+
+var aliases = map[string]string{
+	keyName: keyName, "name": keyName,
+	keyClass: keyClass,
+	keyType:  keyType,
+	keyTags:  keyTags, "tags": keyTags,
+	keyProtocol: keyProtocol,
+	keyVersion:  keyVersion,
+	keySecurity: keySecurity,
+	keyRouting:  keyRouting,
+}
+
+var (
+	rootKeys     = slices.Sorted(maps.Keys(aliases))
+	versionKeys  = []string{"build", "major", "minor", "patch", "prerelease"}
+	securityKeys = []string{"audit_logging", "trusted_namespace"}
+)
+
+// entry is one key of a mapping with its value, keyed by canonical name.
+type entry struct {
+	name     string // as written: "name" or "handler_name"
+	key, val *yaml.Node
+}
+
+// contract validates the root mapping.
+func (p *parser) contract(root *yaml.Node) *Contract {
+	fields := p.fields(root, "", aliases, rootKeys)
+	c := &Contract{Tags: []string{}, Version: registry.Version{Major: 1}}
+	for _, req := range []string{keyName, keyClass, keyType} {
+		if _, ok := fields[req]; !ok {
+			p.schemaf(root, "missing required key %s", req)
+		}
+	}
+	if e, ok := fields[keyName]; ok {
+		c.Name, _ = p.nonEmpty(e)
+		c.NamePos = p.nodePos(e.val)
+	}
+	if e, ok := fields[keyClass]; ok {
+		p.class(c, e)
+		c.ClassPos = p.nodePos(e.val)
+	}
+	if e, ok := fields[keyType]; ok {
+		p.handlerType(c, e)
+		c.TypePos = p.nodePos(e.val)
+	}
+	if e, ok := fields[keyTags]; ok {
+		c.Tags = p.tags(e)
+	}
+	p.protocol(c, fields)
+	if e, ok := fields[keyVersion]; ok && !isNull(e.val) {
+		c.Version = p.version(e)
+	}
+	if e, ok := fields[keySecurity]; ok && !isNull(e.val) {
+		c.Security = p.security(e)
+	}
+	if e, ok := fields[keyRouting]; ok && !isNull(e.val) {
+		c.Routing = p.routing(e)
+	}
+	return c
+}
+
+// fields collects the string keys of mapping m by canonical name, reporting
+// unknown keys (with a suggestion from known), keys that are not strings,
+// and a key given together with its alias. where prefixes messages about a
+// nested mapping ("handler_version"), "" for the root.
+func (p *parser) fields(m *yaml.Node, where string, canon map[string]string, known []string) map[string]entry {
+	m = deref(m)
+	out := make(map[string]entry)
+	in := ""
+	if where != "" {
+		in = " in " + where
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		dk := deref(k)
+		if !isString(dk) {
+			if dk.Tag == mergeTag {
+				p.schemaf(k, "merge keys (<<) are not supported%s", in)
+			} else {
+				p.schemaf(k, "keys%s must be strings, got %s", in, kindName(dk))
+			}
+			continue
+		}
+		name := dk.Value
+		c, ok := canon[name]
+		if !ok {
+			p.schemaf(k, "unknown key %q%s%s", name, in, suggest(name, known))
+			continue
+		}
+		if prev, ok := out[c]; ok {
+			// The same spelling twice is a duplicate key, reported as 002.
+			if prev.name != name {
+				p.schemaf(k, "both %q and %q given; use only one", prev.name, name)
+			}
+			continue
+		}
+		out[c] = entry{name: name, key: k, val: v}
+	}
+	return out
+}
+
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	return n.Kind == yaml.ScalarNode && n.Tag == nullTag
+}
+
+// str returns the string value of e, reporting other types.
+func (p *parser) str(e entry) (string, bool) {
+	if !isString(e.val) {
+		p.schemaf(e.val, "%s must be a string, got %s", e.name, kindName(e.val))
+		return "", false
+	}
+	return deref(e.val).Value, true
+}
+
+// nonEmpty returns the trimmed string value of e, reporting an empty one.
+func (p *parser) nonEmpty(e entry) (string, bool) {
+	s, ok := p.str(e)
+	if !ok {
+		return "", false
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		p.schemaf(e.val, "%s must not be empty", e.name)
+		return "", false
+	}
+	return s, true
+}
+
+// class splits handler_class at the last '.' after the last '/'. A class
+// without such a dot is left for gen to report as MODULE_NOT_FOUND, as the
+// Python loader reports it at import time.
+func (p *parser) class(c *Contract, e entry) {
+	s, ok := p.nonEmpty(e)
+	if !ok {
+		return
+	}
+	c.Class = s
+	slash := strings.LastIndexByte(s, '/')
+	dot := strings.LastIndexByte(s[slash+1:], '.')
+	if dot < 0 {
+		c.TypeName = s
+		return
+	}
+	dot += slash + 1
+	c.ImportPath, c.TypeName = s[:dot], s[dot+1:]
+	if c.ImportPath == "" || strings.HasSuffix(c.ImportPath, "/") {
+		p.schemaf(e.val, "%s %q has an empty import path; want IMPORT/PATH.TypeName", e.name, s)
+	}
+	if !token.IsIdentifier(c.TypeName) {
+		p.schemaf(e.val, "%s %q: type name %q is not a Go identifier", e.name, s, c.TypeName)
+	}
+}
+
+func (p *parser) handlerType(c *Contract, e entry) {
+	s, ok := p.str(e)
+	if !ok {
+		return
+	}
+	t, err := registry.ParseType(s)
+	if err != nil {
+		p.schemaf(e.val, "%v", err)
+		return
+	}
+	c.Type = t
+}
+
+// tags reads capability_tags: null is no tags, a string is one tag, and
+// non-string items of a list are dropped with a warning, as in the Python
+// loader. The Python loader also turns any other value (a number, a
+// mapping) into no tags silently; that is almost certainly a mistake in the
+// contract, so here it is an error.
+func (p *parser) tags(e entry) []string {
+	v := deref(e.val)
+	switch {
+	case isNull(v):
+		return []string{}
+	case isString(v):
+		return []string{strings.TrimSpace(v.Value)}
+	case v.Kind != yaml.SequenceNode:
+		p.schemaf(e.val, "%s must be a list of strings, got %s", e.name, kindName(v))
+		return []string{}
+	}
+	tags := make([]string, 0, len(v.Content))
+	for i, item := range v.Content {
+		if !isString(item) {
+			p.diags.Warnf(registry.SchemaValidationFailed, p.nodePos(item), "%s item %d is %s, not a string; dropped", e.name, i+1, kindName(item))
+			continue
+		}
+		tags = append(tags, strings.TrimSpace(deref(item).Value))
+	}
+	return tags
+}
+
+// protocol sets ProtocolType from protocol_type or the default derived from
+// the name. Null counts as absent, as for every optional key.
+func (p *parser) protocol(c *Contract, fields map[string]entry) {
+	if e, ok := fields[keyProtocol]; ok && !isNull(e.val) {
+		c.ProtocolType, _ = p.nonEmpty(e)
+		return
+	}
+	if c.Name == "" {
+		return // no name, already reported
+	}
+	c.ProtocolType = strings.TrimPrefix(c.Name, "handler-")
+	if c.ProtocolType == "" {
+		e := fields[keyName]
+		p.schemaf(e.val, "%s %q leaves the default protocol_type empty; set protocol_type", e.name, c.Name)
+	}
+}
+
+func (p *parser) version(e entry) registry.Version {
+	var v registry.Version
+	if deref(e.val).Kind != yaml.MappingNode {
+		p.schemaf(e.val, "%s must be a mapping with major, minor and patch, got %s", e.name, kindName(e.val))
+		return v
+	}
+	fields := p.fields(e.val, e.name, identity(versionKeys), versionKeys)
+	for _, k := range []string{"major", "minor", "patch"} {
+		if _, ok := fields[k]; !ok {
+			p.schemaf(e.val, "%s missing required key %s", e.name, k)
+		}
+	}
+	v.Major = p.uint(e.name, fields["major"])
+	v.Minor = p.uint(e.name, fields["minor"])
+	v.Patch = p.uint(e.name, fields["patch"])
+	v.Prerelease = p.semverIdents(e.name, fields["prerelease"])
+	v.Build = p.semverIdents(e.name, fields["build"])
+	return v
+}
+
+func identity(keys []string) map[string]string {
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		m[k] = k
+	}
+	return m
+}
+
+// uint returns the non-negative int at e; zero when e is absent.
+func (p *parser) uint(where string, e entry) int {
+	if e.val == nil {
+		return 0
+	}
+	v := deref(e.val)
+	var i int
+	if v.Kind != yaml.ScalarNode || v.Tag != intTag || v.Decode(&i) != nil || i < 0 {
+		p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
+		return 0
+	}
+	return i
+}
+
+// semverIdents returns the prerelease or build string at e, which must be
+// dot-separated non-empty identifiers of [0-9A-Za-z-] as semver requires,
+// so that Version.String is a valid version.
+func (p *parser) semverIdents(where string, e entry) string {
+	if e.val == nil || isNull(e.val) {
+		return ""
+	}
+	e.name = where + "." + e.name
+	s, ok := p.str(e)
+	if !ok {
+		return ""
+	}
+	for _, id := range strings.Split(s, ".") {
+		if id == "" || strings.TrimLeft(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
+			p.schemaf(e.val, "%s %q is not dot-separated identifiers of [0-9A-Za-z-]", e.name, s)
+			return ""
+		}
+	}
+	return s
+}
+
+// describe shows a scalar's value, or another node's kind.
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.Tag != nullTag {
+		return kindName(n) + " " + n.Value
+	}
+	return kindName(n)
+}
+
+func (p *parser) security(e entry) Security {
+	var s Security
+	if deref(e.val).Kind != yaml.MappingNode {
+		p.schemaf(e.val, "%s must be a mapping, got %s", e.name, kindName(e.val))
+		return s
+	}
+	fields := p.fields(e.val, e.name, identity(securityKeys), securityKeys)
+	if f, ok := fields["trusted_namespace"]; ok && !isNull(f.val) {
+		f.name = e.name + "." + f.name
+		if ns, ok := p.str(f); ok {
+			s.TrustedNamespace = strings.TrimSpace(ns)
+		}
+	}
+	if f, ok := fields["audit_logging"]; ok {
+		v := deref(f.val)
+		if v.Kind != yaml.ScalarNode || v.Tag != boolTag || v.Decode(&s.AuditLogging) != nil {
+			p.schemaf(f.val, "%s.%s must be a bool, got %s", e.name, f.name, kindName(v))
+		}
+	}
+	return s
+}
+
+// routing returns handler_routing as canonical JSON: the routing data is
+// opaque to handlergen, and JSON with sorted keys is one spelling of it that
+// the generated file can carry byte-identically on every machine.
+func (p *parser) routing(e entry) string {
+	if deref(e.val).Kind != yaml.MappingNode {
+		p.schemaf(e.val, "%s must be a mapping, got %s", e.name, kindName(e.val))
+		return ""
+	}
+	v, ok := p.plain(e.name, e.val)
+	if !ok {
+		return ""
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		p.schemaf(e.val, "%s cannot be represented as JSON: %v", e.name, err)
+		return ""
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// plain converts a node to the JSON data model: map[string]any, []any,
+// string, bool, int, uint64, float64 and nil.
+func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
+	v := deref(n)
+	switch v.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(v.Content)/2)
+		ok := true
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			k := deref(v.Content[i])
+			if !isString(k) {
+				p.schemaf(v.Content[i], "%s keys must be strings, got %s", where, kindName(k))
+				ok = false
+				continue
+			}
+			x, xok := p.plain(where, v.Content[i+1])
+			m[k.Value] = x
+			ok = ok && xok
+		}
+		return m, ok
+	case yaml.SequenceNode:
+		s := make([]any, len(v.Content))
+		ok := true
+		for i, c := range v.Content {
+			var cok bool
+			s[i], cok = p.plain(where, c)
+			ok = ok && cok
+		}
+		return s, ok
+	}
+	if isString(v) {
+		return v.Value, true
+	}
+	var x any
+	if err := v.Decode(&x); err != nil {
+		p.schemaf(n, "%s value %s: %s", where, v.Value, trimYAMLPrefix(err.Error()))
+		return nil, false
+	}
+	if f, isFloat := x.(float64); isFloat && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		p.schemaf(n, "%s value %s cannot be represented in JSON", where, v.Value)
+		return nil, false
+	}
+	return x, true
+}
+
+// suggest returns ` (did you mean "k"?)` for the known key k closest to
+// key, if one is close enough to be a likely typo.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 3 // at most two edits
+	lk := strings.ToLower(key)
+	for _, k := range known {
+		if d := levenshtein(lk, k); d < bestDist && d < len([]rune(key)) {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return ` (did you mean "` + best + `"?)`
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,528 @@
+package gen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/internal/suggest"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// loadMode is the lightest mode that yields types.Objects: types come from
+// export data the go command builds (and caches), with no syntax for any
+// package. NeedImports costs nothing extra — go list runs with -deps for
+// export data anyway — and gives the import graph for the cycle check;
+// NeedFiles tells a missing package from a broken one and lists the files
+// the init() audit reads.
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedModule
+
+type outputPkg struct {
+	dir, file string
+	path      string // import path, "" when outside any module
+	name      string
+}
+
+type resolver struct {
+	cfg                  *Config
+	out                  outputPkg
+	allow                Allowlist
+	diags                *diag.List
+	ifacePath, ifaceName string
+	ifacePkgName         string
+}
+
+// resolve checks the allowlist, loads every handler package and the
+// interface's package in one packages.Load, and verifies each contract's
+// type. Contracts that fail any step are reported and left out.
+func (r *resolver) resolve(ctx context.Context, cs []*contracts.Contract, tm *Timings) ([]*Handler, error) {
+	todo, paths := r.preflight(cs)
+	return r.load(ctx, todo, paths, tm)
+}
+
+// preflight checks what can be checked without loading anything: the class
+// is qualified, allowed, a valid import path, and not the output package.
+// It returns the contracts that passed and the packages to load.
+func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contract, paths map[string]bool) {
+	paths = map[string]bool{r.ifacePath: true}
+	for _, c := range cs {
+		if c.ImportPath == "" {
+			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid class path %q: must be fully qualified as IMPORT/PATH.TypeName", c.Class)
+			continue
+		}
+		if !r.allow.Allows(c.Class) {
+			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s (add -allow PREFIX)", c.Class, r.allow)
+			continue
+		}
+		if err := module.CheckImportPath(c.ImportPath); err != nil {
+			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid import path %q: %v", c.ImportPath, err)
+			continue
+		}
+		if r.out.path != "" && c.ImportPath == r.out.path {
+			// Loading the output package would let a stale or broken
+			// generated file block its own regeneration.
+			r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "handler %s is in the output package %s; handlergen never loads the package it writes to: move the handler or the output", c.Class, r.out.path)
+			continue
+		}
+		todo = append(todo, c)
+		paths[c.ImportPath] = true
+	}
+	return todo, paths
+}
+
+func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths map[string]bool, tm *Timings) ([]*Handler, error) {
+	t := time.Now()
+	patterns := make([]string, 0, len(paths))
+	for p := range paths {
+		patterns = append(patterns, p)
+	}
+	slices.Sort(patterns)
+	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: r.cfg.Dir, Env: os.Environ()}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("loading packages: %w", err)
+	}
+	tm.Load = time.Since(t)
+	t = time.Now()
+	byPath := make(map[string]*packages.Package, len(pkgs))
+	for _, p := range pkgs {
+		byPath[p.PkgPath] = p
+		if p.PkgPath == "" {
+			byPath[p.ID] = p
+		}
+	}
+
+	iface, ok := r.lookupInterface(byPath[r.ifacePath])
+	if !ok {
+		return nil, nil
+	}
+
+	pkgState := map[string]bool{} // import path → usable
+	inits := map[string]bool{}
+	var hs []*Handler
+	for _, c := range todo {
+		p := byPath[c.ImportPath]
+		usable, seen := pkgState[c.ImportPath]
+		if !seen {
+			usable = r.checkPackage(c, p)
+			pkgState[c.ImportPath] = usable
+		} else if !usable {
+			// Report each contract that names a broken package, briefly.
+			r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s cannot be used (see the error above)", c.ImportPath)
+		}
+		if !usable {
+			continue
+		}
+		if !inits[c.ImportPath] {
+			inits[c.ImportPath] = true
+			r.auditInit(p)
+		}
+		if h := r.verify(c, p, iface); h != nil {
+			hs = append(hs, h)
+		}
+	}
+	tm.Verify = time.Since(t)
+	slices.SortFunc(hs, func(a, b *Handler) int { return strings.Compare(a.Contract.Name, b.Contract.Name) })
+	return hs, nil
+}
+
+func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool) {
+	pos := diag.Position{File: "-interface"}
+	if p == nil || p.Types == nil || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
+		r.diags.Errorf(registry.ModuleNotFound, pos, "interface package %s not found%s", r.ifacePath, firstErr(p))
+		return nil, false
+	}
+	if len(p.Errors) > 0 {
+		r.diags.Errorf(registry.ImportError, pos, "interface package %s has errors: %s", r.ifacePath, p.Errors[0].Msg)
+		return nil, false
+	}
+	obj := p.Types.Scope().Lookup(r.ifaceName)
+	if obj == nil {
+		r.diags.Errorf(registry.ClassNotFound, pos, "interface %s not found in package %s", r.ifaceName, r.ifacePath)
+		return nil, false
+	}
+	iface, ok := obj.Type().Underlying().(*types.Interface)
+	if _, isType := obj.(*types.TypeName); !ok || !isType {
+		r.diags.Errorf(registry.ClassNotFound, pos, "%s.%s is not an interface type", r.ifacePath, r.ifaceName)
+		return nil, false
+	}
+	if named, ok := types.Unalias(obj.Type()).(*types.Named); ok && named.TypeParams().Len() > 0 {
+		r.diags.Errorf(registry.TypeNotInstantiable, pos, "interface %s.%s is generic; give an instantiated interface", r.ifacePath, r.ifaceName)
+		return nil, false
+	}
+	if !obj.Exported() {
+		r.diags.Errorf(registry.TypeNotInstantiable, pos, "interface %s.%s is not exported", r.ifacePath, r.ifaceName)
+		return nil, false
+	}
+	r.ifacePkgName = p.Name
+	return iface, true
+}
+
+func firstErr(p *packages.Package) string {
+	if p == nil || len(p.Errors) == 0 {
+		return ""
+	}
+	return ": " + p.Errors[0].Msg
+}
+
+// checkPackage reports a missing (010), broken (012) or unimportable (015)
+// package once, at the first contract that names it.
+func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool {
+	if p == nil || len(p.GoFiles) == 0 && len(p.CompiledGoFiles) == 0 && (len(p.Errors) > 0 || p.Types == nil) {
+		msg := "module not found: no package " + c.ImportPath
+		if p != nil && len(p.Errors) > 0 {
+			msg += ": " + r.cleanMsg(p.Errors[0].Msg)
+		}
+		r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "%s", msg)
+		return false
+	}
+	if len(p.Errors) > 0 || p.Types == nil {
+		e := p.Errors[0]
+		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, r.cleanMsg(e.Msg))
+		if pos := r.goPos(e.Pos); pos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: pos, Message: r.cleanMsg(e.Msg)})
+		}
+		return false
+	}
+	if p.Name == "main" {
+		r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "package %s is a main package (a program), which cannot be imported", c.ImportPath)
+		return false
+	}
+	if !internalAllowed(c.ImportPath, r.out.path) {
+		r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "package %s is internal and cannot be imported from the output package %s", c.ImportPath, orUnknown(r.out.path))
+		return false
+	}
+	if r.out.path != "" {
+		if chain := importChain(p, r.out.path); chain != nil {
+			r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "import cycle: %s imports the output package (%s)", c.ImportPath, strings.Join(chain, " -> "))
+			return false
+		}
+	}
+	return true
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(outside any module)"
+	}
+	return s
+}
+
+// internalAllowed applies the go command's rule: a path containing an
+// "internal" element may be imported only from within the tree rooted at
+// that element's parent.
+func internalAllowed(path, from string) bool {
+	elems := strings.Split(path, "/")
+	for i := len(elems) - 1; i >= 0; i-- {
+		if elems[i] != "internal" {
+			continue
+		}
+		parent := strings.Join(elems[:i], "/")
+		if parent == "" {
+			return false // standard library internal packages, or a module rooted at internal/
+		}
+		return from == parent || strings.HasPrefix(from, parent+"/")
+	}
+	return true
+}
+
+// importChain returns the import path chain from p to target, or nil.
+func importChain(p *packages.Package, target string) []string {
+	seen := map[*packages.Package]bool{}
+	var walk func(q *packages.Package) []string
+	walk = func(q *packages.Package) []string {
+		if seen[q] {
+			return nil
+		}
+		seen[q] = true
+		if q.PkgPath == target {
+			return []string{q.PkgPath}
+		}
+		keys := make([]string, 0, len(q.Imports))
+		for k := range q.Imports {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if chain := walk(q.Imports[k]); chain != nil {
+				return append([]string{q.PkgPath}, chain...)
+			}
+		}
+		return nil
+	}
+	return walk(p)
+}
+
+// verify resolves one contract's type and decides how to make an instance.
+func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *types.Interface) *Handler {
+	scope := p.Types.Scope()
+	obj := scope.Lookup(c.TypeName)
+	if obj == nil {
+		msg := fmt.Sprintf("class %q not found in package %s", c.TypeName, c.ImportPath)
+		if near := suggest.Closest(c.TypeName, exportedTypes(scope), 1); len(near) > 0 {
+			msg += fmt.Sprintf(" (did you mean %q?)", near[0])
+		}
+		r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s", msg)
+		return nil
+	}
+	goPos := r.goPos(p.Fset.Position(obj.Pos()).String())
+	related := func(d *diag.Diagnostic) {
+		if goPos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: goPos, Message: fmt.Sprintf("%s declared here", c.TypeName)})
+		}
+	}
+	tn, ok := obj.(*types.TypeName)
+	if !ok {
+		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%q is not a class: %s.%s is a %s, not a type", c.Class, c.ImportPath, c.TypeName, objKind(obj)))
+		return nil
+	}
+	if _, isIface := tn.Type().Underlying().(*types.Interface); isIface {
+		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an interface type; handler_class must name a concrete type", c.Class))
+		return nil
+	}
+	if !tn.Exported() {
+		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is not exported, so the generated registry cannot refer to it", c.Class))
+		return nil
+	}
+	named, ok := types.Unalias(tn.Type()).(*types.Named)
+	if !ok {
+		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an alias of %s, not a named type", c.Class, tn.Type()))
+		return nil
+	}
+	if named.TypeParams().Len() > 0 {
+		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register a named instantiation (type X = %s[...] does not work; declare type X struct{ %s[...] })", c.Class, c.TypeName, c.TypeName))
+		return nil
+	}
+	h := &Handler{Contract: c, PkgName: p.Name, GoPos: goPos}
+	valueOK := types.Implements(named, iface)
+	ptr := types.NewPointer(named)
+	if !valueOK && !types.Implements(ptr, iface) {
+		d := r.diags.Errorf(registry.ProtocolNotImplemented, c.ClassPos, "handler class %s does not implement %s: %s", c.Class, r.cfg.Interface, strings.Join(methodProblems(ptr, iface, p.Types), "; "))
+		related(d)
+		return nil
+	}
+	h.Pointer = !valueOK
+	h.Ctor = r.constructor(c, scope, named, iface)
+	_, h.Struct = named.Underlying().(*types.Struct)
+	if h.Ctor == nil {
+		if !h.Struct {
+			related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is a %s, not a struct, and its package has no New%s constructor: handlergen cannot make an instance", c.Class, kindOf(named.Underlying()), c.TypeName))
+			return nil
+		}
+	}
+	return h
+}
+
+// constructor finds New<Type> and checks its shape: no parameters or one
+// context.Context; results T or *T, optionally followed by error; the
+// result must implement the interface. A function of that name with another
+// shape is reported as a warning and not used.
+func (r *resolver) constructor(c *contracts.Contract, scope *types.Scope, named *types.Named, iface *types.Interface) *Constructor {
+	name := "New" + c.TypeName
+	fn, ok := scope.Lookup(name).(*types.Func)
+	if !ok {
+		return nil
+	}
+	sig := fn.Type().(*types.Signature)
+	warn := func(why string) *Constructor {
+		r.diags.Warnf(registry.TypeNotInstantiable, c.ClassPos, "%s.%s is not used as the constructor: %s; using the zero value", c.ImportPath, name, why)
+		return nil
+	}
+	if sig.TypeParams().Len() > 0 {
+		return warn("it is generic")
+	}
+	ctor := &Constructor{Name: name}
+	switch params := sig.Params(); {
+	case params.Len() == 0:
+	case params.Len() == 1 && isContext(params.At(0).Type()) && !sig.Variadic():
+		ctor.Context = true
+	default:
+		return warn("want no parameters or one context.Context")
+	}
+	res := sig.Results()
+	switch {
+	case res.Len() == 1:
+	case res.Len() == 2 && isError(res.At(1).Type()):
+		ctor.Error = true
+	default:
+		return warn("want results T, *T, (T, error) or (*T, error)")
+	}
+	rt := res.At(0).Type()
+	switch {
+	case types.Identical(rt, named):
+	case types.Identical(rt, types.NewPointer(named)):
+		ctor.Pointer = true
+	default:
+		return warn(fmt.Sprintf("it returns %s, not %s or *%s", rt, c.TypeName, c.TypeName))
+	}
+	if !types.Implements(rt, iface) {
+		return warn(fmt.Sprintf("its result %s does not implement the interface", rt))
+	}
+	return ctor
+}
+
+func isContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
+
+// methodProblems names every method of iface that T's method set lacks or
+// has with another signature, with have/want, as the compiler would.
+func methodProblems(t types.Type, iface *types.Interface, from *types.Package) []string {
+	qual := types.RelativeTo(from)
+	var out []string
+	for i := 0; i < iface.NumMethods(); i++ {
+		m := iface.Method(i)
+		want := m.Name() + types.TypeString(m.Type(), qual)[len("func"):]
+		obj, _, _ := types.LookupFieldOrMethod(t, false, m.Pkg(), m.Name())
+		have, ok := obj.(*types.Func)
+		switch {
+		case obj == nil:
+			out = append(out, "missing method "+want)
+		case !ok:
+			out = append(out, fmt.Sprintf("%s is a field, not a method (want %s)", m.Name(), want))
+		case !types.Identical(have.Type(), m.Type()):
+			out = append(out, fmt.Sprintf("wrong signature for %s: have %s, want %s", m.Name(), m.Name()+types.TypeString(have.Type(), qual)[len("func"):], want))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "the method set does not match")
+	}
+	return out
+}
+
+func exportedTypes(scope *types.Scope) []string {
+	var out []string
+	for _, n := range scope.Names() {
+		if tn, ok := scope.Lookup(n).(*types.TypeName); ok && tn.Exported() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func objKind(obj types.Object) string {
+	switch obj.(type) {
+	case *types.Func:
+		return "func"
+	case *types.Var:
+		return "var"
+	case *types.Const:
+		return "const"
+	}
+	return "non-type"
+}
+
+func kindOf(t types.Type) string {
+	switch t := t.(type) {
+	case *types.Basic:
+		return t.Name()
+	case *types.Map:
+		return "map"
+	case *types.Slice:
+		return "slice"
+	case *types.Signature:
+		return "func"
+	case *types.Chan:
+		return "chan"
+	case *types.Pointer:
+		return "pointer"
+	case *types.Array:
+		return "array"
+	}
+	return t.String()
+}
+
+// auditInit reports each func init() in the handler package's own files.
+// Importing a package runs its init functions before main: the Go form of
+// the Python loader's "imports run module-level side effects". Only
+// declarations are needed, so files without "func init(" are not parsed.
+func (r *resolver) auditInit(p *packages.Package) {
+	fset := token.NewFileSet()
+	for _, file := range p.GoFiles {
+		src, err := os.ReadFile(file)
+		if err != nil || !bytes.Contains(src, []byte("init(")) {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, src, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Name.Name != "init" {
+				continue
+			}
+			pos := fset.Position(fd.Pos())
+			dp := diag.Position{File: relSlash(r.cfg.Dir, pos.Filename), Line: pos.Line, Col: pos.Column}
+			if r.cfg.ForbidInit {
+				r.diags.Errorf(registry.InitSideEffect, dp, "handler package %s declares func init(), which runs when the registry imports it (-forbid-init)", p.PkgPath)
+			} else {
+				r.diags.Warnf(registry.InitSideEffect, dp, "handler package %s declares func init(), which runs when the registry imports it", p.PkgPath)
+			}
+		}
+	}
+}
+
+// goPos turns a go/packages position string (absolute file:line:col) into
+// a relative diag.Position.
+func (r *resolver) goPos(s string) diag.Position {
+	if s == "" || s == "-" {
+		return diag.Position{}
+	}
+	file, line, col := s, 0, 0
+	if i := strings.LastIndex(file, ":"); i > 0 {
+		if n, err := strconv.Atoi(file[i+1:]); err == nil {
+			file, col = file[:i], n
+			if j := strings.LastIndex(file, ":"); j > 0 {
+				if n, err := strconv.Atoi(file[j+1:]); err == nil {
+					file, line = file[:j], n
+				} else {
+					line, col = col, 0
+				}
+			} else {
+				line, col = col, 0
+			}
+		}
+	}
+	return diag.Position{File: r.rel(file), Line: line, Col: col}
+}
+
+// rel makes a path in a message relative: to the working directory when
+// under it, else to the module cache or GOROOT as "$GOMODCACHE/..." style
+// is not stable; the base name is used instead.
+func (r *resolver) rel(file string) string {
+	if !filepath.IsAbs(file) {
+		return filepath.ToSlash(file)
+	}
+	if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil && !strings.HasPrefix(rel, ".."+string(filepath.Separator)+"..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(file)), filepath.Base(file)))
+}
+
+// cleanMsg removes absolute directory prefixes from go command messages.
+func (r *resolver) cleanMsg(msg string) string {
+	msg = strings.ReplaceAll(msg, r.cfg.Dir+string(filepath.Separator), "")
+	return msg
+}
+
+func asPathError(err error, pe **os.PathError) bool { return errors.As(err, pe) }

@@ -1,0 +1,335 @@
+// Package cli is handlergen's command line: subcommands, flags, output
+// formats and exit codes. Main takes the arguments and the streams, so the
+// whole tool runs in-process in tests; only cmd/handlergen touches os.Args
+// and os.Exit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/diag"
+)
+
+// Exit statuses.
+const (
+	ExitOK    = 0 // success, warnings allowed
+	ExitError = 1 // a coded error was found
+	ExitUsage = 2 // bad flags or arguments, or an internal failure
+)
+
+const usage = `usage:
+  handlergen [generate] [flags] [INPUT ...]   write the registry file
+  handlergen check      [flags] [INPUT ...]   validate and compare with the file on disk; writes nothing
+  handlergen list       [flags] [INPUT ...]   print the handlers the contracts declare
+  handlergen schema                           print the contract JSON Schema
+  handlergen version
+
+INPUT is a contract file, a directory (searched recursively for
+handler_contract.yaml and contract.yaml) or a glob (** allowed); default ".".
+Run "handlergen generate -h" for the flags.
+`
+
+// Main runs handlergen with args (without the program name) and returns
+// the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "generate"
+	if len(args) > 0 {
+		switch args[0] {
+		case "generate", "check", "list", "schema", "version":
+			cmd, args = args[0], args[1:]
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(stdout, usage)
+			return ExitOK
+		}
+	}
+	switch cmd {
+	case "schema":
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "handlergen schema: unexpected arguments %q\n", args)
+			return ExitUsage
+		}
+		stdout.Write(contracts.Schema())
+		return ExitOK
+	case "version":
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "handlergen version: unexpected arguments %q\n", args)
+			return ExitUsage
+		}
+		fmt.Fprintf(stdout, "handlergen %s\n", Version())
+		return ExitOK
+	}
+	r := &run{cmd: cmd, stdout: stdout, stderr: stderr, rawArgs: args}
+	if err := r.parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "handlergen %s: %v\n", cmd, err)
+		return ExitUsage
+	}
+	return r.exec()
+}
+
+// Version is the module version handlergen was built at, or "(devel)".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == "github.com/handlergen/handlergen" && bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/handlergen/handlergen" {
+				return d.Version
+			}
+		}
+	}
+	return "(devel)"
+}
+
+type run struct {
+	cmd            string
+	stdout, stderr io.Writer
+	rawArgs        []string
+
+	cfg           gen.Config
+	format        diag.Format
+	diff, verbose bool
+	dir           string
+	correlationID uuid.UUID
+	logFormat     string
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (r *run) parse(args []string) error {
+	fs := flag.NewFlagSet("handlergen "+r.cmd, flag.ContinueOnError)
+	fs.SetOutput(r.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(r.stderr, "usage: handlergen %s [flags] [INPUT ...]\n\nflags:\n", r.cmd)
+		fs.PrintDefaults()
+	}
+	var allow stringList
+	format := fs.String("format", "", "diagnostics format: text, json or github (default text)")
+	corr := fs.String("correlation-id", "", "`UUID` tagging this run's logs and JSON report (default: a new UUIDv4)")
+	fs.StringVar(&r.cfg.Output, "o", "registry_gen.go", "output `file`")
+	fs.StringVar(&r.cfg.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")
+	fs.StringVar(&r.cfg.Interface, "interface", gen.DefaultInterface, "interface every handler must implement, as `IMPORT/PATH.Name`")
+	fs.StringVar(&r.cfg.Var, "var", "Registry", "`name` of the generated registry variable")
+	fs.Var(&allow, "allow", "allow handler_class under `PREFIX` (repeatable; default: the main module, or every go.work module)")
+	fs.BoolVar(&r.cfg.AllowAny, "allow-any", false, "allow handler_class in any package")
+	fs.IntVar(&r.cfg.MaxHandlers, "max-handlers", 0, "stop after `N` contracts (0: no limit)")
+	fs.Int64Var(&r.cfg.MaxSize, "max-contract-size", contracts.DefaultMaxSize, "refuse contract files over `BYTES`")
+	fs.BoolVar(&r.cfg.ForbidInit, "forbid-init", false, "make func init() in a handler package an error, not a warning")
+	fs.BoolVar(&r.diff, "diff", false, "with check: print a unified diff of a stale file")
+	fs.StringVar(&r.dir, "C", "", "change to `DIR` before doing anything")
+	fs.BoolVar(&r.verbose, "v", false, "print a summary and timings on stderr")
+	fs.StringVar(&r.logFormat, "log-format", "text", "format of -v logs: text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *format == "" {
+		*format = string(diag.Text)
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			*format = string(diag.GitHub)
+		}
+	}
+	f, err := diag.ParseFormat(*format)
+	if err != nil {
+		return err
+	}
+	r.format = f
+	if r.logFormat != "text" && r.logFormat != "json" {
+		return fmt.Errorf("-log-format %q: want text or json", r.logFormat)
+	}
+	if r.diff && r.cmd != "check" {
+		return fmt.Errorf("-diff is only for check")
+	}
+	if r.cfg.MaxHandlers < 0 {
+		return fmt.Errorf("-max-handlers must not be negative")
+	}
+	if r.cfg.MaxSize <= 0 {
+		return fmt.Errorf("-max-contract-size must be positive")
+	}
+	if _, _, ok := gen.SplitQualified(r.cfg.Interface); !ok {
+		return fmt.Errorf("-interface %q: want IMPORT/PATH.Name", r.cfg.Interface)
+	}
+	if !isIdent(r.cfg.Var) {
+		return fmt.Errorf("-var %q is not a Go identifier", r.cfg.Var)
+	}
+	if r.cfg.Package != "" && !isIdent(r.cfg.Package) {
+		return fmt.Errorf("-package %q is not a Go identifier", r.cfg.Package)
+	}
+	if allow != nil {
+		for _, a := range allow {
+			if strings.TrimSpace(a) == "" {
+				return fmt.Errorf("-allow needs a non-empty prefix")
+			}
+		}
+		r.cfg.Allow = allow
+	}
+	r.correlationID = uuid.New()
+	if *corr != "" {
+		id, err := uuid.Parse(*corr)
+		if err != nil {
+			return fmt.Errorf("-correlation-id %q: %v", *corr, err)
+		}
+		r.correlationID = id
+	}
+	r.cfg.Inputs = fs.Args()
+	r.cfg.Args = headerArgs(r.rawArgs, r.cmd)
+	return nil
+}
+
+func isIdent(s string) bool {
+	if s == "" || s == "_" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// headerArgs are the arguments recorded in the generated file's header:
+// the generate command line minus flags that only affect reporting, so
+// check, generate and go generate all produce the same header.
+func headerArgs(args []string, cmd string) []string {
+	reportOnly := map[string]bool{"v": true, "format": true, "diff": true, "correlation-id": true, "log-format": true, "C": true}
+	takesValue := map[string]bool{"format": true, "correlation-id": true, "log-format": true, "C": true}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			out = append(out, args[i:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			out = append(out, a)
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if reportOnly[name] {
+			if takesValue[name] && !hasValue {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	for i, a := range out {
+		if filepath.IsAbs(a) {
+			out[i] = filepath.Base(a) // never an absolute path in the header
+		}
+	}
+	return out
+}
+
+func (r *run) exec() int {
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+		return ExitUsage
+	}
+	if r.dir != "" {
+		if !filepath.IsAbs(r.dir) {
+			r.dir = filepath.Join(dir, r.dir)
+		}
+		fi, err := os.Stat(r.dir)
+		if err != nil || !fi.IsDir() {
+			fmt.Fprintf(r.stderr, "handlergen: -C %s: not a directory\n", filepath.Base(r.dir))
+			return ExitUsage
+		}
+		dir = r.dir
+	}
+	r.cfg.Dir = dir
+	if r.cfg.AllowAny {
+		fmt.Fprintln(r.stderr, "handlergen: -allow-any: contracts may name a type in any package")
+	}
+	log := r.logger()
+	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
+	res, err := gen.Run(context.Background(), r.cfg, mode)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+		return ExitUsage
+	}
+	r.report(res)
+	if r.verbose {
+		r.summary(log, res)
+	}
+	if res.Diags.HasErrors() {
+		return ExitError
+	}
+	return ExitOK
+}
+
+func (r *run) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	var h slog.Handler = slog.NewTextHandler(r.stderr, opts)
+	if r.logFormat == "json" {
+		h = slog.NewJSONHandler(r.stderr, opts)
+	}
+	return slog.New(h).With("correlation_id", r.correlationID.String())
+}
+
+// summary logs the run in the Python loader's shape, so log queries written
+// for it keep matching.
+func (r *run) summary(log *slog.Logger, res *gen.Result) {
+	nerr, nwarn := res.Diags.Count()
+	names := make([]string, 0, len(res.Handlers))
+	for _, h := range res.Handlers {
+		names = append(names, h.Contract.Name)
+	}
+	loaded := len(res.Handlers)
+	if r.cmd == "list" {
+		loaded = len(res.Contracts)
+	}
+	var failed []string
+	for _, d := range res.Diags {
+		if d.Severity == diag.Error {
+			failed = append(failed, fmt.Sprintf("%s [%s]", d.Pos.File, d.Code))
+		}
+	}
+	attrs := []any{
+		"operation", r.cmd, "source", strings.Join(r.cfg.Inputs, ", "),
+		"total_discovered", len(res.Contracts), "total_loaded", loaded, "total_failed", nerr, "warnings", nwarn,
+		"duration_seconds", res.Timings.Total.Seconds(), "handler_names", names,
+		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(res.Timings.Contracts), ms(res.Timings.Load), ms(res.Timings.Verify), ms(res.Timings.Emit)),
+	}
+	if nerr == 0 {
+		log.Info(fmt.Sprintf("Handler load complete successfully: %d handlers loaded in %s", loaded, duration(res.Timings.Total)), attrs...)
+		return
+	}
+	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(res.Timings.Total), nerr),
+		append(attrs, "failed_paths", failed)...)
+}
+
+func ms(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+
+// duration formats like the Python loader: us below 1ms, ms below 1s, else s.
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fus", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}

@@ -1,0 +1,198 @@
+package registry_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/handlergen/handlergen/registry"
+)
+
+// The benchmarks compare Registry with the usual alternatives for a registry
+// of handlers keyed by name:
+//
+//   - registry: this package, a sorted slice searched by binary search;
+//   - map: a hand-written map[string]func() H built at init;
+//   - mutexmap: self-registration from init functions into an RWMutex-guarded
+//     map, as database/sql drivers and Caddy modules do;
+//   - reflect: map[string]reflect.Type and reflect.New, the closest Go gets to
+//     the Python loader's importlib lookups.
+
+var benchSizes = []int{10, 1000}
+
+func benchNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("handler.%04d", i)
+	}
+	return names
+}
+
+// mutexRegistry is the database/sql / Caddy self-registration pattern.
+type mutexRegistry struct {
+	mu sync.RWMutex
+	m  map[string]func() registry.Handler
+}
+
+func (r *mutexRegistry) Register(name string, f func() registry.Handler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.m[name]; dup {
+		panic("duplicate " + name)
+	}
+	r.m[name] = f
+}
+
+func (r *mutexRegistry) Lookup(name string) (func() registry.Handler, bool) {
+	r.mu.RLock()
+	f, ok := r.m[name]
+	r.mu.RUnlock()
+	return f, ok
+}
+
+type benchSet struct {
+	names    []string // registered names, sorted
+	keys     []string // the same names in a fixed random order, to look up
+	reg      *registry.Registry[registry.Handler]
+	plain    map[string]func() registry.Handler
+	mutex    *mutexRegistry
+	reflects map[string]reflect.Type
+}
+
+func newBenchSet(n int) *benchSet {
+	s := &benchSet{
+		names:    benchNames(n),
+		plain:    map[string]func() registry.Handler{},
+		mutex:    &mutexRegistry{m: map[string]func() registry.Handler{}},
+		reflects: map[string]reflect.Type{},
+	}
+	s.reg = registry.New(stubEntries(s.names...))
+	s.keys = slices.Clone(s.names)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { s.keys[i], s.keys[j] = s.keys[j], s.keys[i] })
+	ctor := func() registry.Handler { return &stub{} }
+	for _, name := range s.names {
+		s.plain[name] = ctor
+		s.mutex.Register(name, ctor) // as each package's init() would
+		s.reflects[name] = reflect.TypeFor[stub]()
+	}
+	return s
+}
+
+var (
+	sinkBool    bool
+	sinkHandler registry.Handler
+)
+
+func BenchmarkLookup(b *testing.B) {
+	for _, n := range benchSizes {
+		s := newBenchSet(n)
+		b.Run(fmt.Sprintf("n=%d/registry", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, sinkBool = s.reg.Lookup(s.keys[i%n])
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/map", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, sinkBool = s.plain[s.keys[i%n]]
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/mutexmap", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, sinkBool = s.mutex.Lookup(s.keys[i%n])
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/reflect", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, sinkBool = s.reflects[s.keys[i%n]]
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes {
+		s := newBenchSet(n)
+		b.Run(fmt.Sprintf("n=%d/registry", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				h, err := s.reg.New(ctx, s.keys[i%n])
+				if err != nil {
+					b.Fatal(err)
+				}
+				sinkHandler = h
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/map", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				f, ok := s.plain[s.keys[i%n]]
+				if !ok {
+					b.Fatal("missing")
+				}
+				sinkHandler = f()
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/mutexmap", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				f, ok := s.mutex.Lookup(s.keys[i%n])
+				if !ok {
+					b.Fatal("missing")
+				}
+				sinkHandler = f()
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/reflect", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				t, ok := s.reflects[s.keys[i%n]]
+				if !ok {
+					b.Fatal("missing")
+				}
+				sinkHandler = reflect.New(t).Interface().(registry.Handler)
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkNewUnknown measures the error path (suggestions, UUID).
+func BenchmarkNewUnknown(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes {
+		s := newBenchSet(n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := s.reg.New(ctx, "handler.x")
+				if err == nil {
+					b.Fatal("no error")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,32 @@
+// Package registry is the small runtime that code written by handlergen
+// imports.
+//
+// The Python HandlerPluginLoader found handlers at run time: it read YAML
+// contracts, resolved each handler_class with importlib and instantiated it
+// by reflection. handlergen moves all of that to go generate: contracts are
+// validated and handler types checked when the code is generated, and the
+// generated file declares one *Registry[H] whose entries refer to the handler
+// types directly. What was an importlib lookup becomes compile-time linkage,
+// so a handler that is missing, renamed or no longer implements H breaks
+// go build instead of a request. This package only has to hold those entries
+// and answer lookups: a Registry is an immutable slice sorted by name,
+// searched by binary search without allocating, and ready as soon as the
+// package variable is initialised (no maps are built, no init functions run).
+//
+// The names and signatures of Registry, Entry, Handler, Type, Version and the
+// error codes are pinned, because generated code and the generator depend on
+// them; new things may be added, nothing pinned is renamed.
+//
+// Unknown names and failing constructors are reported as *Error values
+// carrying a stable Code (HANDLER_LOADER_050 and HANDLER_LOADER_051), the
+// requested name, the correlation ID from the context (see WithCorrelationID)
+// or a fresh UUIDv4, and for an unknown name the closest known names.
+//
+// A typical use of a generated registry:
+//
+//	ctx = registry.WithCorrelationID(ctx, requestID)
+//	h, err := handlers.Registry.New(ctx, "auth")
+//	if errors.Is(err, registry.ErrHandlerNotFound) {
+//		// err.Error(): HANDLER_LOADER_050: no handler registered as "auht" (did you mean "auth"?) [correlation_id=...]
+//	}
+package registry

@@ -1,0 +1,108 @@
+package registry
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Error is the error returned by Registry.New. It carries what an operator
+// needs to act on the failure: a stable Code, the requested handler Name, the
+// CorrelationID of the request (from the context, or a fresh UUIDv4) and, for
+// an unknown name, the closest known names.
+type Error struct {
+	Code          Code      // HandlerNotFound or ConstructorFailed
+	Name          string    // the requested handler name
+	CorrelationID uuid.UUID // from the context, or a fresh UUIDv4
+	Suggestions   []string  // closest known names, best first (HandlerNotFound only)
+	Err           error     // the cause, such as the constructor's error
+}
+
+// Sentinel values to compare errors with, by Code:
+//
+//	errors.Is(err, registry.ErrHandlerNotFound)
+var (
+	ErrHandlerNotFound   = &Error{Code: HandlerNotFound}
+	ErrConstructorFailed = &Error{Code: ConstructorFailed}
+)
+
+// Error formats the error as
+//
+//	HANDLER_LOADER_050: no handler registered as "atuh" (did you mean "auth"?) [correlation_id=...]
+func (e *Error) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	var b strings.Builder
+	b.WriteString(e.Code.String())
+	b.WriteString(": ")
+	switch e.Code {
+	case HandlerNotFound:
+		if e.Name == "" && e.CorrelationID == uuid.Nil && e.Err == nil {
+			b.WriteString("handler not found")
+			break
+		}
+		b.WriteString("no handler registered as ")
+		b.WriteString(strconv.Quote(e.Name))
+		if len(e.Suggestions) > 0 {
+			b.WriteString(" (did you mean ")
+			for i, s := range e.Suggestions {
+				switch {
+				case i == 0:
+				case i == len(e.Suggestions)-1:
+					b.WriteString(" or ")
+				default:
+					b.WriteString(", ")
+				}
+				b.WriteString(strconv.Quote(s))
+			}
+			b.WriteString("?)")
+		}
+	case ConstructorFailed:
+		if e.Name == "" && e.CorrelationID == uuid.Nil {
+			b.WriteString("handler constructor failed")
+		} else {
+			b.WriteString("constructor of handler ")
+			b.WriteString(strconv.Quote(e.Name))
+			b.WriteString(" failed")
+		}
+	default:
+		if n := e.Code.Name(); n != "" {
+			b.WriteString(strings.ToLower(strings.ReplaceAll(n, "_", " ")))
+		} else {
+			b.WriteString("error")
+		}
+		if e.Name != "" {
+			b.WriteString(" for handler ")
+			b.WriteString(strconv.Quote(e.Name))
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.CorrelationID != uuid.Nil {
+		b.WriteString(" [correlation_id=")
+		b.WriteString(e.CorrelationID.String())
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause, so errors.Is and errors.As see through an Error
+// to, for example, the error a constructor returned.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Is reports whether target is an *Error with the same Code, so that
+// errors.Is(err, ErrHandlerNotFound) matches every unknown-name error
+// whatever its name or correlation ID.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && e != nil && t != nil && t.Code == e.Code
+}
