@@ -99,6 +99,12 @@ func (p *parser) document(data []byte) *yaml.Node {
 	if !p.checkEncoding(data) {
 		return nil
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		// yaml.v3 refuses a tab where a token could start, even on a
+		// line with nothing else.
+		p.diags.Errorf(registry.SchemaValidationFailed, p.pos(1, 1), "contract file is empty")
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	switch err := decode(dec, &doc); {

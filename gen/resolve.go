@@ -11,6 +11,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,6 +108,7 @@ func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths m
 			byPath[p.ID] = p
 		}
 	}
+	r.explainMissing(ctx, patterns, byPath)
 
 	iface, ok := r.lookupInterface(byPath[r.ifacePath])
 	if !ok {
@@ -140,6 +142,40 @@ func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths m
 	tm.Verify = time.Since(t)
 	slices.SortFunc(hs, func(a, b *Handler) int { return strings.Compare(a.Contract.Name, b.Contract.Name) })
 	return hs, nil
+}
+
+// explainMissing fills in packages that the export-data load dropped
+// without a word: when go list fails as a whole (go.mod needs updating, a
+// module is missing from go.sum), go/packages returns no packages and no
+// error. A second, light load without export data reports the go
+// command's message, which is what the user needs to see. It runs only on
+// this failure path.
+func (r *resolver) explainMissing(ctx context.Context, patterns []string, byPath map[string]*packages.Package) {
+	var missing []string
+	for _, p := range patterns {
+		if byPath[p] == nil {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedName | packages.NeedFiles, Dir: r.cfg.Dir, Env: os.Environ()}, missing...)
+	for _, p := range pkgs {
+		if byPath[p.PkgPath] == nil && p.PkgPath != "" {
+			byPath[p.PkgPath] = p
+		}
+	}
+	for _, m := range missing {
+		if byPath[m] != nil {
+			continue
+		}
+		msg := "go list returned nothing for it"
+		if err != nil {
+			msg = r.cleanMsg(strings.TrimSpace(err.Error()))
+		}
+		byPath[m] = &packages.Package{ID: m, PkgPath: m, Errors: []packages.Error{{Msg: msg, Kind: packages.ListError}}}
+	}
 }
 
 func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool) {
@@ -522,7 +558,10 @@ func (r *resolver) rel(file string) string {
 // cleanMsg removes absolute directory prefixes from go command messages.
 func (r *resolver) cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, r.cfg.Dir+string(filepath.Separator), "")
-	return msg
+	return goCmdNoise.ReplaceAllString(msg, "")
 }
+
+// goCmdNoise is how go/packages wraps a failed go command's stderr.
+var goCmdNoise = regexp.MustCompile(`err: exit status \d+: stderr: `)
 
 func asPathError(err error, pe **os.PathError) bool { return errors.As(err, pe) }

@@ -104,7 +104,7 @@ func TestNewPassesContext(t *testing.T) {
 		t.Fatalf("New = %v, %v; ctx value %v", v, err, got)
 	}
 	//lint:ignore SA1012 testing that a nil context is tolerated
-	if _, err := r.New(nil, "x"); err != nil { //nolint:staticcheck
+	if _, err := r.New(nil, "x"); err != nil {
 		t.Fatalf("New(nil ctx): %v", err)
 	}
 }
@@ -286,13 +286,16 @@ func TestSuggestionLimitAndOrder(t *testing.T) {
 	}
 }
 
+// otherKey is a context key of another package.
+type otherKey struct{}
+
 func TestFreshCorrelationID(t *testing.T) {
 	r := testRegistry()
 	ids := map[uuid.UUID]bool{}
 	for _, ctx := range []context.Context{
 		context.Background(),
 		registry.WithCorrelationID(context.Background(), uuid.Nil),
-		context.WithValue(context.Background(), struct{}{}, "unrelated"),
+		context.WithValue(context.Background(), otherKey{}, "unrelated"),
 	} {
 		_, err := r.New(ctx, "nope")
 		var e *registry.Error
@@ -318,7 +321,7 @@ func TestCorrelationIDContext(t *testing.T) {
 		t.Error("CorrelationID(Background) ok")
 	}
 	//lint:ignore SA1012 testing that a nil context is tolerated
-	if _, ok := registry.CorrelationID(nil); ok { //nolint:staticcheck
+	if _, ok := registry.CorrelationID(nil); ok {
 		t.Error("CorrelationID(nil) ok")
 	}
 	ctx := registry.WithCorrelationID(context.Background(), id)
@@ -336,11 +339,11 @@ func TestCorrelationIDContext(t *testing.T) {
 		t.Errorf("overridden CorrelationID = %v", got)
 	}
 	//lint:ignore SA1012 testing that a nil context is tolerated
-	if got, ok := registry.CorrelationID(registry.WithCorrelationID(nil, id)); !ok || got != id { //nolint:staticcheck
+	if got, ok := registry.CorrelationID(registry.WithCorrelationID(nil, id)); !ok || got != id {
 		t.Errorf("WithCorrelationID(nil) = %v, %v", got, ok)
 	}
-	// A plain uuid.UUID under another key is not the correlation ID.
-	if _, ok := registry.CorrelationID(context.WithValue(context.Background(), "correlation_id", id)); ok { //nolint:staticcheck
+	// A uuid.UUID under another key is not the correlation ID.
+	if _, ok := registry.CorrelationID(context.WithValue(context.Background(), otherKey{}, id)); ok {
 		t.Error("foreign key accepted")
 	}
 }

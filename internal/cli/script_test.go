@@ -1,0 +1,68 @@
+package cli_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/handlergen/handlergen/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"handlergen": func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script. Each builds a small
+// module in its work directory, points it at this repository with a
+// replace directive ($HGROOT), and drives the real command, go build and
+// go run, as a user would.
+func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scripts run the go command")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPROXY", "GOROOT", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN")
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join(root, "testdata", "script"),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HGROOT", root)
+			for k, v := range goEnv {
+				env.Setenv(k, v)
+			}
+			// Scripts get this repository's go.sum so modules that require
+			// handlergen resolve from the module cache without the network.
+			sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(env.WorkDir, "hg.sum"), sum, 0o644)
+		},
+	})
+}
+
+// goEnv reads settings from the go command, so scripts share the
+// developer's (or CI's) build and module caches instead of starting cold.
+func goEnv(t *testing.T, names ...string) map[string]string {
+	out, err := exec.Command("go", append([]string{"env"}, names...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	vals := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	env := map[string]string{}
+	for i, n := range names {
+		if i < len(vals) && vals[i] != "" {
+			env[n] = vals[i]
+		}
+	}
+	return env
+}
