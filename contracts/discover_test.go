@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -97,7 +96,7 @@ func TestDiscover(t *testing.T) {
 		{name: "skipped root named", inputs: []string{"b/testdata", "b/_skip/", "b/.hidden"}, want: []string{"b/.hidden/contract.yaml", "b/_skip/contract.yaml", "b/testdata/contract.yaml"}},
 		{name: "dot", inputs: []string{"."}, want: []string{
 			"a/handler_contract.yaml", "b/contract.yaml", "b/sub/deeper/contract.yaml", "both/sub/contract.yaml",
-			"outside/contract.yaml", "tree/filelink/contract.yaml", "tree/x/contract.yaml",
+			"outside/contract.yaml", "tree/x/contract.yaml", // tree/filelink/contract.yaml is outside/contract.yaml
 		}, diags: []dwant{{registry.AmbiguousContractConfiguration, "both", "ambiguous contract configuration: found both handler_contract.yaml and contract.yaml"}}},
 		{name: "sorted and deduped", inputs: []string{"tree", "a", "./a/handler_contract.yaml", "a/../a/handler_contract.yaml"}, want: []string{
 			"a/handler_contract.yaml", "tree/filelink/contract.yaml", "tree/x/contract.yaml",
@@ -118,13 +117,15 @@ func TestDiscover(t *testing.T) {
 		{name: "no inputs", inputs: nil, diags: []dwant{{registry.EmptyPatternsList, "", "patterns list cannot be empty"}}},
 		{name: "empty input", inputs: []string{""}, diags: []dwant{{registry.InvalidGlobPattern, "", "empty"}}},
 		{name: "limit", inputs: []string{"."}, max: 2, want: []string{"a/handler_contract.yaml", "b/contract.yaml"}, diags: []dwant{
-			{registry.HandlerLimitReached, "", "found 7 contract files, keeping the first 2"},
+			{registry.HandlerLimitReached, "", "found 6 contract files, keeping the first 2"},
 			{registry.AmbiguousContractConfiguration, "both", "ambiguous"},
 		}},
 		{name: "limit not reached", inputs: []string{"a"}, max: 1, want: []string{"a/handler_contract.yaml"}},
 
 		// Globs.
-		{name: "glob star", inputs: []string{"*/contract.yaml"}, want: []string{"b/contract.yaml", "outside/contract.yaml"}},
+		// Globs match literally, like Python's pathlib: '*' matches dot files,
+		// and no ambiguity check applies.
+		{name: "glob star", inputs: []string{"*/contract.yaml"}, want: []string{".hidden/contract.yaml", "b/contract.yaml", "both/contract.yaml", "outside/contract.yaml"}},
 		{name: "glob any name", inputs: []string{"b/*.y*ml"}, want: []string{"b/Contract.yaml", "b/contract.yaml", "b/contract.yml", "b/other.yaml"}},
 		{name: "glob doublestar", inputs: []string{"b/**/contract.yaml"}, want: []string{
 			"b/.git/contract.yaml", "b/.hidden/contract.yaml", "b/_skip/contract.yaml", "b/contract.yaml",
@@ -309,19 +310,8 @@ func TestDiscoverFaults(t *testing.T) {
 	})
 	fsys := &faultFS{
 		readDir: map[string]error{"locked": syscall.EACCES},
-		stat:    map[string]error{"stat": syscall.EIO, "contract.yaml": nil},
+		stat:    map[string]error{"stat": syscall.EIO},
 		eval:    map[string]error{"handler_contract.yaml": syscall.ELOOP},
-	}
-	for _, tc := range []struct {
-		name   string
-		inputs []string
-		stat   map[string]error
-		want   []string
-		diags  []dwant
-	}{
-		{name: "unreadable directory", inputs: []string{"."}, want: []string{"g/ok/x.yaml"}[:0:0], diags: nil},
-	}[:0] {
-		_ = tc
 	}
 	cases := []struct {
 		name   string
@@ -379,5 +369,3 @@ func TestErrText(t *testing.T) {
 		}
 	}
 }
-
-var _ = reflect.DeepEqual

@@ -24,7 +24,7 @@ type want struct {
 }
 
 func e(code registry.Code, line, col int, msg string) want { return want{code, line, col, msg, false} }
-func w(code registry.Code, line, col int, msg string) want  { return want{code, line, col, msg, true} }
+func w(code registry.Code, line, col int, msg string) want { return want{code, line, col, msg, true} }
 
 const (
 	c002 = registry.InvalidYAMLSyntax
@@ -183,7 +183,7 @@ func TestParseClass(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	const base = "handler_class: a/b.T\nhandler_type: effect\n" // line 1-2
-	const named = "handler_name: n\n" + base                     // lines 1-3
+	const named = "handler_name: n\n" + base                    // lines 1-3
 	for _, tc := range []struct {
 		name, src string
 		want      []want

@@ -310,6 +310,13 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	scope := p.Types.Scope()
 	obj := scope.Lookup(c.TypeName)
 	if obj == nil {
+		// Export data holds only what the package exports (and what that
+		// reaches), so an unexported type is found in the source instead.
+		if pos, ok := r.declaredType(p, c.TypeName); ok {
+			d := r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is not exported, so the generated registry cannot refer to it", c.Class)
+			d.Related = append(d.Related, diag.Related{Pos: pos, Message: fmt.Sprintf("%s declared here", c.TypeName)})
+			return nil
+		}
 		msg := fmt.Sprintf("class %q not found in package %s", c.TypeName, c.ImportPath)
 		if near := suggest.Closest(c.TypeName, exportedTypes(scope), 1); len(near) > 0 {
 			msg += fmt.Sprintf(" (did you mean %q?)", near[0])
@@ -516,6 +523,31 @@ func (r *resolver) auditInit(p *packages.Package) {
 			}
 		}
 	}
+}
+
+// declaredType looks for a type declaration named name in the package's
+// files. It is only used to explain a failed lookup.
+func (r *resolver) declaredType(p *packages.Package, name string) (diag.Position, bool) {
+	fset := token.NewFileSet()
+	for _, file := range p.GoFiles {
+		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				if ts := spec.(*ast.TypeSpec); ts.Name.Name == name {
+					pos := fset.Position(ts.Name.Pos())
+					return diag.Position{File: r.rel(pos.Filename), Line: pos.Line, Col: pos.Column}, true
+				}
+			}
+		}
+	}
+	return diag.Position{}, false
 }
 
 // goPos turns a go/packages position string (absolute file:line:col) into

@@ -1,0 +1,241 @@
+package gen_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/registry"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const fixtureIface = "example.com/fixture/iface.Handler"
+
+// fixture copies testdata/fixture, a self-contained module with handler
+// packages and no dependencies, into a fresh directory under dir.
+func fixture(t *testing.T, dir string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dst := filepath.Join(dir, "fixture")
+	if err := os.CopyFS(dst, os.DirFS("testdata/fixture")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func config(dir string, inputs ...string) gen.Config {
+	return gen.Config{
+		Dir:       dir,
+		Inputs:    inputs,
+		Output:    "out/registry_gen.go",
+		Interface: fixtureIface,
+		Args:      []string{"-o", "out/registry_gen.go", "-interface", fixtureIface, "contracts"},
+	}
+}
+
+func run(t *testing.T, cfg gen.Config, mode gen.Mode) *gen.Result {
+	t.Helper()
+	res, err := gen.Run(context.Background(), cfg, mode)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func codes(l diag.List) []registry.Code {
+	var cs []registry.Code
+	for _, d := range l {
+		cs = append(cs, d.Code)
+	}
+	return cs
+}
+
+// TestGolden generates the fixture's registry and compares it with
+// testdata/golden/fixture.go.golden; -update rewrites the golden file.
+func TestGolden(t *testing.T) {
+	dir := fixture(t, t.TempDir())
+	res := run(t, config(dir, "contracts"), gen.Generate)
+	if res.Diags.HasErrors() {
+		t.Fatalf("diagnostics:\n%v", res.Diags)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "out", "registry_gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "golden", "fixture.go.golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("generated file differs from %s (run go test ./gen -update to accept):\n%s", golden, got)
+	}
+	if !res.Written {
+		t.Error("Written = false on a first run")
+	}
+	// A second run finds nothing to do and writes nothing.
+	if res := run(t, config(dir, "contracts"), gen.Generate); res.Written || res.Diags.HasErrors() {
+		t.Errorf("second run: written=%v diags=%v", res.Written, res.Diags)
+	}
+	if res := run(t, config(dir, "contracts"), gen.Check); len(res.Diags) != 0 {
+		t.Errorf("check after generate: %v", res.Diags)
+	}
+}
+
+// TestQuickstartUpToDate is the committed example's golden test: the
+// registry in examples/quickstart must be what handlergen generates now.
+func TestQuickstartUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir, _ := filepath.Abs("../examples/quickstart")
+	res := run(t, gen.Config{Dir: dir, Inputs: []string{"./handlers"}, Output: "registry_gen.go", Args: []string{"-o", "registry_gen.go", "./handlers"}}, gen.Check)
+	if len(res.Diags) != 0 {
+		t.Fatalf("examples/quickstart/registry_gen.go is stale (run make demo):\n%v", res.Diags)
+	}
+}
+
+// TestDeterministic generates the same module in two directories at
+// different depths and expects identical bytes.
+func TestDeterministic(t *testing.T) {
+	a := fixture(t, t.TempDir())
+	b := fixture(t, filepath.Join(t.TempDir(), "some", "deeper", "place"))
+	run(t, config(a, "contracts"), gen.Generate)
+	run(t, config(b, "./contracts/"), gen.Generate)
+	ga, _ := os.ReadFile(filepath.Join(a, "out", "registry_gen.go"))
+	gb, _ := os.ReadFile(filepath.Join(b, "out", "registry_gen.go"))
+	if len(ga) == 0 || !bytes.Equal(ga, gb) {
+		t.Fatalf("outputs differ or are empty:\n%s\n---\n%s", ga, gb)
+	}
+	for _, abs := range []string{a, b, os.TempDir()} {
+		if bytes.Contains(ga, []byte(abs)) {
+			t.Errorf("output contains absolute path %s", abs)
+		}
+	}
+}
+
+// TestVerify puts one contract at a time in front of the verifier and
+// checks the code it reports.
+func TestVerify(t *testing.T) {
+	base := fixture(t, t.TempDir())
+	for _, tc := range []struct {
+		name, class string
+		cfg         func(*gen.Config)
+		want        []registry.Code
+		msg         string // substring of the first error
+	}{
+		{name: "missing method", class: "example.com/fixture/bad.Missing", want: []registry.Code{registry.ProtocolNotImplemented, registry.InitSideEffect}, msg: "missing method Name() string"},
+		{name: "wrong signature", class: "example.com/fixture/bad.WrongSig", want: []registry.Code{registry.ProtocolNotImplemented, registry.InitSideEffect}, msg: "have Name() int, want Name() string"},
+		{name: "generic", class: "example.com/fixture/bad.Generic", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "generic"},
+		{name: "unexported", class: "example.com/fixture/bad.unexported", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "not exported"},
+		{name: "func type", class: "example.com/fixture/bad.Fn", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "not a struct"},
+		{name: "function", class: "example.com/fixture/bad.Helper", want: []registry.Code{registry.ClassNotFound, registry.InitSideEffect}, msg: "is a func"},
+		{name: "interface", class: "example.com/fixture/bad.Iface", want: []registry.Code{registry.ClassNotFound, registry.InitSideEffect}, msg: "interface"},
+		{name: "absent name", class: "example.com/fixture/good.Valeu", want: []registry.Code{registry.ClassNotFound}, msg: `did you mean "Value"`},
+		{name: "absent package", class: "example.com/fixture/nope.T", want: []registry.Code{registry.ModuleNotFound}},
+		{name: "unqualified", class: "Value", want: []registry.Code{registry.ModuleNotFound}, msg: "fully qualified"},
+		{name: "broken package", class: "example.com/fixture/broken.Broken", want: []registry.Code{registry.ImportError}, msg: "broken.go"},
+		{name: "internal", class: "example.com/fixture/internal/secret.Secret", cfg: func(c *gen.Config) { c.Output = "../elsewhere/registry_gen.go" }, want: []registry.Code{registry.PackageNotImportable}, msg: "internal"},
+		{name: "main package", class: "example.com/fixture/cmdmain.Tool", want: []registry.Code{registry.PackageNotImportable}, msg: "main package"},
+		{name: "import cycle", class: "example.com/fixture/cycle.Loop", want: []registry.Code{registry.PackageNotImportable}, msg: "example.com/fixture/cycle -> example.com/fixture/out"},
+		{name: "output package", class: "example.com/fixture/out.T", want: []registry.Code{registry.PackageNotImportable}},
+		{name: "not allowed", class: "example.org/other.T", want: []registry.Code{registry.NamespaceNotAllowed}},
+		{name: "allow boundary", class: "example.com/fixture_backdoor/x.T", want: []registry.Code{registry.NamespaceNotAllowed}},
+		{name: "forbid init", class: "example.com/fixture/bad.BadCtor", cfg: func(c *gen.Config) { c.ForbidInit = true }, want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "func init()"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(base, "case")
+			os.RemoveAll(dir)
+			writeContract(t, filepath.Join(dir, "handler_contract.yaml"), "h", tc.class)
+			cfg := config(base, "case")
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			res := run(t, cfg, gen.Generate)
+			got := codes(res.Diags)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("codes = %v, want %v\n%v", got, tc.want, res.Diags)
+			}
+			if tc.msg != "" && !strings.Contains(renderText(res.Diags), tc.msg) {
+				t.Errorf("diagnostics lack %q:\n%s", tc.msg, renderText(res.Diags))
+			}
+			if res.Written {
+				t.Error("a run with errors wrote the output")
+			}
+		})
+	}
+}
+
+// TestFailedRunKeepsOutput: an error anywhere leaves the previous output
+// byte for byte.
+func TestFailedRunKeepsOutput(t *testing.T) {
+	dir := fixture(t, t.TempDir())
+	run(t, config(dir, "contracts"), gen.Generate)
+	out := filepath.Join(dir, "out", "registry_gen.go")
+	before, _ := os.ReadFile(out)
+	writeContract(t, filepath.Join(dir, "contracts", "zz", "handler_contract.yaml"), "value", "example.com/fixture/good.Value")
+	res := run(t, config(dir, "contracts"), gen.Generate)
+	if got := codes(res.Diags); !slices.Equal(got, []registry.Code{registry.DuplicateHandlerName}) {
+		t.Fatalf("codes = %v\n%v", got, res.Diags)
+	}
+	if len(res.Diags[0].Related) != 1 || res.Diags[0].Related[0].Pos.File != "contracts/value/handler_contract.yaml" {
+		t.Errorf("duplicate does not point at the first declaration: %+v", res.Diags[0])
+	}
+	after, _ := os.ReadFile(out)
+	if !bytes.Equal(before, after) {
+		t.Error("failed run changed the output")
+	}
+}
+
+func TestCheckStale(t *testing.T) {
+	dir := fixture(t, t.TempDir())
+	res := run(t, config(dir, "contracts"), gen.Check)
+	if got := codes(res.Diags); !slices.Equal(got, []registry.Code{registry.StaleOutput}) || !strings.Contains(res.Diags[0].Message, "missing") {
+		t.Fatalf("check without output: %v", res.Diags)
+	}
+	run(t, config(dir, "contracts"), gen.Generate)
+	out := filepath.Join(dir, "out", "registry_gen.go")
+	if err := os.WriteFile(out, []byte("package out\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, config(dir, "contracts"), gen.Check)
+	if got := codes(res.Diags); !slices.Equal(got, []registry.Code{registry.StaleOutput}) || !res.Stale() {
+		t.Fatalf("check on stale output: %v", res.Diags)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "package out\n" {
+		t.Error("check wrote the output")
+	}
+}
+
+func writeContract(t *testing.T, path, name, class string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	y := "handler_name: " + name + "\nhandler_class: " + class + "\nhandler_type: compute\n"
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func renderText(l diag.List) string {
+	var b strings.Builder
+	diag.WriteText(&b, l)
+	return b.String()
+}
