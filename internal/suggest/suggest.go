@@ -57,4 +57,3 @@ func Distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-

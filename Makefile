@@ -1,0 +1,38 @@
+# handlergen: make demo runs the main job, make test is the test suite CI runs.
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+QUICKSTART  := examples/quickstart
+
+.PHONY: demo test check fmt vet staticcheck fuzz bench
+
+## demo: regenerate the quickstart registry (writes only if it changed) and dispatch handlers by name
+demo:
+	cd $(QUICKSTART) && $(GO) generate ./...
+	$(GO) run ./$(QUICKSTART)
+	$(GO) run ./$(QUICKSTART) greet World
+	$(GO) run ./$(QUICKSTART) upper "compiled in, not imported"
+	$(GO) run ./$(QUICKSTART) dice
+
+## test: formatting, vet, staticcheck, and every test with the race detector
+test: fmt vet staticcheck
+	$(GO) test -race ./...
+
+fmt:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+## check: what CI runs on a repository that uses handlergen: fail on invalid contracts or a stale registry
+check:
+	$(GO) tool handlergen check -C $(QUICKSTART) -o registry_gen.go ./handlers
+
+## fuzz: run each fuzz target for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./gen -run '^$$' -fuzz '^FuzzAllowlist$$' -fuzztime $(FUZZTIME)
