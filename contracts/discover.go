@@ -64,7 +64,10 @@ func (o Options) withDefaults() (Options, error) {
 //
 // A directory search skips directories named .git, vendor or testdata, or
 // starting with '.' or '_', below its root, and never follows a symbolic
-// link to a directory, so it cannot leave the tree or loop.
+// link to a directory, so it cannot leave the tree or loop. A glob matches
+// literally, as Python's pathlib does: '*' matches names starting with '.'
+// and no directory is skipped, though links to directories are still not
+// followed; only the directories it matches are searched as above.
 func Discover(inputs []string, opt Options) ([]string, diag.List) {
 	files, diags := discover(inputs, opt)
 	paths := make([]string, len(files))
@@ -97,10 +100,10 @@ func discover(inputs []string, opt Options) ([]file, diag.List) {
 	}
 	files := d.dedupe()
 	slices.SortFunc(files, func(a, b file) int { return strings.Compare(a.rel, b.rel) })
-	if max := opt.MaxHandlers; max > 0 && len(files) > max {
+	if limit := opt.MaxHandlers; limit > 0 && len(files) > limit {
 		d.diags.Warnf(registry.HandlerLimitReached, diag.Position{},
-			"handler limit reached: found %d contract files, keeping the first %d (max handlers %d)", len(files), max, max)
-		files = files[:max]
+			"handler limit reached: found %d contract files, using the first %d", len(files), limit)
+		files = files[:limit]
 	}
 	d.diags.Sort()
 	return files, d.diags

@@ -117,7 +117,7 @@ func TestDiscover(t *testing.T) {
 		{name: "no inputs", inputs: nil, diags: []dwant{{registry.EmptyPatternsList, "", "patterns list cannot be empty"}}},
 		{name: "empty input", inputs: []string{""}, diags: []dwant{{registry.InvalidGlobPattern, "", "empty"}}},
 		{name: "limit", inputs: []string{"."}, max: 2, want: []string{"a/handler_contract.yaml", "b/contract.yaml"}, diags: []dwant{
-			{registry.HandlerLimitReached, "", "found 6 contract files, keeping the first 2"},
+			{registry.HandlerLimitReached, "", "found 6 contract files, using the first 2"},
 			{registry.AmbiguousContractConfiguration, "both", "ambiguous"},
 		}},
 		{name: "limit not reached", inputs: []string{"a"}, max: 1, want: []string{"a/handler_contract.yaml"}},

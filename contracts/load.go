@@ -52,10 +52,10 @@ func Load(inputs []string, opt Options) ([]*Contract, diag.List) {
 	return out, diags
 }
 
-// readFile reads f, refusing more than max bytes. The size is checked
-// before reading, and the read itself stops one byte past max, so a file
-// that is larger than it claims, or grows, costs at most max+1 bytes.
-func readFile(fsys FS, f file, max int64) ([]byte, diag.List) {
+// readFile reads f, refusing more than limit bytes. The size is checked
+// before reading, and the read itself stops one byte past the limit, so a
+// file that is larger than it claims, or grows, costs at most limit+1 bytes.
+func readFile(fsys FS, f file, limit int64) ([]byte, diag.List) {
 	var diags diag.List
 	pos := diag.Position{File: f.rel}
 	fi, err := fsys.Stat(f.abs)
@@ -69,8 +69,8 @@ func readFile(fsys FS, f file, max int64) ([]byte, diag.List) {
 	case !fi.Mode().IsRegular():
 		diags.Errorf(registry.NotAFile, pos, "not a regular file (%s)", fi.Mode().Type())
 		return nil, diags
-	case fi.Size() > max:
-		diags.Errorf(registry.FileSizeExceeded, pos, "contract file exceeds size limit: %d bytes (max: %d bytes)", fi.Size(), max)
+	case fi.Size() > limit:
+		diags.Errorf(registry.FileSizeExceeded, pos, "contract file exceeds size limit: %d bytes (max: %d bytes)", fi.Size(), limit)
 		return nil, diags
 	}
 	r, err := fsys.Open(f.abs)
@@ -79,13 +79,13 @@ func readFile(fsys FS, f file, max int64) ([]byte, diag.List) {
 		return nil, diags
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	switch {
 	case err != nil:
 		diags.Errorf(registry.FileReadError, pos, "cannot read: %s", errText(err))
 		return nil, diags
-	case int64(len(data)) > max:
-		diags.Errorf(registry.FileSizeExceeded, pos, "contract file exceeds size limit: more than %d bytes (max: %d bytes)", max, max)
+	case int64(len(data)) > limit:
+		diags.Errorf(registry.FileSizeExceeded, pos, "contract file exceeds size limit: more than %d bytes (max: %d bytes)", limit, limit)
 		return nil, diags
 	}
 	if data == nil {

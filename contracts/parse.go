@@ -217,7 +217,7 @@ func trimYAMLPrefix(s string) string {
 // beyond the bounds. It reports false if validation should not go on: the
 // bounds protect every later walk that follows aliases.
 func (p *parser) wellFormed(root *yaml.Node) bool {
-	w := walker{p: p}
+	w := walker{p: p, open: make(map[*yaml.Node]bool)}
 	ok := w.walk(root, 0, false)
 	return ok && !p.diags.HasErrors()
 }
@@ -225,6 +225,7 @@ func (p *parser) wellFormed(root *yaml.Node) bool {
 type walker struct {
 	p        *parser
 	expanded int
+	open     map[*yaml.Node]bool // collections being walked: an alias to one is a cycle
 }
 
 func (w *walker) walk(n *yaml.Node, depth int, viaAlias bool) bool {
@@ -250,8 +251,14 @@ func (w *walker) walk(n *yaml.Node, depth int, viaAlias bool) bool {
 			w.p.errorf(registry.InvalidYAMLSyntax, n, "unknown YAML alias *%s", n.Value)
 			return false
 		}
+		if w.open[n.Alias] {
+			w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML alias *%s refers to a node that contains it", n.Value)
+			return false
+		}
 		return w.walk(n.Alias, depth, true)
 	case yaml.MappingNode, yaml.SequenceNode:
+		w.open[n] = true
+		defer delete(w.open, n)
 		for _, c := range n.Content {
 			if !w.walk(c, depth+1, viaAlias) {
 				return false

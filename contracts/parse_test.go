@@ -321,7 +321,8 @@ func TestParseErrors(t *testing.T) {
 		{"invalid utf8 after multibyte", "é: \xff", []want{e(c002, 1, 4, "invalid byte 0xff")}},
 		{"control character", named + "x: \x01\n", []want{e(c002, 4, 4, "control character U+0001")}},
 		{"UTF-16", "\xff\xfeh\x00", []want{e(c002, 1, 1, "invalid byte 0xff")}},
-		{"self alias", named + "x: &a [*a]\n", []want{e(c002, 0, 0, "YAML nesting deeper than 100 levels")}},
+		{"self alias", named + "x: &a [*a]\n", []want{e(c002, 4, 8, "YAML alias *a refers to a node that contains it")}},
+		{"cyclic alias in mapping", named + "x: &a {b: {c: *a}}\n", []want{e(c002, 4, 15, "YAML alias *a refers")}},
 		{"deep nesting", named + "x: " + strings.Repeat("[", 150) + strings.Repeat("]", 150) + "\n", []want{e(c002, 4, 0, "nesting deeper than 100 levels")}},
 		{"deep block nesting", named + "x:\n" + deepBlock(120), []want{e(c002, 0, 0, "nesting deeper than 100 levels")}},
 	} {
