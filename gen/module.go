@@ -12,12 +12,8 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// moduleInfo is what handlergen needs to know about the modules around the
-// working directory and the output file, read from go.mod and go.work
-// directly rather than through a second go command.
-type moduleInfo struct {
-	MainModules []string // module paths: the main module, or every go.work module
-}
+// Module facts are read from go.mod and go.work directly rather than
+// through a second go command.
 
 // findMainModules returns the main module's path, or under a workspace the
 // path of every module it uses. GOWORK=off and an explicit GOWORK file are

@@ -231,7 +231,7 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 	if len(p.Errors) > 0 || p.Types == nil {
 		e := p.Errors[0]
 		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, r.cleanMsg(e.Msg))
-		if pos := r.goPos(e.Pos); pos.File != "" {
+		if pos := r.goPos(p, e.Pos); pos.File != "" {
 			d.Related = append(d.Related, diag.Related{Pos: pos, Message: r.cleanMsg(e.Msg)})
 		}
 		return false
@@ -324,7 +324,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s", msg)
 		return nil
 	}
-	goPos := r.goPos(p.Fset.Position(obj.Pos()).String())
+	goPos := r.goPos(p, p.Fset.Position(obj.Pos()).String())
 	related := func(d *diag.Diagnostic) {
 		if goPos.File != "" {
 			d.Related = append(d.Related, diag.Related{Pos: goPos, Message: fmt.Sprintf("%s declared here", c.TypeName)})
@@ -515,7 +515,7 @@ func (r *resolver) auditInit(p *packages.Package) {
 				continue
 			}
 			pos := fset.Position(fd.Pos())
-			dp := diag.Position{File: relSlash(r.cfg.Dir, pos.Filename), Line: pos.Line, Col: pos.Column}
+			dp := diag.Position{File: r.pkgRel(p, pos.Filename), Line: pos.Line, Col: pos.Column}
 			if r.cfg.ForbidInit {
 				r.diags.Errorf(registry.InitSideEffect, dp, "handler package %s declares func init(), which runs when the registry imports it (-forbid-init)", p.PkgPath)
 			} else {
@@ -542,7 +542,7 @@ func (r *resolver) declaredType(p *packages.Package, name string) (diag.Position
 			for _, spec := range gd.Specs {
 				if ts := spec.(*ast.TypeSpec); ts.Name.Name == name {
 					pos := fset.Position(ts.Name.Pos())
-					return diag.Position{File: r.rel(pos.Filename), Line: pos.Line, Col: pos.Column}, true
+					return diag.Position{File: r.pkgRel(p, pos.Filename), Line: pos.Line, Col: pos.Column}, true
 				}
 			}
 		}
@@ -552,7 +552,7 @@ func (r *resolver) declaredType(p *packages.Package, name string) (diag.Position
 
 // goPos turns a go/packages position string (absolute file:line:col) into
 // a relative diag.Position.
-func (r *resolver) goPos(s string) diag.Position {
+func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 	if s == "" || s == "-" {
 		return diag.Position{}
 	}
@@ -571,20 +571,20 @@ func (r *resolver) goPos(s string) diag.Position {
 			}
 		}
 	}
-	return diag.Position{File: r.rel(file), Line: line, Col: col}
+	return diag.Position{File: r.pkgRel(p, file), Line: line, Col: col}
 }
 
-// rel makes a path in a message relative: to the working directory when
-// under it, else to the module cache or GOROOT as "$GOMODCACHE/..." style
-// is not stable; the base name is used instead.
-func (r *resolver) rel(file string) string {
+// pkgRel names a file of package p: relative to the working directory when
+// it lies beneath it, else as import path and base name
+// ("net/http/server.go"), which is the same on every machine.
+func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	if !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
-	if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil && !strings.HasPrefix(rel, ".."+string(filepath.Separator)+"..") {
+	if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil && filepath.IsLocal(rel) {
 		return filepath.ToSlash(rel)
 	}
-	return filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(file)), filepath.Base(file)))
+	return p.PkgPath + "/" + filepath.Base(file)
 }
 
 // cleanMsg removes absolute directory prefixes from go command messages.

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	stdtime "time"
+)
+
+func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-format", "xml"}, `unknown format "xml"`},
+		{[]string{"-nope"}, "flag provided but not defined"},
+		{[]string{"-interface", "Handler"}, "want IMPORT/PATH.Name"},
+		{[]string{"-var", "1x"}, "not a Go identifier"},
+		{[]string{"-package", "a-b"}, "not a Go identifier"},
+		{[]string{"-max-handlers", "-1"}, "must not be negative"},
+		{[]string{"-max-contract-size", "0"}, "must be positive"},
+		{[]string{"-diff"}, "only for check"},
+		{[]string{"-correlation-id", "nope"}, "-correlation-id"},
+		{[]string{"-allow", " "}, "non-empty prefix"},
+		{[]string{"-log-format", "xml"}, "-log-format"},
+		{[]string{"-C", "does-not-exist"}, "not a directory"},
+		{[]string{"schema", "extra"}, "unexpected arguments"},
+		{[]string{"version", "extra"}, "unexpected arguments"},
+	} {
+		code, stdout, stderr := runMain(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	if code, out, _ := runMain(t, "help"); code != 0 || !strings.Contains(out, "handlergen check") {
+		t.Errorf("help: %d %q", code, out)
+	}
+	if code, _, errOut := runMain(t, "check", "-h"); code != 0 || !strings.Contains(errOut, "-allow-any") {
+		t.Errorf("check -h: %d %q", code, errOut)
+	}
+	if code, out, _ := runMain(t, "version"); code != 0 || !strings.HasPrefix(out, "handlergen ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestSchemaIsJSON(t *testing.T) {
+	code, out, errOut := runMain(t, "schema")
+	var v map[string]any
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &v) != nil || v["$schema"] == nil {
+		t.Fatalf("schema: %d %q %.100q", code, errOut, out)
+	}
+}
+
+func TestHeaderArgs(t *testing.T) {
+	for _, tc := range []struct {
+		in, want []string
+	}{
+		{[]string{"-o", "r.go", "./contracts"}, []string{"-o", "r.go", "./contracts"}},
+		{[]string{"-v", "-format", "json", "-o=r.go", "-C", "dir", "x"}, []string{"-o=r.go", "x"}},
+		{[]string{"--format=github", "-diff", "-correlation-id", "u", "-log-format=json", "a"}, []string{"a"}},
+		{[]string{"-allow", "example.com/x", "/abs/path/contracts"}, []string{"-allow", "example.com/x", "contracts"}},
+		{[]string{"--", "-odd"}, []string{"--", "-odd"}},
+	} {
+		if got := headerArgs(tc.in, "generate"); !slices.Equal(got, tc.want) {
+			t.Errorf("headerArgs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestListInProcess covers list without the go command: it reads the
+// contracts only.
+func TestListInProcess(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/app\n")
+	write("h/a/handler_contract.yaml", "handler_name: a\nhandler_class: example.com/app/h/a.A\nhandler_type: compute\ntags: x\n")
+	write("h/b/contract.yaml", "name: handler-b\nhandler_class: example.com/app/h/b.B\nhandler_type: EFFECT\nhandler_routing: {z: 1, a: [2]}\n")
+
+	code, out, errOut := runMain(t, "list", "-C", dir, "h")
+	if code != 0 || errOut != "" {
+		t.Fatalf("list: %d %q", code, errOut)
+	}
+	for _, want := range []string{"NAME", "a  ", "handler-b", "effect", "h/b/contract.yaml"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, errOut = runMain(t, "list", "-format", "json", "-correlation-id", "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "-C", dir, "h")
+	var rep struct {
+		CorrelationID string `json:"correlation_id"`
+		OK            bool
+		Result        struct {
+			Handlers []struct {
+				Name, Type   string
+				ProtocolType string `json:"protocol_type"`
+				Tags         []string
+				Routing      json.RawMessage
+			}
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("list json: %d %q %q", code, out, errOut)
+	}
+	if rep.CorrelationID != "1b4e28ba-2fa1-41d2-883f-0016d3cca427" || !rep.OK || len(rep.Result.Handlers) != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	var routing bytes.Buffer
+	json.Compact(&routing, rep.Result.Handlers[1].Routing)
+	if h := rep.Result.Handlers[1]; h.ProtocolType != "b" || routing.String() != `{"a":[2],"z":1}` {
+		t.Errorf("handler-b: %+v routing %s", h, h.Routing)
+	}
+
+	// An allowlist violation is found by list too, with exit 1.
+	code, _, errOut = runMain(t, "list", "-C", dir, "-allow", "example.com/other", "h")
+	if code != ExitError || !strings.Contains(errOut, "HANDLER_LOADER_013") {
+		t.Errorf("list with allowlist: %d %q", code, errOut)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		ns   int64
+		want string
+	}{{500_000, "500us"}, {12_345_678, "12.35ms"}, {2_500_000_000, "2.50s"}} {
+		if got := duration(stdtime.Duration(tc.ns)); got != tc.want {
+			t.Errorf("duration(%d) = %q, want %q", tc.ns, got, tc.want)
+		}
+	}
+}
