@@ -36,6 +36,7 @@ const (
 // Config is one handlergen run.
 type Config struct {
 	Dir         string   // working directory, absolute; "" = os.Getwd()
+	Base        string   // directory that paths in diagnostics and Result.Output are relative to; "" = Dir
 	Inputs      []string // contract files, directories, globs; relative to Dir
 	Output      string   // output file, relative to Dir (default registry_gen.go)
 	Package     string   // package clause; "" = derived (see packageName)
@@ -131,11 +132,75 @@ func SplitQualified(s string) (path, name string, ok bool) {
 	return s[:dot], s[dot+1:], true
 }
 
-// Run performs one run. Errors that concern the run itself (a bad
-// configuration, a failure to invoke the go command) are returned as err;
-// everything about the inputs is in Result.Diags.
+// Run performs one run for one registry. Errors that concern the run
+// itself (a bad configuration, a failure to invoke the go command) are
+// returned as err; everything about the inputs is in Result.Diags.
 func Run(ctx context.Context, cfg Config, mode Mode) (*Result, error) {
-	start := time.Now()
+	rs, err := RunAll(ctx, []Config{cfg}, mode)
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// job is one registry's share of a run.
+type job struct {
+	cfg    Config
+	res    *Result
+	r      *resolver
+	todo   []*contracts.Contract
+	outAbs string
+	start  time.Time
+}
+
+// RunAll performs one run for several registries — handlergen generate
+// ./... — with one packages.Load per module for the union of their handler
+// packages. In Generate mode nothing is written unless no registry has an
+// error, so a run either updates every stale file or none.
+func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
+	jobs := make([]*job, len(cfgs))
+	for i, cfg := range cfgs {
+		j, err := prepare(cfg, mode)
+		if err != nil {
+			return nil, err
+		}
+		jobs[i] = j
+	}
+	if mode != List {
+		if err := resolveAll(ctx, jobs); err != nil {
+			return nil, err
+		}
+	}
+	anyErr := false
+	for _, j := range jobs {
+		if mode != List {
+			if err := j.emit(mode); err != nil {
+				return nil, err
+			}
+		}
+		anyErr = anyErr || j.res.Diags.HasErrors()
+	}
+	out := make([]*Result, len(jobs))
+	for i, j := range jobs {
+		if mode == Generate && !anyErr && j.res.Source != nil && (j.res.Stale() || !j.res.Exists) {
+			if err := writeAtomic(j.outAbs, j.res.Source); err != nil {
+				j.res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: j.res.Output}, "cannot write the output file: %v", pathless(err))
+			} else {
+				j.res.Written = true
+			}
+		}
+		j.rebase()
+		j.res.Diags.Sort()
+		j.res.Timings.Total = time.Since(j.start)
+		out[i] = j.res
+	}
+	return out, nil
+}
+
+// prepare does everything that needs no type information: read and
+// validate the contracts, find duplicates, check the allowlist.
+func prepare(cfg Config, mode Mode) (*job, error) {
+	j := &job{start: time.Now()}
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -143,11 +208,11 @@ func Run(ctx context.Context, cfg Config, mode Mode) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", cfg.Interface)
 	}
-	outAbs := cfg.Output
-	if !filepath.IsAbs(outAbs) {
-		outAbs = filepath.Join(cfg.Dir, outAbs)
+	j.outAbs = cfg.Output
+	if !filepath.IsAbs(j.outAbs) {
+		j.outAbs = filepath.Join(cfg.Dir, j.outAbs)
 	}
-	res := &Result{Output: relSlash(cfg.Dir, outAbs)}
+	res := &Result{Output: relSlash(cfg.Dir, j.outAbs)}
 	res.Allow = Allowlist{Any: cfg.AllowAny, Prefixes: cfg.Allow}
 	if !cfg.AllowAny && cfg.Allow == nil {
 		res.Allow.Prefixes = findMainModules(cfg.Dir)
@@ -158,32 +223,91 @@ func Run(ctx context.Context, cfg Config, mode Mode) (*Result, error) {
 	res.Contracts = cs
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
-
 	checkDuplicates(cs, &res.Diags)
 
-	outDir := filepath.Dir(outAbs)
-	out := outputPkg{dir: outDir, file: outAbs, path: importPathOf(outDir)}
-	out.name = cfg.Package
+	outDir := filepath.Dir(j.outAbs)
+	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir), name: cfg.Package}
 	if out.name == "" {
-		out.name = packageName(outDir, outAbs)
+		out.name = packageName(outDir, j.outAbs)
 	}
+	j.cfg = cfg
+	j.res = res
+	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
+	// list describes the contracts; it checks only what needs no type
+	// information and never runs the go command.
+	j.todo, _ = j.r.preflight(cs)
+	return j, nil
+}
 
-	r := resolver{cfg: &cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
-	if mode == List {
-		// list describes the contracts; it checks what needs no type
-		// information and never runs the go command.
-		r.preflight(cs)
-		res.Diags.Sort()
-		res.Timings.Total = time.Since(start)
-		return res, nil
+// resolveAll loads the packages of all jobs, one packages.Load per module
+// root (normally one), and verifies every job's contracts.
+func resolveAll(ctx context.Context, jobs []*job) error {
+	type group struct {
+		dir   string
+		paths map[string]bool
+		jobs  []*job
 	}
-	hs, err := r.resolve(ctx, cs, &res.Timings)
-	if err != nil {
-		return nil, err
+	var groups []*group
+	byRoot := map[string]*group{}
+	for _, j := range jobs {
+		root := moduleRoot(j.cfg.Dir)
+		g := byRoot[root]
+		if g == nil {
+			g = &group{dir: j.cfg.Dir, paths: map[string]bool{}}
+			byRoot[root] = g
+			groups = append(groups, g)
+		}
+		g.jobs = append(g.jobs, j)
+		g.paths[j.r.ifacePath] = true
+		for _, c := range j.todo {
+			g.paths[c.ImportPath] = true
+		}
 	}
-	res.Handlers = hs
+	for _, g := range groups {
+		t := time.Now()
+		byPath, err := loadPackages(ctx, g.dir, g.paths)
+		if err != nil {
+			return err
+		}
+		load := time.Since(t)
+		for _, j := range g.jobs {
+			t := time.Now()
+			j.res.Timings.Load = load
+			j.res.Handlers = j.r.check(j.todo, byPath)
+			j.res.Timings.Verify = time.Since(t)
+		}
+	}
+	return nil
+}
 
-	old, err := os.ReadFile(outAbs)
+// rebase re-expresses the job's paths relative to cfg.Base, for runs over
+// several registries that each run in their own directory. Names that are
+// not paths in the tree (an import path and file, "-interface") are kept.
+func (j *job) rebase() {
+	base := j.cfg.Base
+	if base == "" || base == j.cfg.Dir {
+		return
+	}
+	move := func(p string) string {
+		if p == "" || j.r.external[p] || strings.HasPrefix(p, "-") {
+			return p
+		}
+		return relSlash(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
+	}
+	j.res.Output = move(j.res.Output)
+	for i := range j.res.Diags {
+		d := &j.res.Diags[i]
+		d.Pos.File = move(d.Pos.File)
+		for k := range d.Related {
+			d.Related[k].Pos.File = move(d.Related[k].Pos.File)
+		}
+	}
+}
+
+// emit renders the job's file and compares it with the one on disk.
+func (j *job) emit(mode Mode) error {
+	res := j.res
+	old, err := os.ReadFile(j.outAbs)
 	switch {
 	case err == nil:
 		res.OnDisk, res.Exists = old, true
@@ -191,42 +315,27 @@ func Run(ctx context.Context, cfg Config, mode Mode) (*Result, error) {
 	default:
 		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", pathless(err))
 	}
-
 	if res.Diags.HasErrors() {
-		res.Diags.Sort()
-		res.Timings.Total = time.Since(start)
-		return res, nil
+		return nil
 	}
-
-	t = time.Now()
+	t := time.Now()
 	src, err := emit(emitConfig{
-		Args: cfg.Args, Dir: cfg.Dir, Pkg: out, Var: cfg.Var, IfacePath: ifacePath, IfaceName: ifaceName, IfacePkg: r.ifacePkgName,
-	}, hs)
+		Args: j.cfg.Args, Dir: j.cfg.Dir, Pkg: j.r.out, Var: j.cfg.Var,
+		IfacePath: j.r.ifacePath, IfaceName: j.r.ifaceName, IfacePkg: j.r.ifacePkgName,
+	}, res.Handlers)
 	if err != nil {
-		return nil, fmt.Errorf("emitting %s: %w", res.Output, err)
+		return fmt.Errorf("emitting %s: %w", res.Output, err)
 	}
 	res.Source = src
 	res.Timings.Emit = time.Since(t)
-
-	switch mode {
-	case Check:
+	if mode == Check {
 		if !res.Exists {
 			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is missing; run handlergen (go generate) to create it")
 		} else if res.Stale() {
 			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is stale; run handlergen (go generate) to update it")
 		}
-	case Generate:
-		if res.Stale() || !res.Exists {
-			if err := writeAtomic(outAbs, src); err != nil {
-				res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "cannot write the output file: %v", pathless(err))
-			} else {
-				res.Written = true
-			}
-		}
 	}
-	res.Diags.Sort()
-	res.Timings.Total = time.Since(start)
-	return res, nil
+	return nil
 }
 
 // checkDuplicates reports handler names declared by more than one contract,

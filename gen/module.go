@@ -71,6 +71,21 @@ func importPathOf(dir string) string {
 	return mp + "/" + filepath.ToSlash(rel)
 }
 
+// moduleRoot is the directory of the go.work or go.mod governing dir, or
+// dir itself: one packages.Load can serve every registry beneath it.
+func moduleRoot(dir string) string {
+	if work := os.Getenv("GOWORK"); work != "" && work != "off" {
+		return filepath.Dir(work)
+	}
+	if work := findUp(dir, "go.work"); work != "" && os.Getenv("GOWORK") != "off" {
+		return filepath.Dir(work)
+	}
+	if gomod := findUp(dir, "go.mod"); gomod != "" {
+		return filepath.Dir(gomod)
+	}
+	return dir
+}
+
 func modulePath(gomod string) string {
 	data, err := os.ReadFile(gomod)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
@@ -47,14 +46,7 @@ type resolver struct {
 	diags                *diag.List
 	ifacePath, ifaceName string
 	ifacePkgName         string
-}
-
-// resolve checks the allowlist, loads every handler package and the
-// interface's package in one packages.Load, and verifies each contract's
-// type. Contracts that fail any step are reported and left out.
-func (r *resolver) resolve(ctx context.Context, cs []*contracts.Contract, tm *Timings) ([]*Handler, error) {
-	todo, paths := r.preflight(cs)
-	return r.load(ctx, todo, paths, tm)
+	external             map[string]bool // display names of files outside the tree
 }
 
 // preflight checks what can be checked without loading anything: the class
@@ -87,20 +79,19 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 	return todo, paths
 }
 
-func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths map[string]bool, tm *Timings) ([]*Handler, error) {
-	t := time.Now()
+// loadPackages is the run's one packages.Load: every handler package of
+// every registry in the run, plus the interface packages, from dir.
+func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[string]*packages.Package, error) {
 	patterns := make([]string, 0, len(paths))
 	for p := range paths {
 		patterns = append(patterns, p)
 	}
 	slices.Sort(patterns)
-	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: r.cfg.Dir, Env: os.Environ()}
+	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: os.Environ()}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %w", err)
 	}
-	tm.Load = time.Since(t)
-	t = time.Now()
 	byPath := make(map[string]*packages.Package, len(pkgs))
 	for _, p := range pkgs {
 		byPath[p.PkgPath] = p
@@ -108,11 +99,16 @@ func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths m
 			byPath[p.ID] = p
 		}
 	}
-	r.explainMissing(ctx, patterns, byPath)
+	explainMissing(ctx, dir, patterns, byPath)
+	return byPath, nil
+}
 
+// check verifies the contracts that passed preflight against the loaded
+// packages and returns the handlers, sorted by name.
+func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages.Package) []*Handler {
 	iface, ok := r.lookupInterface(byPath[r.ifacePath])
 	if !ok {
-		return nil, nil
+		return nil
 	}
 
 	pkgState := map[string]bool{} // import path → usable
@@ -139,9 +135,8 @@ func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths m
 			hs = append(hs, h)
 		}
 	}
-	tm.Verify = time.Since(t)
 	slices.SortFunc(hs, func(a, b *Handler) int { return strings.Compare(a.Contract.Name, b.Contract.Name) })
-	return hs, nil
+	return hs
 }
 
 // explainMissing fills in packages that the export-data load dropped
@@ -150,7 +145,7 @@ func (r *resolver) load(ctx context.Context, todo []*contracts.Contract, paths m
 // error. A second, light load without export data reports the go
 // command's message, which is what the user needs to see. It runs only on
 // this failure path.
-func (r *resolver) explainMissing(ctx context.Context, patterns []string, byPath map[string]*packages.Package) {
+func explainMissing(ctx context.Context, dir string, patterns []string, byPath map[string]*packages.Package) {
 	var missing []string
 	for _, p := range patterns {
 		if byPath[p] == nil {
@@ -160,7 +155,7 @@ func (r *resolver) explainMissing(ctx context.Context, patterns []string, byPath
 	if len(missing) == 0 {
 		return
 	}
-	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedName | packages.NeedFiles, Dir: r.cfg.Dir, Env: os.Environ()}, missing...)
+	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedName | packages.NeedFiles, Dir: dir, Env: os.Environ()}, missing...)
 	for _, p := range pkgs {
 		if byPath[p.PkgPath] == nil && p.PkgPath != "" {
 			byPath[p.PkgPath] = p
@@ -172,7 +167,7 @@ func (r *resolver) explainMissing(ctx context.Context, patterns []string, byPath
 		}
 		msg := "go list returned nothing for it"
 		if err != nil {
-			msg = r.cleanMsg(strings.TrimSpace(err.Error()))
+			msg = cleanMsg(dir, strings.TrimSpace(err.Error()))
 		}
 		byPath[m] = &packages.Package{ID: m, PkgPath: m, Errors: []packages.Error{{Msg: msg, Kind: packages.ListError}}}
 	}
@@ -584,12 +579,19 @@ func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil && filepath.IsLocal(rel) {
 		return filepath.ToSlash(rel)
 	}
-	return p.PkgPath + "/" + filepath.Base(file)
+	name := p.PkgPath + "/" + filepath.Base(file)
+	if r.external == nil {
+		r.external = map[string]bool{}
+	}
+	r.external[name] = true
+	return name
 }
 
 // cleanMsg removes absolute directory prefixes from go command messages.
-func (r *resolver) cleanMsg(msg string) string {
-	msg = strings.ReplaceAll(msg, r.cfg.Dir+string(filepath.Separator), "")
+func (r *resolver) cleanMsg(msg string) string { return cleanMsg(r.cfg.Dir, msg) }
+
+func cleanMsg(dir, msg string) string {
+	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
 	return goCmdNoise.ReplaceAllString(msg, "")
 }
 

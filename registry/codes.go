@@ -38,6 +38,7 @@ const (
 	StaleOutput                    Code = 42 // generated file missing or out of date (check)
 	HandlerLimitReached            Code = 43 // more contracts than -max-handlers
 	OutputWriteError               Code = 44 // the generated file could not be written
+	OrphanedOutput                 Code = 45 // a generated registry whose contracts are gone
 	HandlerNotFound                Code = 50 // runtime: no handler registered under the name
 	ConstructorFailed              Code = 51 // runtime: the handler's constructor returned an error
 )
@@ -69,6 +70,7 @@ var codeNames = map[Code]string{
 	StaleOutput:                    "STALE_OUTPUT",
 	HandlerLimitReached:            "HANDLER_LIMIT_REACHED",
 	OutputWriteError:               "OUTPUT_WRITE_ERROR",
+	OrphanedOutput:                 "ORPHANED_OUTPUT",
 	HandlerNotFound:                "HANDLER_NOT_FOUND",
 	ConstructorFailed:              "CONSTRUCTOR_FAILED",
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/handlergen/handlergen/internal/phash"
 )
 
 // Entry describes one handler: what its contract declares and how to make
@@ -28,20 +30,39 @@ type Entry[H any] struct {
 }
 
 // Registry is an immutable set of handler entries keyed by name, safe for
-// concurrent use. It keeps the entries in a slice sorted by name, so it needs
-// no map, no sorting and no init function when the generated code's
-// package variable is initialised, and Lookup does not allocate.
+// concurrent use. It keeps the entries in a slice sorted by name and finds a
+// name through a perfect hash over the names: one hash, two array reads and
+// one string comparison, with no allocation. Generated code passes a table
+// that handlergen computed at generate time (NewIndexed), so the registry
+// needs no map, no sorting and no init-time work when the generated code's
+// package variables are initialised: entries and table are static data.
 //
 // A nil *Registry behaves as an empty one.
 type Registry[H any] struct {
 	entries []Entry[H] // sorted by Name, names unique
+	seed    uint64
+	pilots  []uint32 // len a power of two
+	slots   []uint32 // len a power of two; slot → index into entries
+	pmask   uint64   // len(pilots) - 1
+	smask   uint64   // len(slots) - 1
+}
+
+// Index is a perfect-hash table over the names of a registry's entries, in
+// their sorted order. handlergen computes it at generate time and emits it
+// as static data next to the entries; to everyone else it is opaque.
+type Index struct {
+	Seed   uint64
+	Pilots []uint32
+	Slots  []uint32
 }
 
 // New returns a registry of entries. Generated code passes entries already
 // sorted by name with unique names; New checks that in one pass and keeps the
 // slice as it is, which it then owns: the caller must not modify it. Entries
 // that are not sorted are sorted in a copy. Two entries with the same name
-// are a programming error (the generator refuses them), so New panics.
+// are a programming error (the generator refuses them), so New panics. New
+// computes the lookup table (about 80 µs for 1,000 entries); generated code
+// calls NewIndexed with a table computed at generate time instead.
 func New[H any](entries []Entry[H]) *Registry[H] {
 	sorted := true
 	for i := 1; i < len(entries); i++ {
@@ -61,7 +82,45 @@ func New[H any](entries []Entry[H]) *Registry[H] {
 			}
 		}
 	}
-	return &Registry[H]{entries: entries}
+	names := make([]string, len(entries))
+	for i := range entries {
+		names[i] = entries[i].Name
+	}
+	t, err := phash.Build(names)
+	if err != nil {
+		// Unreachable for distinct names: Build tries 64 seeds, each of
+		// which fails with a vanishing probability.
+		panic("registry.New: " + err.Error())
+	}
+	return newRegistry(entries, Index{Seed: t.Seed, Pilots: t.Pilots, Slots: t.Slots})
+}
+
+// NewIndexed returns a registry of entries with a lookup table computed in
+// advance. It is what generated code calls, with entries sorted by name and
+// unique, and ix computed by handlergen for exactly those names. It does
+// constant work — no check, no sort, no table — so a generated registry is
+// ready as soon as its package variables are, and both are kept as they are
+// (the caller must not modify them). An ix of the wrong shape is replaced by
+// a table computed here, as New does; an ix computed for other names makes
+// lookups of the names it misplaces fail, never return another name's
+// entry. Hand-written code should call New.
+func NewIndexed[H any](entries []Entry[H], ix Index) *Registry[H] {
+	t := phash.Table{Seed: ix.Seed, Pilots: ix.Pilots, Slots: ix.Slots}
+	if !t.Valid() {
+		return New(entries)
+	}
+	return newRegistry(entries, ix)
+}
+
+func newRegistry[H any](entries []Entry[H], ix Index) *Registry[H] {
+	return &Registry[H]{
+		entries: entries,
+		seed:    ix.Seed,
+		pilots:  ix.Pilots,
+		slots:   ix.Slots,
+		pmask:   uint64(len(ix.Pilots) - 1),
+		smask:   uint64(len(ix.Slots) - 1),
+	}
 }
 
 func duplicateMessage(name string) string {
@@ -76,32 +135,28 @@ func (r *Registry[H]) Len() int {
 	return len(r.entries)
 }
 
-// Lookup returns the entry registered under name. It is a binary search over
-// the sorted entries and allocates nothing.
+// Lookup returns the entry registered under name. It hashes name once,
+// reads the perfect-hash table and compares one name; it allocates nothing.
+// It is small enough to be inlined, so the caller copies the entry once.
 func (r *Registry[H]) Lookup(name string) (Entry[H], bool) {
-	if i, ok := r.find(name); ok {
+	if i := r.index(name); i >= 0 {
 		return r.entries[i], true
 	}
 	return Entry[H]{}, false
 }
 
-// find returns the index of name in r.entries. It is sort.Search written out
-// so that no closure is made.
-func (r *Registry[H]) find(name string) (int, bool) {
-	if r == nil {
-		return 0, false
+// index returns the index of name in r.entries, or -1.
+func (r *Registry[H]) index(name string) int {
+	if r == nil || len(r.entries) == 0 {
+		return -1
 	}
-	es := r.entries
-	lo, hi := 0, len(es)
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if es[h].Name < name {
-			lo = h + 1
-		} else {
-			hi = h
-		}
+	h := phash.Hash(r.seed, name)
+	p := r.pilots[(h>>32)&r.pmask]
+	i := r.slots[(h^uint64(p)*phash.PilotMul)&r.smask]
+	if int(i) < len(r.entries) && r.entries[i].Name == name {
+		return int(i)
 	}
-	return lo, lo < len(es) && es[lo].Name == name
+	return -1
 }
 
 // New returns a fresh instance of the handler registered under name, made by
@@ -121,8 +176,8 @@ func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	i, ok := r.find(name)
-	if !ok {
+	i := r.index(name)
+	if i < 0 {
 		var sugg []string
 		if r != nil {
 			sugg = suggest(r.entries, name)

@@ -22,6 +22,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/registry"
 )
 
 // Exit statuses.
@@ -109,6 +110,7 @@ type run struct {
 	dir           string
 	correlationID uuid.UUID
 	logFormat     string
+	setFlags      []string // flags given that shape the output (not report-only)
 }
 
 // stringList is a repeatable string flag.
@@ -143,6 +145,12 @@ func (r *run) parse(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	reportOnly := map[string]bool{"v": true, "format": true, "diff": true, "correlation-id": true, "log-format": true, "C": true}
+	fs.Visit(func(f *flag.Flag) {
+		if !reportOnly[f.Name] {
+			r.setFlags = append(r.setFlags, f.Name)
+		}
+	})
 	if *format == "" {
 		*format = string(diag.Text)
 		if os.Getenv("GITHUB_ACTIONS") == "true" {
@@ -265,19 +273,137 @@ func (r *run) exec() int {
 	}
 	log := r.logger()
 	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
-	res, err := gen.Run(context.Background(), r.cfg, mode)
-	if err != nil {
-		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
-		return ExitUsage
+
+	b := &batch{dir: dir}
+	if patternMode(r.cfg.Inputs) {
+		if len(r.setFlags) > 0 {
+			fmt.Fprintf(r.stderr, "handlergen %s: -%s cannot be combined with package patterns: each registry's flags come from its go:generate line or header\n", r.cmd, r.setFlags[0])
+			return ExitUsage
+		}
+		if err := b.runPatterns(r.cfg.Inputs, mode); err != nil {
+			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			return ExitUsage
+		}
+	} else {
+		res, err := gen.Run(context.Background(), r.cfg, mode)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			return ExitUsage
+		}
+		b.add(res, dir)
 	}
-	r.report(res)
+	r.report(b)
 	if r.verbose {
-		r.summary(log, res)
+		r.summary(log, b)
 	}
-	if res.Diags.HasErrors() {
+	if b.diags.HasErrors() {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// patternMode reports whether the inputs are package patterns (./...):
+// then handlergen works on every registry it finds there.
+func patternMode(inputs []string) bool {
+	if len(inputs) == 0 {
+		return false
+	}
+	for _, in := range inputs {
+		if !gen.IsPattern(in) {
+			return false
+		}
+	}
+	return true
+}
+
+// batch is the outcome of a run over one or more registries, with every
+// path rebased onto the working directory.
+type batch struct {
+	dir     string
+	results []*gen.Result
+	outputs []string // each result's output, relative to dir
+	froms   []string // each result's working directory
+	diags   diag.List
+}
+
+func (b *batch) add(res *gen.Result, from string) {
+	b.results = append(b.results, res)
+	b.froms = append(b.froms, from)
+	b.outputs = append(b.outputs, res.Output)
+	b.diags = append(b.diags, res.Diags...)
+}
+
+// rebase turns a path relative to from into one relative to dir.
+func rebase(dir, from, p string) string {
+	if p == "" || from == dir {
+		return p
+	}
+	rel, err := filepath.Rel(dir, filepath.Join(from, filepath.FromSlash(p)))
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
+// runPatterns finds every registry under the patterns and runs them
+// together: one packages.Load for all their handler packages.
+func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
+	found, ds := gen.FindRegistries(b.dir, patterns)
+	b.diags.Append(ds...)
+	var cfgs []gen.Config
+	for _, f := range found {
+		out := relTo(b.dir, f.Output)
+		cfg, err := configFromArgs(f.Args)
+		if err != nil {
+			b.diags.Errorf(registry.StaleOutput, diag.Position{File: out}, "cannot use the recorded handlergen arguments %q: %v", f.Args, err)
+			continue
+		}
+		cfg.Dir, cfg.Base = f.Dir, b.dir
+		if f.Header && f.Directive == "" {
+			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: f.Dir})
+			if len(files) == 0 {
+				b.diags.Errorf(registry.OrphanedOutput, diag.Position{File: out, Line: 1}, "orphaned registry: its contracts (%s) are gone and no go:generate directive makes it; delete it or restore them", strings.Join(cfg.Inputs, " "))
+				continue
+			}
+		}
+		cfgs = append(cfgs, cfg)
+	}
+	if len(found) == 0 && len(ds) == 0 {
+		b.diags.Errorf(registry.FileNotFound, diag.Position{}, "no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
+	}
+	if len(cfgs) == 0 {
+		return nil
+	}
+	rs, err := gen.RunAll(context.Background(), cfgs, mode)
+	if err != nil {
+		return err
+	}
+	for i, res := range rs {
+		b.add(res, cfgs[i].Dir)
+	}
+	b.diags.Sort()
+	return nil
+}
+
+func relTo(dir, p string) string {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil {
+		return filepath.Base(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// configFromArgs reads a registry's recorded generate arguments with the
+// same flags as the command line.
+func configFromArgs(args []string) (gen.Config, error) {
+	r := &run{cmd: "generate", stdout: io.Discard, stderr: io.Discard, rawArgs: args}
+	if err := r.parse(args); err != nil {
+		return gen.Config{}, err
+	}
+	if patternMode(r.cfg.Inputs) {
+		return gen.Config{}, fmt.Errorf("recorded inputs are package patterns")
+	}
+	return r.cfg, nil
 }
 
 func (r *run) logger() *slog.Logger {
@@ -291,33 +417,43 @@ func (r *run) logger() *slog.Logger {
 
 // summary logs the run in the Python loader's shape, so log queries written
 // for it keep matching.
-func (r *run) summary(log *slog.Logger, res *gen.Result) {
-	nerr, nwarn := res.Diags.Count()
-	names := make([]string, 0, len(res.Handlers))
-	for _, h := range res.Handlers {
-		names = append(names, h.Contract.Name)
-	}
-	loaded := len(res.Handlers)
-	if r.cmd == "list" {
-		loaded = len(res.Contracts)
+func (r *run) summary(log *slog.Logger, b *batch) {
+	nerr, nwarn := b.diags.Count()
+	var names []string
+	loaded, discovered := 0, 0
+	var tm gen.Timings
+	for _, res := range b.results {
+		for _, h := range res.Handlers {
+			names = append(names, h.Contract.Name)
+		}
+		loaded += len(res.Handlers)
+		if r.cmd == "list" {
+			loaded += len(res.Contracts)
+		}
+		discovered += len(res.Contracts)
+		tm.Contracts += res.Timings.Contracts
+		tm.Load = max(tm.Load, res.Timings.Load) // shared by the batch
+		tm.Verify += res.Timings.Verify
+		tm.Emit += res.Timings.Emit
+		tm.Total = max(tm.Total, res.Timings.Total)
 	}
 	var failed []string
-	for _, d := range res.Diags {
+	for _, d := range b.diags {
 		if d.Severity == diag.Error {
 			failed = append(failed, fmt.Sprintf("%s [%s]", d.Pos.File, d.Code))
 		}
 	}
 	attrs := []any{
 		"operation", r.cmd, "source", strings.Join(r.cfg.Inputs, ", "),
-		"total_discovered", len(res.Contracts), "total_loaded", loaded, "total_failed", nerr, "warnings", nwarn,
-		"duration_seconds", res.Timings.Total.Seconds(), "handler_names", names,
-		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(res.Timings.Contracts), ms(res.Timings.Load), ms(res.Timings.Verify), ms(res.Timings.Emit)),
+		"registries", len(b.results), "total_discovered", discovered, "total_loaded", loaded, "total_failed", nerr, "warnings", nwarn,
+		"duration_seconds", tm.Total.Seconds(), "handler_names", names,
+		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(tm.Contracts), ms(tm.Load), ms(tm.Verify), ms(tm.Emit)),
 	}
 	if nerr == 0 {
-		log.Info(fmt.Sprintf("Handler load complete successfully: %d handlers loaded in %s", loaded, duration(res.Timings.Total)), attrs...)
+		log.Info(fmt.Sprintf("Handler load complete successfully: %d handlers loaded in %s", loaded, duration(tm.Total)), attrs...)
 		return
 	}
-	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(res.Timings.Total), nerr),
+	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(tm.Total), nerr),
 		append(attrs, "failed_paths", failed)...)
 }
 

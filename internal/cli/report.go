@@ -16,46 +16,67 @@ import (
 // report writes the run's diagnostics and results in the chosen format.
 // Text diagnostics go to stderr like a compiler's; JSON is one document on
 // stdout; GitHub workflow commands go to stdout, where the runner reads them.
-func (r *run) report(res *gen.Result) {
+func (r *run) report(b *batch) {
 	if r.format == diag.JSON {
-		rep := diag.NewReport(r.cmd, r.correlationID.String(), res.Diags)
-		rep.Extra = r.result(res)
+		rep := diag.NewReport(r.cmd, r.correlationID.String(), b.diags)
+		rep.Extra = r.result(b)
 		diag.WriteJSON(r.stdout, rep)
 		return
 	}
 	if r.format == diag.GitHub {
-		diag.WriteGitHub(r.stdout, res.Diags)
+		diag.WriteGitHub(r.stdout, b.diags)
 	} else {
-		diag.WriteText(r.stderr, res.Diags)
+		diag.WriteText(r.stderr, b.diags)
 	}
 	switch r.cmd {
 	case "list":
-		if !res.Diags.HasErrors() {
-			writeList(r, res.Contracts)
+		if !b.diags.HasErrors() {
+			writeList(r, b)
 		}
 	case "check":
-		if r.diff && res.Stale() {
-			r.stdout.Write(diff.Diff(res.Output+" (on disk)", res.OnDisk, res.Output+" (generated)", res.Source))
+		if r.diff {
+			for i, res := range b.results {
+				if res.Stale() {
+					r.stdout.Write(unifiedDiff(b.outputs[i], res))
+				}
+			}
 		}
 	}
 }
 
-func (r *run) result(res *gen.Result) map[string]any {
-	switch r.cmd {
-	case "list":
-		hs := make([]manifestEntry, 0, len(res.Contracts))
-		for _, c := range res.Contracts {
-			hs = append(hs, manifest(c))
+func unifiedDiff(name string, res *gen.Result) []byte {
+	return diff.Diff(name+" (on disk)", res.OnDisk, name+" (generated)", res.Source)
+}
+
+func (r *run) result(b *batch) map[string]any {
+	if r.cmd == "list" {
+		hs := []manifestEntry{}
+		for i, res := range b.results {
+			for _, c := range res.Contracts {
+				m := manifest(c, b.outputs[i])
+				m.Contract = rebase(b.dir, b.froms[i], c.Path)
+				hs = append(hs, m)
+			}
 		}
 		return map[string]any{"handlers": hs}
-	case "check":
-		out := map[string]any{"output": res.Output, "exists": res.Exists, "stale": res.Source != nil && res.Stale(), "handlers": len(res.Handlers)}
-		if r.diff && res.Stale() {
-			out["diff"] = string(diff.Diff(res.Output+" (on disk)", res.OnDisk, res.Output+" (generated)", res.Source))
-		}
-		return out
 	}
-	return map[string]any{"output": res.Output, "written": res.Written, "handlers": len(res.Handlers)}
+	var outs []map[string]any
+	for i, res := range b.results {
+		o := map[string]any{"output": b.outputs[i], "handlers": len(res.Handlers)}
+		if r.cmd == "check" {
+			o["exists"], o["stale"] = res.Exists, res.Source != nil && res.Stale()
+			if r.diff && res.Stale() {
+				o["diff"] = string(unifiedDiff(b.outputs[i], res))
+			}
+		} else {
+			o["written"] = res.Written
+		}
+		outs = append(outs, o)
+	}
+	if len(outs) == 1 {
+		return outs[0]
+	}
+	return map[string]any{"registries": outs}
 }
 
 // manifestEntry is one handler as list -format json prints it.
@@ -68,17 +89,18 @@ type manifestEntry struct {
 	Tags             []string        `json:"tags"`
 	Version          string          `json:"version"`
 	Contract         string          `json:"contract"`
+	Registry         string          `json:"registry"`
 	Digest           string          `json:"digest"`
 	AuditLogging     bool            `json:"audit_logging"`
 	TrustedNamespace string          `json:"trusted_namespace,omitempty"`
 	Routing          json.RawMessage `json:"routing,omitempty"`
 }
 
-func manifest(c *contracts.Contract) manifestEntry {
+func manifest(c *contracts.Contract, output string) manifestEntry {
 	e := manifestEntry{
 		Name: c.Name, Class: c.Class, Package: c.ImportPath, Type: c.Type.String(), ProtocolType: c.ProtocolType,
 		Tags: c.Tags, Version: c.Version.String(), Contract: c.Path, Digest: hex.EncodeToString(c.Digest[:]),
-		AuditLogging: c.Security.AuditLogging, TrustedNamespace: c.Security.TrustedNamespace,
+		AuditLogging: c.Security.AuditLogging, TrustedNamespace: c.Security.TrustedNamespace, Registry: output,
 	}
 	if e.Tags == nil {
 		e.Tags = []string{}
@@ -89,11 +111,13 @@ func manifest(c *contracts.Contract) manifestEntry {
 	return e
 }
 
-func writeList(r *run, cs []*contracts.Contract) {
+func writeList(r *run, b *batch) {
 	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTYPE\tVERSION\tCLASS\tCONTRACT")
-	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Type, c.Version, c.Class, c.Path)
+	for i, res := range b.results {
+		for _, c := range res.Contracts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Type, c.Version, c.Class, rebase(b.dir, b.froms[i], c.Path))
+		}
 	}
 	tw.Flush()
 }

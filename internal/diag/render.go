@@ -14,15 +14,16 @@ const (
 	Text   Format = "text"   // file:line:col: HANDLER_LOADER_0NN: message
 	JSON   Format = "json"   // one JSON document
 	GitHub Format = "github" // GitHub Actions workflow commands
+	SARIF  Format = "sarif"  // one SARIF 2.1.0 log, for code scanning
 )
 
-// ParseFormat accepts text, json or github.
+// ParseFormat accepts text, json, github or sarif.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case Text, JSON, GitHub:
+	case Text, JSON, GitHub, SARIF:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want text, json or github)", s)
+	return "", fmt.Errorf("unknown format %q (want text, json, github or sarif)", s)
 }
 
 // WriteText writes one line per diagnostic, compiler style, with related

@@ -1,0 +1,107 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// Audited is a Registry whose New writes an audit trail through log/slog.
+// It shares the registry's entries; Lookup, Names, Entries, Len and Describe
+// behave as the registry's. Make one with Registry.WithAudit. An Audited is
+// immutable and safe for concurrent use, as far as its logger is.
+//
+// New logs, with the request's context:
+//
+//   - at Info, "handler instantiated", each instance of an entry whose
+//     contract sets security.audit_logging, with correlation_id,
+//     handler_name, handler_class, contract and digest;
+//   - at Warn, "handler instantiation failed", every failure: an unknown
+//     name or a constructor error, with code, correlation_id, handler_name,
+//     error, and for a known name handler_class, contract and digest. The
+//     correlation_id is the one the returned *Error carries.
+//
+// Entries without audit_logging are made without logging, as by the
+// registry itself.
+type Audited[H any] struct {
+	r   *Registry[H]
+	log *slog.Logger
+}
+
+// WithAudit returns the registry with an audit trail written to logger (to
+// slog.Default() at the time of logging if logger is nil). The registry
+// itself is unchanged and still logs nothing.
+func (r *Registry[H]) WithAudit(logger *slog.Logger) *Audited[H] {
+	return &Audited[H]{r: r, log: logger}
+}
+
+// Registry returns the registry a is made from.
+func (a *Audited[H]) Registry() *Registry[H] { return a.r }
+
+// Len returns the number of entries.
+func (a *Audited[H]) Len() int { return a.r.Len() }
+
+// Lookup returns the entry registered under name, allocating nothing; it
+// does not log.
+func (a *Audited[H]) Lookup(name string) (Entry[H], bool) { return a.r.Lookup(name) }
+
+// Names returns the handler names in sorted order, in a new slice.
+func (a *Audited[H]) Names() []string { return a.r.Names() }
+
+// Entries returns the entries sorted by name, in a new slice.
+func (a *Audited[H]) Entries() []Entry[H] { return a.r.Entries() }
+
+// Describe returns the provenance of every entry, as Registry.Describe.
+func (a *Audited[H]) Describe() Description { return a.r.Describe() }
+
+// MarshalJSON encodes the registry as its Description.
+func (a *Audited[H]) MarshalJSON() ([]byte, error) { return a.r.MarshalJSON() }
+
+// New returns a fresh instance of the handler registered under name, as
+// Registry.New does, and writes the audit records described on Audited.
+func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	h, err := a.r.New(ctx, name)
+	logger := a.logger()
+	e, known := a.r.Lookup(name)
+	if err != nil {
+		if !logger.Enabled(ctx, slog.LevelWarn) {
+			return h, err
+		}
+		attrs := make([]slog.Attr, 0, 8)
+		var re *Error
+		if errors.As(err, &re) {
+			attrs = append(attrs,
+				slog.String("code", re.Code.String()),
+				slog.String("correlation_id", re.CorrelationID.String()))
+		}
+		attrs = append(attrs, slog.String("handler_name", name))
+		if known {
+			attrs = append(attrs,
+				slog.String("handler_class", e.Class),
+				slog.String("contract", e.Contract),
+				slog.String("digest", e.Digest))
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
+		logger.LogAttrs(ctx, slog.LevelWarn, "handler instantiation failed", attrs...)
+		return h, err
+	}
+	if known && e.AuditLogging && logger.Enabled(ctx, slog.LevelInfo) {
+		logger.LogAttrs(ctx, slog.LevelInfo, "handler instantiated",
+			slog.String("correlation_id", correlationIDOrNew(ctx).String()),
+			slog.String("handler_name", e.Name),
+			slog.String("handler_class", e.Class),
+			slog.String("contract", e.Contract),
+			slog.String("digest", e.Digest))
+	}
+	return h, nil
+}
+
+func (a *Audited[H]) logger() *slog.Logger {
+	if a.log == nil {
+		return slog.Default()
+	}
+	return a.log
+}
