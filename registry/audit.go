@@ -22,7 +22,7 @@ import (
 //     correlation_id is the one the returned *Error carries.
 //
 // Entries without audit_logging are made without logging, as by the
-// registry itself.
+// registry itself. A nil *Audited behaves as an empty registry.
 type Audited[H any] struct {
 	r   *Registry[H]
 	log *slog.Logger
@@ -36,26 +36,31 @@ func (r *Registry[H]) WithAudit(logger *slog.Logger) *Audited[H] {
 }
 
 // Registry returns the registry a is made from.
-func (a *Audited[H]) Registry() *Registry[H] { return a.r }
+func (a *Audited[H]) Registry() *Registry[H] {
+	if a == nil {
+		return nil
+	}
+	return a.r
+}
 
 // Len returns the number of entries.
-func (a *Audited[H]) Len() int { return a.r.Len() }
+func (a *Audited[H]) Len() int { return a.Registry().Len() }
 
 // Lookup returns the entry registered under name, allocating nothing; it
 // does not log.
-func (a *Audited[H]) Lookup(name string) (Entry[H], bool) { return a.r.Lookup(name) }
+func (a *Audited[H]) Lookup(name string) (Entry[H], bool) { return a.Registry().Lookup(name) }
 
 // Names returns the handler names in sorted order, in a new slice.
-func (a *Audited[H]) Names() []string { return a.r.Names() }
+func (a *Audited[H]) Names() []string { return a.Registry().Names() }
 
 // Entries returns the entries sorted by name, in a new slice.
-func (a *Audited[H]) Entries() []Entry[H] { return a.r.Entries() }
+func (a *Audited[H]) Entries() []Entry[H] { return a.Registry().Entries() }
 
 // Describe returns the provenance of every entry, as Registry.Describe.
-func (a *Audited[H]) Describe() Description { return a.r.Describe() }
+func (a *Audited[H]) Describe() Description { return a.Registry().Describe() }
 
 // MarshalJSON encodes the registry as its Description.
-func (a *Audited[H]) MarshalJSON() ([]byte, error) { return a.r.MarshalJSON() }
+func (a *Audited[H]) MarshalJSON() ([]byte, error) { return a.Registry().MarshalJSON() }
 
 // New returns a fresh instance of the handler registered under name, as
 // Registry.New does, and writes the audit records described on Audited.
@@ -63,9 +68,10 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	h, err := a.r.New(ctx, name)
+	r := a.Registry()
+	h, err := r.New(ctx, name)
 	logger := a.logger()
-	e, known := a.r.Lookup(name)
+	e, known := r.Lookup(name)
 	if err != nil {
 		if !logger.Enabled(ctx, slog.LevelWarn) {
 			return h, err
@@ -100,7 +106,7 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 }
 
 func (a *Audited[H]) logger() *slog.Logger {
-	if a.log == nil {
+	if a == nil || a.log == nil {
 		return slog.Default()
 	}
 	return a.log
