@@ -28,7 +28,7 @@ staticcheck:
 
 ## check: what CI runs on a repository that uses handlergen: fail on invalid contracts or a stale registry
 check:
-	$(GO) tool handlergen check -C $(QUICKSTART) -o registry_gen.go ./handlers
+	$(GO) tool handlergen check -diff ./...
 
 ## fuzz: run each fuzz target for FUZZTIME (default 60s)
 FUZZTIME ?= 60s

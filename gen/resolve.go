@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -592,7 +593,24 @@ func (r *resolver) cleanMsg(msg string) string { return cleanMsg(r.cfg.Dir, msg)
 
 func cleanMsg(dir, msg string) string {
 	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	// Messages from the go command name files in GOROOT and the module
+	// cache by absolute path; keep them machine-independent.
+	for _, e := range [...]struct{ name, dir string }{{"$GOMODCACHE", goModCache()}, {"$GOROOT", build.Default.GOROOT}} {
+		if e.dir != "" {
+			msg = strings.ReplaceAll(msg, e.dir+string(filepath.Separator), e.name+"/")
+		}
+	}
 	return goCmdNoise.ReplaceAllString(msg, "")
+}
+
+func goModCache() string {
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		return c
+	}
+	if gp := filepath.SplitList(build.Default.GOPATH); len(gp) > 0 {
+		return filepath.Join(gp[0], "pkg", "mod")
+	}
+	return ""
 }
 
 // goCmdNoise is how go/packages wraps a failed go command's stderr.
