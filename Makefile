@@ -36,3 +36,11 @@ fuzz:
 	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./gen -run '^$$' -fuzz '^FuzzAllowlist$$' -fuzztime $(FUZZTIME)
+
+## bench: synthetic modules of BENCH_N handlers: warm/cold generate and check against the go list floor,
+## compile and start-up of the generated registry, the runtime benchmarks; rewrites BENCHMARKS.md and docs/bench.svg
+BENCH_N    ?= 100 1000 10000
+BENCH_RUNS ?= 5
+BENCH_COLD ?= $(BENCH_N)
+bench:
+	$(GO) run ./internal/benchtool -n "$(BENCH_N)" -runs $(BENCH_RUNS) -cold "$(BENCH_COLD)" -o BENCHMARKS.md -svg docs/bench.svg

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -198,10 +199,22 @@ func (p *parser) syntaxError(err error) {
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if isParserError(msg) {
+			// yaml.v3 reports parser (not scanner) errors with a 0-based
+			// line; see (*parser).fail in its decode.go.
+			line++
+		}
 	} else {
 		msg = trimYAMLPrefix(msg)
 	}
 	p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, 0), "invalid YAML syntax: %s", msg)
+}
+
+// isParserError recognises the messages of yaml.v3's parserc.go.
+func isParserError(msg string) bool {
+	return strings.HasPrefix(msg, "did not find expected ") ||
+		strings.HasPrefix(msg, "found duplicate %") ||
+		msg == "found incompatible YAML document" || msg == "found undefined tag handle"
 }
 
 func trimYAMLPrefix(s string) string {

@@ -4,9 +4,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/handlergen/handlergen/internal/phash"
 )
 
 const registryPath = "github.com/handlergen/handlergen/registry"
@@ -43,10 +46,31 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if len(hs) > 0 {
 		entries = append(entries, jen.Line())
 	}
+	names := make([]string, len(hs))
+	for i, h := range hs {
+		names[i] = h.Contract.Name
+	}
+	ix, err := phash.Build(names)
+	if err != nil {
+		return nil, err
+	}
+	entriesVar, indexVar := "handlergen"+cfg.Var+"Entries", "handlergen"+cfg.Var+"Index"
 	f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
-	f.Comment("Each entry records the contract it came from and that file's SHA-256.")
-	f.Var().Id(cfg.Var).Op("=").Qual(registryPath, "New").Call(
-		jen.Index().Qual(registryPath, "Entry").Types(iface()).Values(entries...),
+	f.Comment("Entries and index are static data laid out by the linker: the registry is")
+	f.Comment("ready at program start without building a map or sorting.")
+	f.Var().Id(cfg.Var).Op("=").Qual(registryPath, "NewIndexed").Call(jen.Id(entriesVar).Index(jen.Op(":")), jen.Id(indexVar))
+	f.Line()
+	f.Commentf("%s are the entries of %s.", entriesVar, cfg.Var)
+	f.Comment("Each records the contract it came from and that file's SHA-256.")
+	f.Var().Id(entriesVar).Op("=").Index(jen.Op("...")).Qual(registryPath, "Entry").Types(iface()).Values(entries...)
+	f.Line()
+	f.Commentf("%s is a perfect hash over the entry names, computed by", indexVar)
+	f.Comment("handlergen: Lookup hashes a name once and compares one entry.")
+	f.Var().Id(indexVar).Op("=").Qual(registryPath, "Index").Values(
+		jen.Line().Id("Seed").Op(":").Id(fmt.Sprintf("0x%016x", ix.Seed)),
+		jen.Line().Id("Pilots").Op(":").Index().Uint32().Add(uint32Rows(ix.Pilots)),
+		jen.Line().Id("Slots").Op(":").Index().Uint32().Add(uint32Rows(ix.Slots)),
+		jen.Line(),
 	)
 
 	if len(hs) > 0 {
@@ -78,6 +102,21 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 }
 
 func isStruct(h *Handler) bool { return h.Struct }
+
+// uint32Rows renders the braces and elements of a []uint32 literal, 16 to a
+// line, so a 10,000-handler table stays a few hundred lines.
+func uint32Rows(vs []uint32) jen.Code {
+	const perRow = 16
+	var rows []jen.Code
+	for i := 0; i < len(vs); i += perRow {
+		row := make([]string, 0, perRow)
+		for _, v := range vs[i:min(i+perRow, len(vs))] {
+			row = append(row, strconv.FormatUint(uint64(v), 10))
+		}
+		rows = append(rows, jen.Id(strings.Join(row, ", ")))
+	}
+	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, rows...)
+}
 
 // Header returns the first line of a generated file. It records the
 // arguments so a reader (and handlergen check ./...) can rerun the command,

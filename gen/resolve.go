@@ -219,16 +219,22 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 	if p == nil || len(p.GoFiles) == 0 && len(p.CompiledGoFiles) == 0 && (len(p.Errors) > 0 || p.Types == nil) {
 		msg := "module not found: no package " + c.ImportPath
 		if p != nil && len(p.Errors) > 0 {
-			msg += ": " + r.cleanMsg(p.Errors[0].Msg)
+			m := r.cleanMsg(p.Errors[0].Msg)
+			if r.allow.Allows(c.Class) {
+				// "to add it: go get …" is wrong advice for a package
+				// that should be in the main module.
+				m, _, _ = strings.Cut(m, "; to add it:")
+			}
+			msg += ": " + m
 		}
 		r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "%s", msg)
 		return false
 	}
 	if len(p.Errors) > 0 || p.Types == nil {
-		e := p.Errors[0]
-		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, r.cleanMsg(e.Msg))
-		if pos := r.goPos(p, e.Pos); pos.File != "" {
-			d.Related = append(d.Related, diag.Related{Pos: pos, Message: r.cleanMsg(e.Msg)})
+		pos, msg := r.compilerError(p, p.Errors[0])
+		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, msg)
+		if pos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: pos, Message: msg})
 		}
 		return false
 	}
@@ -248,6 +254,30 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 	}
 	return true
 }
+
+// compilerError extracts the first compiler message and its position from
+// a package error. Errors from building export data arrive as the go
+// command prints them: "# pkg" then "file:line:col: message" lines.
+func (r *resolver) compilerError(p *packages.Package, e packages.Error) (diag.Position, string) {
+	pos, msg := r.goPos(p, e.Pos), r.cleanMsg(e.Msg)
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "# ") {
+			continue
+		}
+		if m := compilerLine.FindStringSubmatch(line); m != nil {
+			if pos.File == "" {
+				pos = r.goPos(p, m[1])
+			}
+			return pos, m[2]
+		}
+		return pos, line
+	}
+	return pos, msg
+}
+
+// compilerLine is "file.go:line:col: message" or "file.go:line: message".
+var compilerLine = regexp.MustCompile(`^(\S+\.go:\d+(?::\d+)?): (.*)$`)
 
 func orUnknown(s string) string {
 	if s == "" {
@@ -426,7 +456,13 @@ func isError(t types.Type) bool { return types.Identical(t, types.Universe.Looku
 // methodProblems names every method of iface that T's method set lacks or
 // has with another signature, with have/want, as the compiler would.
 func methodProblems(t types.Type, iface *types.Interface, from *types.Package) []string {
-	qual := types.RelativeTo(from)
+	// Name packages as Go source does (registry.Descriptor), not by path.
+	qual := func(p *types.Package) string {
+		if p == from {
+			return ""
+		}
+		return p.Name()
+	}
 	var out []string
 	for i := 0; i < iface.NumMethods(); i++ {
 		m := iface.Method(i)

@@ -9,13 +9,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/handlergen/handlergen/internal/phash"
 	"github.com/handlergen/handlergen/registry"
 )
 
 // The benchmarks compare Registry with the usual alternatives for a registry
 // of handlers keyed by name:
 //
-//   - registry: this package, a sorted slice searched by binary search;
+//   - registry: this package, a sorted slice found through a perfect hash;
 //   - map: a hand-written map[string]func() H built at init;
 //   - mutexmap: self-registration from init functions into an RWMutex-guarded
 //     map, as database/sql drivers and Caddy modules do;
@@ -196,3 +197,49 @@ func BenchmarkNewUnknown(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReady measures what it costs to have a registry ready to use:
+// NewIndexed is what generated code calls at package initialisation (the
+// entries and the table are static data, so it is constant work); New
+// checks the order and computes the table; map fills the
+// map[string]func() H that a hand-written map literal builds in init.
+func BenchmarkReady(b *testing.B) {
+	for _, n := range benchSizes {
+		names := benchNames(n)
+		entries := stubEntries(names...)
+		t, err := phash.Build(names)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix := registry.Index{Seed: t.Seed, Pilots: t.Pilots, Slots: t.Slots}
+		var sinkReg *registry.Registry[registry.Handler]
+		b.Run(fmt.Sprintf("n=%d/NewIndexed", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkReg = registry.NewIndexed(entries, ix)
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/New", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkReg = registry.New(entries)
+			}
+		})
+		ctor := func() registry.Handler { return &stub{} }
+		b.Run(fmt.Sprintf("n=%d/map", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m := make(map[string]func() registry.Handler, n)
+				for _, name := range names {
+					m[name] = ctor
+				}
+				sinkMap = m
+			}
+		})
+		if sinkReg.Len() != n {
+			b.Fatal("wrong size")
+		}
+	}
+}
+
+var sinkMap map[string]func() registry.Handler

@@ -137,12 +137,12 @@ func (r *Registry[H]) Len() int {
 
 // Lookup returns the entry registered under name. It hashes name once,
 // reads the perfect-hash table and compares one name; it allocates nothing.
-// It is small enough to be inlined, so the caller copies the entry once.
-func (r *Registry[H]) Lookup(name string) (Entry[H], bool) {
+// It is small enough to be inlined into the caller.
+func (r *Registry[H]) Lookup(name string) (e Entry[H], ok bool) {
 	if i := r.index(name); i >= 0 {
 		return r.entries[i], true
 	}
-	return Entry[H]{}, false
+	return
 }
 
 // index returns the index of name in r.entries, or -1.

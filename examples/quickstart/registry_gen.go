@@ -11,8 +11,13 @@ import (
 )
 
 // Registry holds the 3 handlers declared by handler contracts, sorted by name.
-// Each entry records the contract it came from and that file's SHA-256.
-var Registry = registry.New([]registry.Entry[registry.Handler]{
+// Entries and index are static data laid out by the linker: the registry is
+// ready at program start without building a map or sorting.
+var Registry = registry.NewIndexed(handlergenRegistryEntries[:], handlergenRegistryIndex)
+
+// handlergenRegistryEntries are the entries of Registry.
+// Each records the contract it came from and that file's SHA-256.
+var handlergenRegistryEntries = [...]registry.Entry[registry.Handler]{
 	{
 		Name:         "dice",
 		Class:        "github.com/handlergen/handlergen/examples/quickstart/handlers/dice.Dice",
@@ -57,7 +62,19 @@ var Registry = registry.New([]registry.Entry[registry.Handler]{
 			return upper.Upper{}, nil
 		},
 	},
-})
+}
+
+// handlergenRegistryIndex is a perfect hash over the entry names, computed by
+// handlergen: Lookup hashes a name once and compares one entry.
+var handlergenRegistryIndex = registry.Index{
+	Seed: 0x75e35784e446371c,
+	Pilots: []uint32{
+		0,
+	},
+	Slots: []uint32{
+		0, 2, 1, 0,
+	},
+}
 
 // Interface guards: go build fails here when a handler stops implementing
 // Handler, even before the registry is regenerated.

@@ -1,0 +1,50 @@
+package synth
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWrite generates a small module with two registries, runs handlergen
+// on it and builds everything: the handlers, the generated registries, the
+// map literal and the programs (go vet builds them all), and runs one.
+func TestWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	l, err := Write(dir, Options{N: 6, Registries: 2, Repo: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Handlers) != 6 || len(l.Outputs) != 2 || l.Inputs[1] != "handlers/r1" {
+		t.Fatalf("layout = %+v", l)
+	}
+	bin := filepath.Join(t.TempDir(), "handlergen")
+	run(t, repo, "go", "build", "-o", bin, "./cmd/handlergen")
+	for k, out := range l.Outputs {
+		run(t, filepath.Join(dir, out), bin, "-o", "registry_gen.go", "../"+l.Inputs[k])
+	}
+	run(t, dir, "go", "vet", "./...")
+	got := run(t, dir, "go", "run", "./cmd/app1")
+	if strings.TrimSpace(got) != "3" {
+		t.Errorf("app1 has %q handlers, want 3", got)
+	}
+}
+
+func run(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
