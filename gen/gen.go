@@ -10,10 +10,12 @@ package gen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/handlergen/handlergen/contracts"
@@ -311,7 +313,9 @@ func (j *job) emit(mode Mode) error {
 	switch {
 	case err == nil:
 		res.OnDisk, res.Exists = old, true
-	case os.IsNotExist(err):
+	case os.IsNotExist(err), errors.Is(err, syscall.ENOTDIR):
+		// Absent: check reports it missing, generate writes it (and says
+		// why when it cannot).
 	default:
 		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", pathless(err))
 	}

@@ -239,3 +239,65 @@ func renderText(l diag.List) string {
 	diag.WriteText(&b, l)
 	return b.String()
 }
+
+// TestRunAll runs two registries of one module in one run, with paths
+// reported relative to a base directory.
+func TestRunAll(t *testing.T) {
+	dir := fixture(t, t.TempDir())
+	one := config(filepath.Join(dir, "out"), "../contracts/value", "../contracts/level")
+	one.Output = "registry_gen.go"
+	one.Base = dir
+	two := config(dir, "contracts/pointer")
+	two.Output = "second/registry_gen.go"
+	two.Package = "second"
+	two.Var = "Handlers"
+	two.Base = dir
+	rs, err := gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Output != "out/registry_gen.go" || rs[1].Output != "second/registry_gen.go" {
+		t.Fatalf("outputs: %q %q", rs[0].Output, rs[1].Output)
+	}
+	for _, r := range rs {
+		if !r.Written || r.Diags.HasErrors() {
+			t.Errorf("%s: written=%v %v", r.Output, r.Written, r.Diags)
+		}
+	}
+	if len(rs[0].Handlers) != 2 || len(rs[1].Handlers) != 1 {
+		t.Errorf("handlers: %d, %d", len(rs[0].Handlers), len(rs[1].Handlers))
+	}
+	src, _ := os.ReadFile(filepath.Join(dir, "second", "registry_gen.go"))
+	if !bytes.Contains(src, []byte("package second")) || !bytes.Contains(src, []byte("var Handlers = registry.New")) {
+		t.Errorf("second registry:\n%s", src)
+	}
+
+	// An error in one registry keeps the other from being written too.
+	os.Remove(filepath.Join(dir, "second", "registry_gen.go"))
+	writeContract(t, filepath.Join(dir, "contracts", "value", "handler_contract.yaml"), "value", "example.com/fixture/good.Nope")
+	rs, err = gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs[0].Diags.HasErrors() || rs[0].Diags[0].Pos.File != "contracts/value/handler_contract.yaml" {
+		t.Errorf("first: %v", rs[0].Diags)
+	}
+	if rs[1].Written {
+		t.Error("second registry written although the run had errors")
+	}
+}
+
+// TestList reads contracts and checks the allowlist without the go command.
+func TestList(t *testing.T) {
+	dir := t.TempDir()
+	writeContract(t, filepath.Join(dir, "c", "a", "handler_contract.yaml"), "a", "example.com/x/a.A")
+	writeContract(t, filepath.Join(dir, "c", "b", "handler_contract.yaml"), "b", "other.org/b.B")
+	cfg := gen.Config{Dir: dir, Inputs: []string{"c"}, Allow: []string{"example.com/x"}}
+	res := run(t, cfg, gen.List)
+	if len(res.Contracts) != 2 || res.Source != nil {
+		t.Fatalf("contracts %d, source %v", len(res.Contracts), res.Source != nil)
+	}
+	if got := codes(res.Diags); !slices.Equal(got, []registry.Code{registry.NamespaceNotAllowed}) {
+		t.Errorf("codes = %v", got)
+	}
+}

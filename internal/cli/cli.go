@@ -127,7 +127,7 @@ func (r *run) parse(args []string) error {
 		fs.PrintDefaults()
 	}
 	var allow stringList
-	format := fs.String("format", "", "diagnostics format: text, json or github (default text)")
+	format := fs.String("format", "", "diagnostics format: text, json, github or sarif (default text, or github when GITHUB_ACTIONS=true)")
 	corr := fs.String("correlation-id", "", "`UUID` tagging this run's logs and JSON report (default: a new UUIDv4)")
 	fs.StringVar(&r.cfg.Output, "o", "registry_gen.go", "output `file`")
 	fs.StringVar(&r.cfg.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")

@@ -23,6 +23,11 @@ func (r *run) report(b *batch) {
 		diag.WriteJSON(r.stdout, rep)
 		return
 	}
+	if r.format == diag.SARIF {
+		// One SARIF log on stdout and nothing else there, for upload-sarif.
+		diag.WriteSARIF(r.stdout, b.diags, diag.ToolInfo{})
+		return
+	}
 	if r.format == diag.GitHub {
 		diag.WriteGitHub(r.stdout, b.diags)
 	} else {

@@ -1,9 +1,10 @@
 // Package diag is the one diagnostic model of every handlergen stage:
 // discovery, contract parsing, type verification and emission all report a
 // Diagnostic with a code, a severity, a position, related positions and a
-// message, and the CLI renders the collected List as text, JSON or GitHub
-// Actions annotations. Stages append to a List and keep going, so a run
-// reports every problem it finds rather than only the first.
+// message, and the CLI renders the collected List as text, JSON, GitHub
+// Actions annotations or a SARIF log for code scanning. Stages append to a
+// List and keep going, so a run reports every problem it finds rather than
+// only the first.
 package diag
 
 import (

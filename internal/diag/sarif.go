@@ -17,16 +17,19 @@ const (
 )
 
 // ToolInfo names the tool in a SARIF log. Empty Name and InformationURI
-// default to handlergen's. Version is written only when set; leave it empty
-// for output that is the same with every build of the tool.
+// default to "handlergen" and "https://github.com/handlergen/handlergen".
+// Version is written only when set; leave it empty for output that is the
+// same with every build of the tool.
 type ToolInfo struct {
 	Name           string
 	InformationURI string
 	Version        string
 }
 
-// DefaultTool is what WriteSARIF writes for a zero ToolInfo.
-var DefaultTool = ToolInfo{Name: "handlergen", InformationURI: "https://github.com/handlergen/handlergen"}
+const (
+	toolName = "handlergen"
+	toolURI  = "https://github.com/handlergen/handlergen"
+)
 
 // The SARIF 2.1.0 subset handlergen writes. Struct fields keep the key
 // order fixed, so the same List always gives the same bytes.
@@ -121,10 +124,10 @@ type (
 // version unless tool.Version is set.
 func WriteSARIF(w io.Writer, l List, tool ToolInfo) error {
 	if tool.Name == "" {
-		tool.Name = DefaultTool.Name
+		tool.Name = toolName
 	}
 	if tool.InformationURI == "" {
-		tool.InformationURI = DefaultTool.InformationURI
+		tool.InformationURI = toolURI
 	}
 	var codes []registry.Code
 	for _, d := range l {
@@ -136,7 +139,7 @@ func WriteSARIF(w io.Writer, l List, tool ToolInfo) error {
 	for i, c := range codes {
 		rules[i] = sarifRule{ID: c.String(), Name: c.Name(), ShortDescription: sarifMessage{Text: shortDescription(c)}}
 		if c.Name() != "" {
-			rules[i].HelpURI = DefaultTool.InformationURI + "#error-codes"
+			rules[i].HelpURI = toolURI + "#error-codes"
 		}
 	}
 	results := []sarifResult{}
