@@ -1,16 +1,20 @@
 // Command quickstart dispatches a handler chosen by name from a registry
 // that handlergen generated from the contracts under handlers/.
 //
-//	go run ./examples/quickstart            # list the registry
-//	go run ./examples/quickstart greet World
+//	go run ./examples/quickstart              # list the registry
+//	go run ./examples/quickstart greet World  # run a handler (instantiations of
+//	                                          # audit_logging handlers are logged)
+//	go run ./examples/quickstart -describe    # the registry's provenance as JSON
 package main
 
 //go:generate go tool handlergen -o registry_gen.go ./handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -31,7 +35,16 @@ func run(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	h, err := Registry.New(ctx, args[0])
+	if args[0] == "-describe" {
+		// What an admin endpoint would serve: every handler with its
+		// contract, digest and module version.
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(Registry.Describe())
+	}
+	// Contracts with security.audit_logging get a log record per instance.
+	audited := Registry.WithAudit(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	h, err := audited.New(ctx, args[0])
 	if err != nil {
 		if errors.Is(err, registry.ErrHandlerNotFound) {
 			return fmt.Errorf("%w (known: %s)", err, strings.Join(Registry.Names(), ", "))

@@ -46,7 +46,7 @@ import (
 var (
 	flagN        = flag.String("n", "100 1000 10000", "handler counts, space-separated")
 	flagRuns     = flag.Int("runs", 5, "measured runs per warm measurement (after one warm-up)")
-	flagCold     = flag.String("cold", "", "handler counts to measure cold (empty GOCACHE); default: every N")
+	flagCold     = flag.String("cold", "", "handler counts to measure cold (empty GOCACHE); default: every N; 0: none")
 	flagColdRuns = flag.Int("cold-runs", 3, "cold runs per N up to 1,000; larger N get one")
 	flagWork     = flag.String("work", "", "work directory (default: a temporary directory, removed afterwards)")
 	flagOut      = flag.String("o", "BENCHMARKS.md", "Markdown file whose generated section is rewritten")
@@ -60,7 +60,7 @@ const (
 )
 
 func main() {
-	log.SetFlags(0)
+	log.SetFlags(log.Ltime)
 	log.SetPrefix("benchtool: ")
 	flag.Parse()
 	repo, err := os.Getwd()
@@ -382,7 +382,10 @@ func (b *bench) profile(n int) {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		log.Fatal(err)
 	}
-	res, err := gen.Run(context.Background(), gen.Config{Dir: app, Inputs: []string{"../handlers/r0"}, Output: "registry_gen.go"}, gen.Check)
+	// The arguments are recorded in the header, so they must be the ones
+	// the measured runs used for check to find the file up to date.
+	args := []string{"-o", "registry_gen.go", "../handlers/r0"}
+	res, err := gen.Run(context.Background(), gen.Config{Dir: app, Inputs: args[2:], Output: args[1], Args: args}, gen.Check)
 	pprof.StopCPUProfile()
 	f.Close()
 	if err != nil {
