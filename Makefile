@@ -42,5 +42,6 @@ fuzz:
 BENCH_N    ?= 100 1000 10000
 BENCH_RUNS ?= 5
 BENCH_COLD ?= $(BENCH_N)
+BENCH_COLD_RUNS ?= 3
 bench:
-	$(GO) run ./internal/benchtool -n "$(BENCH_N)" -runs $(BENCH_RUNS) -cold "$(BENCH_COLD)" -o BENCHMARKS.md -svg docs/bench.svg
+	$(GO) run ./internal/benchtool -n "$(BENCH_N)" -runs $(BENCH_RUNS) -cold "$(BENCH_COLD)" -cold-runs $(BENCH_COLD_RUNS) -o BENCHMARKS.md -svg docs/bench.svg

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -200,10 +201,12 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 	}
 	fi, err := d.opt.FS.Stat(abs)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return skipped // broken link
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ELOOP):
+		return skipped // broken link, or a loop of links: nothing behind it
 	case err != nil:
-		d.diags.Errorf(registry.FileStatError, diag.Position{File: rel}, "cannot stat: %s", errText(err))
+		// As the Python loader does, a link that cannot be followed in a
+		// walk is a warning, not a failure of the run.
+		d.diags.Warnf(registry.FileStatError, diag.Position{File: rel}, "cannot stat: %s; skipped", errText(err))
 		return skipped
 	case fi.Mode().IsRegular():
 		return regular

@@ -1,0 +1,110 @@
+package contracts
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/handlergen/handlergen/registry"
+)
+
+// TestHostileYAML covers inputs from the security review that the main
+// tables do not: each gives a coded diagnostic, never a panic.
+func TestHostileYAML(t *testing.T) {
+	named := "handler_name: n\nhandler_class: example.com/h.T\nhandler_type: effect\n"
+	for _, tc := range []struct {
+		name, src string
+		code      registry.Code
+		line      int
+	}{
+		{"tab indentation", "handler_name: n\nhandler_version:\n\tmajor: 1\n", registry.InvalidYAMLSyntax, 3},
+		{"unclosed double quote", named + "protocol_type: \"open\n", registry.InvalidYAMLSyntax, 0},
+		{"unclosed single quote", named + "protocol_type: 'open\n", registry.InvalidYAMLSyntax, 0},
+		{"unclosed mapping", named + "handler_routing: {a: 1\n", registry.InvalidYAMLSyntax, 0},
+		{"undefined alias", named + "protocol_type: *nowhere\n", registry.InvalidYAMLSyntax, 0},
+		{"custom tag on root", "!custom\n" + named, registry.InvalidYAMLSyntax, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, diags := Parse("c.yaml", []byte(tc.src))
+			if c != nil || len(diags) == 0 || diags[0].Code != tc.code {
+				t.Fatalf("Parse = %v, %v; want %s", c, diags, tc.code)
+			}
+			if tc.line != 0 && diags[0].Pos.Line != tc.line {
+				t.Errorf("line = %d, want %d (%v)", diags[0].Pos.Line, tc.line, diags[0])
+			}
+		})
+	}
+}
+
+// TestLongLine: a single 5 MiB line is within the size limit and parses
+// into a contract (the value is only carried, never interpreted).
+func TestLongLine(t *testing.T) {
+	long := strings.Repeat("x", 5<<20)
+	src := "handler_name: n\nhandler_class: example.com/h.T\nhandler_type: effect\nprotocol_type: " + long + "\n"
+	c, diags := Parse("c.yaml", []byte(src))
+	if diags.HasErrors() || c == nil || len(c.ProtocolType) != len(long) {
+		t.Fatalf("Parse: %v", diags)
+	}
+	// And as one unbroken flow of keys, a syntax error is still found.
+	if _, diags := Parse("c.yaml", []byte("handler_name: ["+long)); !diags.HasErrors() || diags[0].Code != registry.InvalidYAMLSyntax {
+		t.Fatalf("unterminated long flow: %v", diags)
+	}
+}
+
+// TestSymlinkLoop: a loop is skipped in a walk and reported when named.
+func TestSymlinkLoop(t *testing.T) {
+	dir := t.TempDir()
+	makeTree(t, dir, map[string]string{"ok/contract.yaml": valid})
+	for _, l := range [][2]string{{"a", "b"}, {"b", "a"}, {"ok/loop", "../ok"}} {
+		if err := os.Symlink(l[1], filepath.Join(dir, filepath.FromSlash(l[0]))); err != nil {
+			t.Skip("symlinks:", err)
+		}
+	}
+	if err := os.Symlink("contract.yaml", filepath.Join(dir, "ok", "self.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	files, diags := Discover([]string{"."}, Options{Dir: dir})
+	if len(files) != 1 || files[0] != "ok/contract.yaml" || diags.HasErrors() {
+		t.Errorf("walk: %q %v", files, diags)
+	}
+	_, diags = Discover([]string{"a"}, Options{Dir: dir})
+	if !diags.HasErrors() {
+		t.Fatal("a named symlink loop gave no error")
+	}
+	if c := diags[0].Code; c != registry.FileStatError && c != registry.FileNotFound {
+		t.Errorf("named loop: %v", diags)
+	}
+}
+
+// TestVanishingFile: a contract that disappears between discovery and
+// reading is reported, and the others still load.
+func TestVanishingFile(t *testing.T) {
+	dir := t.TempDir()
+	makeTree(t, dir, map[string]string{"a/contract.yaml": valid, "b/contract.yaml": contractFor("other")})
+	fsys := &faultFS{open: map[string]error{}}
+	fsys.open["contract.yaml"] = nil
+	vanish := &vanishFS{faultFS: fsys, gone: filepath.Join(dir, "a", "contract.yaml")}
+	cs, diags := Load([]string{"."}, Options{Dir: dir, FS: vanish})
+	if len(cs) != 1 || cs[0].Path != "b/contract.yaml" {
+		t.Errorf("contracts: %v", cs)
+	}
+	if len(diags) != 1 || diags[0].Pos.File != "a/contract.yaml" || (diags[0].Code != registry.FileNotFound && diags[0].Code != registry.FileReadError) {
+		t.Errorf("diags: %v", diags)
+	}
+}
+
+// vanishFS deletes one file as soon as discovery has seen it.
+type vanishFS struct {
+	*faultFS
+	gone string
+}
+
+func (v *vanishFS) Open(name string) (io.ReadCloser, error) {
+	if name == v.gone {
+		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
+	}
+	return v.faultFS.Open(name)
+}
