@@ -426,8 +426,8 @@ func TestSuggest(t *testing.T) {
 		"description":   "",
 		"":              "",
 	} {
-		if got := suggest(key, rootKeys); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", key, got, want)
+		if got := didYouMean(key, rootKeys); got != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", key, got, want)
 		}
 	}
 }

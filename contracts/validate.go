@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/handlergen/handlergen/internal/suggest"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -111,7 +112,7 @@ func (p *parser) fields(m *yaml.Node, where string, canon map[string]string, kno
 		name := dk.Value
 		c, ok := canon[name]
 		if !ok {
-			p.schemaf(k, "unknown key %q%s%s", name, in, suggest(name, known))
+			p.schemaf(k, "unknown key %q%s%s", name, in, didYouMean(name, known))
 			continue
 		}
 		if prev, ok := out[c]; ok {
@@ -396,39 +397,12 @@ func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
 	return x, true
 }
 
-// suggest returns ` (did you mean "k"?)` for the known key k closest to
+// didYouMean returns ` (did you mean "k"?)` for the known key k closest to
 // key, if one is close enough to be a likely typo.
-func suggest(key string, known []string) string {
-	best, bestDist := "", 3 // at most two edits
-	lk := strings.ToLower(key)
-	for _, k := range known {
-		if d := levenshtein(lk, k); d < bestDist && d < len([]rune(key)) {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
+func didYouMean(key string, known []string) string {
+	near := suggest.Closest(key, known, 1)
+	if len(near) == 0 {
 		return ""
 	}
-	return ` (did you mean "` + best + `"?)`
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return ` (did you mean "` + near[0] + `"?)`
 }

@@ -180,7 +180,7 @@ func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 	if i < 0 {
 		var sugg []string
 		if r != nil {
-			sugg = suggest(r.entries, name)
+			sugg = nearest(r.entries, name)
 		}
 		return zero, &Error{
 			Code:          HandlerNotFound,
