@@ -382,7 +382,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	valueOK := types.Implements(named, iface)
 	ptr := types.NewPointer(named)
 	if !valueOK && !types.Implements(ptr, iface) {
-		d := r.diags.Errorf(registry.ProtocolNotImplemented, c.ClassPos, "handler class %s does not implement %s: %s", c.Class, r.cfg.Interface, strings.Join(methodProblems(ptr, iface, p.Types), "; "))
+		d := r.diags.Errorf(registry.ProtocolNotImplemented, c.ClassPos, "handler class %s does not implement %s: %s", c.Class, r.ifacePkgName+"."+r.ifaceName, strings.Join(methodProblems(ptr, iface, p.Types), "; "))
 		related(d)
 		return nil
 	}

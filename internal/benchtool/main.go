@@ -83,7 +83,13 @@ func main() {
 		}
 		defer os.RemoveAll(work)
 	}
-	b := &bench{repo: repo, work: work, runs: *flagRuns, machine: describeMachine()}
+	// The synthetic modules replace handlergen with a snapshot of the
+	// tree, so edits made while the benchmark runs cannot change it.
+	snap := filepath.Join(work, "handlergen-src")
+	if err := snapshot(repo, snap); err != nil {
+		log.Fatal(err)
+	}
+	b := &bench{repo: snap, live: repo, work: work, runs: *flagRuns, machine: describeMachine()}
 	b.build()
 	for _, n := range ns {
 		b.size(n, slices.Contains(cold, n))
@@ -105,6 +111,35 @@ func main() {
 	log.Printf("wrote %s and %s", *flagOut, *flagSVG)
 }
 
+// snapshot copies the module at src (its Go files, go.mod and go.sum, not
+// .git or testdata) to dst.
+func snapshot(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "docs") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !(strings.HasSuffix(p, ".go") || rel == "go.mod" || rel == "go.sum") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, data, 0o644)
+	})
+}
+
 func parseInts(s string) []int {
 	var out []int
 	for _, f := range strings.Fields(s) {
@@ -123,6 +158,7 @@ func parseInts(s string) []int {
 
 type bench struct {
 	repo, work string
+	live       string // the working tree, for go test -bench
 	runs       int
 	handlergen string
 	machine    machine
@@ -424,7 +460,7 @@ var benchLineRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+)
 func (b *bench) goBench() {
 	log.Printf("registry Go benchmarks")
 	cmd := exec.Command("go", "test", "./registry", "-run", "^$", "-bench", "^Benchmark(Lookup|New|Ready)$", "-benchmem", "-count", strconv.Itoa(max(b.runs, 3)))
-	cmd.Dir = b.repo
+	cmd.Dir = b.live
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		log.Fatalf("go test -bench: %v\n%s", err, out)
