@@ -34,14 +34,17 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if cfg.IfacePkg != "" {
 		f.ImportName(cfg.IfacePath, cfg.IfacePkg)
 	}
+	pkgNames := map[string]bool{"registry": true, "context": true, cfg.IfacePkg: true}
 	for _, h := range hs {
 		f.ImportName(h.Contract.ImportPath, h.PkgName)
+		pkgNames[h.PkgName] = true
 	}
+	vars := newLocals(pkgNames)
 	iface := func() *jen.Statement { return jen.Qual(cfg.IfacePath, cfg.IfaceName) }
 
 	entries := make([]jen.Code, 0, len(hs)+1)
 	for _, h := range hs {
-		entries = append(entries, jen.Line().Add(entry(cfg, h, iface, filepath.Dir(cfg.Pkg.file))))
+		entries = append(entries, jen.Line().Add(entry(cfg, h, iface, filepath.Dir(cfg.Pkg.file), vars)))
 	}
 	if len(hs) > 0 {
 		entries = append(entries, jen.Line())
@@ -85,7 +88,7 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 			}
 			seen[h.Contract.Class] = true
 			typ := jen.Qual(h.Contract.ImportPath, h.Contract.TypeName)
-			if h.Pointer || !isStruct(h) {
+			if h.Pointer || !h.Struct {
 				guards = append(guards, jen.Id("_").Add(iface()).Op("=").Parens(jen.Op("*").Add(typ)).Parens(jen.Nil()))
 			} else {
 				guards = append(guards, jen.Id("_").Add(iface()).Op("=").Add(typ).Values())
@@ -100,8 +103,6 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	}
 	return []byte(b.String()), nil
 }
-
-func isStruct(h *Handler) bool { return h.Struct }
 
 // uint32Rows renders the braces and elements of a []uint32 literal, 16 to a
 // line, so a 10,000-handler table stays a few hundred lines.
@@ -129,7 +130,7 @@ func Header(args []string) string {
 	return s + "; DO NOT EDIT."
 }
 
-func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, outDir string) jen.Code {
+func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, outDir string, names locals) jen.Code {
 	c := h.Contract
 	field := func(name string, v jen.Code) jen.Code { return jen.Line().Id(name).Op(":").Add(v) }
 	fields := []jen.Code{
@@ -167,30 +168,29 @@ func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, outDir strin
 	if c.Routing != "" {
 		fields = append(fields, field("Routing", jen.Lit(c.Routing)))
 	}
-	fields = append(fields, field("New", constructorFunc(h, iface)), jen.Line())
+	fields = append(fields, field("New", constructorFunc(h, iface, names)), jen.Line())
 	return jen.Values(fields...)
 }
 
 // constructorFunc is the entry's New: the package's New<Type> when it has
 // the right shape, else the zero value (T{} or &T{}).
-func constructorFunc(h *Handler, iface func() *jen.Statement) jen.Code {
-	c := h.Contract
+func constructorFunc(h *Handler, iface func() *jen.Statement, names locals) jen.Code {
+	c, ct := h.Contract, h.Ctor
 	typ := func() *jen.Statement { return jen.Qual(c.ImportPath, c.TypeName) }
-	sig := jen.Func().Params(jen.Id("ctx").Qual("context", "Context")).Params(iface(), jen.Error())
-	ct := h.Ctor
-	if ct == nil {
-		sig = jen.Func().Params(jen.Qual("context", "Context")).Params(iface(), jen.Error())
-		if h.Pointer {
-			return sig.Block(jen.Return(jen.Op("&").Add(typ()).Values(), jen.Nil()))
-		}
-		return sig.Block(jen.Return(typ().Values(), jen.Nil()))
+	param := jen.Qual("context", "Context")
+	if ct != nil && ct.Context {
+		param = jen.Id(names.ctx).Add(param)
 	}
-	if !ct.Context {
-		sig = jen.Func().Params(jen.Qual("context", "Context")).Params(iface(), jen.Error())
+	sig := jen.Func().Params(param).Params(iface(), jen.Error())
+	switch {
+	case ct == nil && h.Pointer:
+		return sig.Block(jen.Return(jen.Op("&").Add(typ()).Values(), jen.Nil()))
+	case ct == nil:
+		return sig.Block(jen.Return(typ().Values(), jen.Nil()))
 	}
 	var args []jen.Code
 	if ct.Context {
-		args = append(args, jen.Id("ctx"))
+		args = append(args, jen.Id(names.ctx))
 	}
 	call := jen.Qual(c.ImportPath, ct.Name).Call(args...)
 	if !ct.Error {
@@ -199,10 +199,25 @@ func constructorFunc(h *Handler, iface func() *jen.Statement) jen.Code {
 	// Return a nil interface, not an interface holding a nil pointer, when
 	// the constructor fails.
 	return sig.Block(
-		jen.List(jen.Id("h"), jen.Err()).Op(":=").Add(call),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Id("h"), jen.Nil()),
+		jen.List(jen.Id(names.h), jen.Id(names.err)).Op(":=").Add(call),
+		jen.If(jen.Id(names.err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(names.err))),
+		jen.Return(jen.Id(names.h), jen.Nil()),
 	)
+}
+
+// locals are the names of the constructor closures' variables, chosen so
+// that no imported package name is shadowed (a handler package may well be
+// called h or ctx).
+type locals struct{ ctx, h, err string }
+
+func newLocals(pkgNames map[string]bool) locals {
+	pick := func(n string) string {
+		for pkgNames[n] {
+			n += "_"
+		}
+		return n
+	}
+	return locals{ctx: pick("ctx"), h: pick("h"), err: pick("err")}
 }
 
 func typeConst(s string) string {

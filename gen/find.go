@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -37,6 +36,8 @@ func IsPattern(s string) bool { return s == "..." || strings.HasSuffix(filepath.
 func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	var l diag.List
 	byOut := map[string]*Found{}
+	headers := map[string][]string{} // output file → recorded arguments
+	scanned := map[string]bool{}     // overlapping patterns visit files twice
 	for _, p := range patterns {
 		root := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/")))
 		fi, err := os.Stat(root)
@@ -56,12 +57,29 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 				}
 				return nil
 			}
-			if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || !d.Type().IsRegular() {
+			if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || !d.Type().IsRegular() || scanned[path] {
 				return nil
 			}
-			scanGoFile(dir, path, byOut, &l)
+			scanned[path] = true
+			scanGoFile(dir, path, byOut, headers)
 			return nil
 		})
+	}
+	// Headers are resolved only once every directive is known: a directive
+	// anywhere in the tree may name a file the walk met first.
+	for out, args := range headers {
+		f := lookupFound(byOut, out)
+		f.Header = true
+		if f.Directive != "" {
+			continue
+		}
+		d, err := headerDir(out, args)
+		if err != nil {
+			l.Errorf(registry.StaleOutput, diag.Position{File: relSlash(dir, out), Line: 1}, "%v", err)
+			delete(byOut, out)
+			continue
+		}
+		f.Dir, f.Args = d, args
 	}
 	out := make([]Found, 0, len(byOut))
 	for _, f := range byOut {
@@ -73,10 +91,11 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// scanGoFile looks at a Go file's header line and its go:generate
-// directives. Directives are the source of truth for how a registry is
-// made; a header alone is used when no directive names the file.
-func scanGoFile(base, path string, byOut map[string]*Found, l *diag.List) {
+// scanGoFile records a Go file's handlergen header and its go:generate
+// directives that run handlergen. Directives are the source of truth for
+// how a registry is made; a header alone is used when no directive names
+// the file.
+func scanGoFile(base, path string, byOut map[string]*Found, headers map[string][]string) {
 	f, err := os.Open(path)
 	if err != nil {
 		return
@@ -84,30 +103,20 @@ func scanGoFile(base, path string, byOut map[string]*Found, l *diag.List) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Bytes()
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
 		if line == 1 {
-			if args, ok := ParseHeader(string(text)); ok {
-				f := lookupFound(byOut, path)
-				f.Header = true
-				if f.Directive == "" {
-					dir, err := headerDir(path, args)
-					if err != nil {
-						l.Errorf(registry.StaleOutput, diag.Position{File: relSlash(base, path), Line: 1}, "%v", err)
-						delete(byOut, path)
-						continue
-					}
-					f.Dir, f.Args = dir, args
-				}
+			if args, ok := ParseHeader(text); ok {
+				headers[path] = args
 				continue
 			}
 		}
-		if !bytes.HasPrefix(text, []byte("//go:generate ")) || !bytes.Contains(text, []byte("handlergen")) {
+		// go generate accepts a space or a tab after the directive.
+		rest, ok := strings.CutPrefix(text, "//go:generate")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') || !strings.Contains(rest, "handlergen") {
 			continue
 		}
-		args, ok := directiveArgs(string(text[len("//go:generate "):]))
+		args, ok := directiveArgs(rest)
 		if !ok {
 			continue
 		}
@@ -115,10 +124,13 @@ func scanGoFile(base, path string, byOut map[string]*Found, l *diag.List) {
 			args = args[1:]
 		}
 		dir := filepath.Dir(path)
-		out := filepath.Join(dir, flagValue(args, "o", "registry_gen.go"))
-		f := lookupFound(byOut, out)
-		f.Dir, f.Args = dir, args
-		f.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), line)
+		o := filepath.FromSlash(flagValue(args, "o", "registry_gen.go"))
+		if !filepath.IsAbs(o) {
+			o = filepath.Join(dir, o)
+		}
+		found := lookupFound(byOut, o)
+		found.Dir, found.Args = dir, args
+		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), line)
 	}
 }
 
@@ -144,25 +156,27 @@ func headerDir(file string, args []string) (string, error) {
 	return strings.TrimSuffix(file, string(filepath.Separator)+o), nil
 }
 
-// flagValue returns the value of -name (or --name, -name=v) in args.
+// flagValue returns the value of the last -name (or --name, -name=v) in
+// args, as the flag package would.
 func flagValue(args []string, name, def string) string {
+	v := def
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" {
-			break
-		}
-		n := strings.TrimLeft(a, "-")
-		if n == a {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			if a == "--" {
+				break
+			}
 			continue
 		}
+		n := strings.TrimLeft(a, "-")
 		if n == name && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(n, name+"="); ok {
-			return v
+			v = args[i+1]
+			i++
+		} else if val, ok := strings.CutPrefix(n, name+"="); ok {
+			v = val
 		}
 	}
-	return def
+	return v
 }
 
 // directiveArgs finds handlergen in a go:generate command line ("go tool
@@ -199,9 +213,10 @@ func ParseHeader(line string) ([]string, bool) {
 	return args, err == nil
 }
 
-// quoteArg quotes an argument that would not survive splitWords as is.
+// quoteArg quotes an argument that would not survive splitWords, or a
+// one-line comment, as is.
 func quoteArg(a string) string {
-	if a == "" || strings.ContainsAny(a, " \t\"'\\;") {
+	if a == "" || strings.ContainsAny(a, " \t\"'\\;") || strconv.Quote(a) != `"`+a+`"` {
 		return strconv.Quote(a)
 	}
 	return a

@@ -65,11 +65,9 @@ type Handler struct {
 
 // Constructor describes a usable New<Type> function.
 type Constructor struct {
-	Name     string
-	Context  bool // takes a context.Context
-	Error    bool // returns an error
-	Pointer  bool // returns *T
-	Implicit bool // the function's result is used as the instance directly
+	Name    string
+	Context bool // takes a context.Context
+	Error   bool // returns an error
 }
 
 // Result is what a run found and produced.
@@ -158,7 +156,8 @@ type job struct {
 // RunAll performs one run for several registries — handlergen generate
 // ./... — with one packages.Load per module for the union of their handler
 // packages. In Generate mode nothing is written unless no registry has an
-// error, so a run either updates every stale file or none.
+// error; each file is replaced atomically, so a failed write leaves that
+// file as it was (earlier files of the batch stay updated).
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 	jobs := make([]*job, len(cfgs))
 	for i, cfg := range cfgs {
@@ -225,7 +224,12 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	res.Contracts = cs
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
-	checkDuplicates(cs, &res.Diags)
+	checkDuplicates(cs, &res.Diags, func(p string) string {
+		if cfg.Base == "" {
+			return p
+		}
+		return relSlash(cfg.Base, filepath.Join(cfg.Dir, filepath.FromSlash(p)))
+	})
 
 	outDir := filepath.Dir(j.outAbs)
 	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir), name: cfg.Package}
@@ -235,9 +239,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
-	// list describes the contracts; it checks only what needs no type
-	// information and never runs the go command.
-	j.todo, _ = j.r.preflight(cs)
+	j.todo = j.r.preflight(cs)
 	return j, nil
 }
 
@@ -260,7 +262,7 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 			groups = append(groups, g)
 		}
 		g.jobs = append(g.jobs, j)
-		g.paths[j.r.ifacePath] = true
+		g.paths[j.r.ifacePath] = true // handler packages and the interface's, in one load
 		for _, c := range j.todo {
 			g.paths[c.ImportPath] = true
 		}
@@ -291,7 +293,7 @@ func (j *job) rebase() {
 		return
 	}
 	move := func(p string) string {
-		if p == "" || j.r.external[p] || strings.HasPrefix(p, "-") {
+		if p == "" || j.r.external[p] {
 			return p
 		}
 		return relSlash(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
@@ -344,11 +346,13 @@ func (j *job) emit(mode Mode) error {
 
 // checkDuplicates reports handler names declared by more than one contract,
 // at every later declaration, with the first as a related position.
-func checkDuplicates(cs []*contracts.Contract, l *diag.List) {
+// show renders a contract path for message text, which rebase does not
+// reach.
+func checkDuplicates(cs []*contracts.Contract, l *diag.List, show func(string) string) {
 	first := make(map[string]*contracts.Contract, len(cs))
 	for _, c := range cs {
 		if f, ok := first[c.Name]; ok {
-			d := l.Errorf(registry.DuplicateHandlerName, c.NamePos, "duplicate handler_name %q: also declared in %s", c.Name, f.Path)
+			d := l.Errorf(registry.DuplicateHandlerName, c.NamePos, "duplicate handler_name %q: also declared in %s", c.Name, show(f.Path))
 			d.Related = append(d.Related, diag.Related{Pos: f.NamePos, Message: fmt.Sprintf("handler_name %q first declared here", c.Name)})
 			continue
 		}
@@ -374,7 +378,7 @@ func relSlash(dir, p string) string {
 // already carry the relative path as their position.
 func pathless(err error) error {
 	var pe *os.PathError
-	if ok := asPathError(err, &pe); ok {
+	if errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
 	}
 	return err

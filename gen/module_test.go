@@ -64,11 +64,16 @@ func TestModules(t *testing.T) {
 	if got := packageName(gdir, filepath.Join(gdir, "other_gen.go")); got != "gen" {
 		t.Errorf("packageName ignoring generated files = %q", got)
 	}
-	t.Setenv("GOPACKAGE", "fromenv")
-	if got := packageName(out, filepath.Join(out, "registry_gen.go")); got != "fromenv" {
-		t.Errorf("packageName with GOPACKAGE = %q", got)
+	writeFiles(t, dir, map[string]string{"app/ign/tool.go": "//go:build ignore\n\npackage main\n", "app/ign/x.go": "package ign\n"})
+	ign := filepath.Join(dir, "app", "ign")
+	if got := packageName(ign, filepath.Join(ign, "registry_gen.go")); got != "ign" {
+		t.Errorf("packageName skipping an ignored file = %q", got)
 	}
-	for in, want := range map[string]string{"my-pkg": "mypkg", "9lives": "lives", "Ünïcode": "ünïcode", "---": "handlers"} {
+	t.Setenv("GOPACKAGE", "fromenv")
+	if got := packageName(out, filepath.Join(out, "registry_gen.go")); got != "reg" {
+		t.Errorf("packageName must not read GOPACKAGE: %q", got)
+	}
+	for in, want := range map[string]string{"my-pkg": "mypkg", "9lives": "lives", "Ünïcode": "ünïcode", "---": "handlers", "go": "gopkg", "type": "typepkg"} {
 		if got := identifier(in); got != want {
 			t.Errorf("identifier(%q) = %q, want %q", in, got, want)
 		}

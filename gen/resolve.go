@@ -3,7 +3,6 @@ package gen
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -52,9 +51,8 @@ type resolver struct {
 
 // preflight checks what can be checked without loading anything: the class
 // is qualified, allowed, a valid import path, and not the output package.
-// It returns the contracts that passed and the packages to load.
-func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contract, paths map[string]bool) {
-	paths = map[string]bool{r.ifacePath: true}
+// It returns the contracts that passed.
+func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contract) {
 	for _, c := range cs {
 		if c.ImportPath == "" {
 			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid class path %q: must be fully qualified as IMPORT/PATH.TypeName", c.Class)
@@ -75,9 +73,8 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 			continue
 		}
 		todo = append(todo, c)
-		paths[c.ImportPath] = true
 	}
-	return todo, paths
+	return todo
 }
 
 // loadPackages is the run's one packages.Load: every handler package of
@@ -112,24 +109,25 @@ func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages
 		return nil
 	}
 
-	pkgState := map[string]bool{} // import path → usable
-	inits := map[string]bool{}
+	firstUse := map[string]*contracts.Contract{} // import path → first contract naming it
+	usable := map[string]bool{}
 	var hs []*Handler
 	for _, c := range todo {
 		p := byPath[c.ImportPath]
-		usable, seen := pkgState[c.ImportPath]
-		if !seen {
-			usable = r.checkPackage(c, p)
-			pkgState[c.ImportPath] = usable
-		} else if !usable {
-			// Report each contract that names a broken package, briefly.
-			r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s cannot be used (see the error above)", c.ImportPath)
-		}
-		if !usable {
-			continue
-		}
-		if !inits[c.ImportPath] {
-			inits[c.ImportPath] = true
+		if first, seen := firstUse[c.ImportPath]; seen {
+			if !usable[c.ImportPath] {
+				// Every contract naming a broken package is reported,
+				// pointing at the one that carries the details.
+				d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s cannot be used", c.ImportPath)
+				d.Related = append(d.Related, diag.Related{Pos: first.ClassPos, Message: "the package's problem is reported here"})
+				continue
+			}
+		} else {
+			firstUse[c.ImportPath] = c
+			usable[c.ImportPath] = r.checkPackage(c, p)
+			if !usable[c.ImportPath] {
+				continue
+			}
 			r.auditInit(p)
 		}
 		if h := r.verify(c, p, iface); h != nil {
@@ -174,43 +172,47 @@ func explainMissing(ctx context.Context, dir string, patterns []string, byPath m
 	}
 }
 
+// lookupInterface resolves -interface. Its diagnostics have no file: they
+// are about the command line.
 func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool) {
-	pos := diag.Position{File: "-interface"}
+	var pos diag.Position
 	if p == nil || p.Types == nil || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
-		r.diags.Errorf(registry.ModuleNotFound, pos, "interface package %s not found%s", r.ifacePath, firstErr(p))
+		msg := ""
+		if p != nil && len(p.Errors) > 0 {
+			_, m := r.compilerError(p, p.Errors[0])
+			msg = ": " + m
+		}
+		r.diags.Errorf(registry.ModuleNotFound, pos, "-interface: package %s not found%s", r.ifacePath, msg)
 		return nil, false
 	}
 	if len(p.Errors) > 0 {
-		r.diags.Errorf(registry.ImportError, pos, "interface package %s has errors: %s", r.ifacePath, p.Errors[0].Msg)
+		epos, msg := r.compilerError(p, p.Errors[0])
+		d := r.diags.Errorf(registry.ImportError, pos, "-interface: package %s has errors: %s", r.ifacePath, msg)
+		if epos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: epos, Message: msg})
+		}
 		return nil, false
 	}
 	obj := p.Types.Scope().Lookup(r.ifaceName)
 	if obj == nil {
-		r.diags.Errorf(registry.ClassNotFound, pos, "interface %s not found in package %s", r.ifaceName, r.ifacePath)
+		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s not found in package %s", r.ifaceName, r.ifacePath)
 		return nil, false
 	}
 	iface, ok := obj.Type().Underlying().(*types.Interface)
 	if _, isType := obj.(*types.TypeName); !ok || !isType {
-		r.diags.Errorf(registry.ClassNotFound, pos, "%s.%s is not an interface type", r.ifacePath, r.ifaceName)
+		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s.%s is not an interface type", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
 	if named, ok := types.Unalias(obj.Type()).(*types.Named); ok && named.TypeParams().Len() > 0 {
-		r.diags.Errorf(registry.TypeNotInstantiable, pos, "interface %s.%s is generic; give an instantiated interface", r.ifacePath, r.ifaceName)
+		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is generic; give an interface without type parameters", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
 	if !obj.Exported() {
-		r.diags.Errorf(registry.TypeNotInstantiable, pos, "interface %s.%s is not exported", r.ifacePath, r.ifaceName)
+		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is not exported", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
 	r.ifacePkgName = p.Name
 	return iface, true
-}
-
-func firstErr(p *packages.Package) string {
-	if p == nil || len(p.Errors) == 0 {
-		return ""
-	}
-	return ": " + p.Errors[0].Msg
 }
 
 // checkPackage reports a missing (010), broken (012) or unimportable (015)
@@ -350,7 +352,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s", msg)
 		return nil
 	}
-	goPos := r.goPos(p, p.Fset.Position(obj.Pos()).String())
+	goPos := r.tokenPos(p, p.Fset.Position(obj.Pos()))
 	related := func(d *diag.Diagnostic) {
 		if goPos.File != "" {
 			d.Related = append(d.Related, diag.Related{Pos: goPos, Message: fmt.Sprintf("%s declared here", c.TypeName)})
@@ -433,11 +435,7 @@ func (r *resolver) constructor(c *contracts.Contract, scope *types.Scope, named 
 		return warn("want results T, *T, (T, error) or (*T, error)")
 	}
 	rt := res.At(0).Type()
-	switch {
-	case types.Identical(rt, named):
-	case types.Identical(rt, types.NewPointer(named)):
-		ctor.Pointer = true
-	default:
+	if !types.Identical(rt, named) && !types.Identical(rt, types.NewPointer(named)) {
 		return warn(fmt.Sprintf("it returns %s, not %s or *%s", rt, c.TypeName, c.TypeName))
 	}
 	if !types.Implements(rt, iface) {
@@ -529,12 +527,12 @@ func kindOf(t types.Type) string {
 // auditInit reports each func init() in the handler package's own files.
 // Importing a package runs its init functions before main: the Go form of
 // the Python loader's "imports run module-level side effects". Only
-// declarations are needed, so files without "func init(" are not parsed.
+// declarations are needed, so files without "init" are not parsed.
 func (r *resolver) auditInit(p *packages.Package) {
 	fset := token.NewFileSet()
 	for _, file := range p.GoFiles {
 		src, err := os.ReadFile(file)
-		if err != nil || !bytes.Contains(src, []byte("init(")) {
+		if err != nil || !bytes.Contains(src, []byte("init")) {
 			continue
 		}
 		f, err := parser.ParseFile(fset, file, src, parser.SkipObjectResolution)
@@ -546,8 +544,7 @@ func (r *resolver) auditInit(p *packages.Package) {
 			if !ok || fd.Recv != nil || fd.Name.Name != "init" {
 				continue
 			}
-			pos := fset.Position(fd.Pos())
-			dp := diag.Position{File: r.pkgRel(p, pos.Filename), Line: pos.Line, Col: pos.Column}
+			dp := r.tokenPos(p, fset.Position(fd.Pos()))
 			if r.cfg.ForbidInit {
 				r.diags.Errorf(registry.InitSideEffect, dp, "handler package %s declares func init(), which runs when the registry imports it (-forbid-init)", p.PkgPath)
 			} else {
@@ -573,13 +570,20 @@ func (r *resolver) declaredType(p *packages.Package, name string) (diag.Position
 			}
 			for _, spec := range gd.Specs {
 				if ts := spec.(*ast.TypeSpec); ts.Name.Name == name {
-					pos := fset.Position(ts.Name.Pos())
-					return diag.Position{File: r.pkgRel(p, pos.Filename), Line: pos.Line, Col: pos.Column}, true
+					return r.tokenPos(p, fset.Position(ts.Name.Pos())), true
 				}
 			}
 		}
 	}
 	return diag.Position{}, false
+}
+
+// tokenPos is a go/token position of a file of p as a diag.Position.
+func (r *resolver) tokenPos(p *packages.Package, pos token.Position) diag.Position {
+	if !pos.IsValid() {
+		return diag.Position{}
+	}
+	return diag.Position{File: r.pkgRel(p, pos.Filename), Line: pos.Line, Col: pos.Column}
 }
 
 // goPos turns a go/packages position string (absolute file:line:col) into
@@ -651,5 +655,3 @@ func goModCache() string {
 
 // goCmdNoise is how go/packages wraps a failed go command's stderr.
 var goCmdNoise = regexp.MustCompile(`err: exit status \d+: stderr: `)
-
-func asPathError(err error, pe **os.PathError) bool { return errors.As(err, pe) }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"log/slog"
 	"os"
@@ -145,9 +146,8 @@ func (r *run) parse(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	reportOnly := map[string]bool{"v": true, "format": true, "diff": true, "correlation-id": true, "log-format": true, "C": true}
 	fs.Visit(func(f *flag.Flag) {
-		if !reportOnly[f.Name] {
+		if _, ok := reportOnly[f.Name]; !ok {
 			r.setFlags = append(r.setFlags, f.Name)
 		}
 	})
@@ -180,6 +180,9 @@ func (r *run) parse(args []string) error {
 	if !isIdent(r.cfg.Var) {
 		return fmt.Errorf("-var %q is not a Go identifier", r.cfg.Var)
 	}
+	if r.cfg.Var == "registry" || r.cfg.Var == "context" {
+		return fmt.Errorf("-var %q would hide the generated file's import of package %s", r.cfg.Var, r.cfg.Var)
+	}
 	if r.cfg.Package != "" && !isIdent(r.cfg.Package) {
 		return fmt.Errorf("-package %q is not a Go identifier", r.cfg.Package)
 	}
@@ -200,52 +203,56 @@ func (r *run) parse(args []string) error {
 		r.correlationID = id
 	}
 	r.cfg.Inputs = fs.Args()
-	r.cfg.Args = headerArgs(r.rawArgs, r.cmd)
 	return nil
 }
 
-func isIdent(s string) bool {
-	if s == "" || s == "_" {
-		return false
-	}
-	for i, c := range s {
-		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+// isIdent reports whether s can name a Go package or variable: an
+// identifier that is not a keyword or the blank identifier.
+func isIdent(s string) bool { return s != "_" && token.IsIdentifier(s) }
+
+// reportOnly lists the flags that affect only how a run reports, not what
+// it generates, and whether each takes a value. They are left out of the
+// header, so check, generate and go generate record the same arguments,
+// and they are the only flags allowed with package patterns.
+var reportOnly = map[string]bool{"v": false, "diff": false, "format": true, "correlation-id": true, "log-format": true, "C": true}
 
 // headerArgs are the arguments recorded in the generated file's header:
-// the generate command line minus flags that only affect reporting, so
-// check, generate and go generate all produce the same header.
-func headerArgs(args []string, cmd string) []string {
-	reportOnly := map[string]bool{"v": true, "format": true, "diff": true, "correlation-id": true, "log-format": true, "C": true}
-	takesValue := map[string]bool{"format": true, "correlation-id": true, "log-format": true, "C": true}
+// the command line minus report-only flags, with absolute paths made
+// relative to dir so that no machine's layout reaches the file.
+func headerArgs(args []string, dir string) []string {
 	var out []string
+	rel := func(v string) string {
+		if filepath.IsAbs(v) {
+			if r, err := filepath.Rel(dir, v); err == nil {
+				return filepath.ToSlash(r)
+			}
+			return filepath.Base(v)
+		}
+		return v
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			out = append(out, args[i:]...)
+			for _, rest := range args[i:] {
+				out = append(out, rel(rest))
+			}
 			break
 		}
 		if !strings.HasPrefix(a, "-") || a == "-" {
-			out = append(out, a)
+			out = append(out, rel(a))
 			continue
 		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if reportOnly[name] {
-			if takesValue[name] && !hasValue {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if takesValue, ok := reportOnly[name]; ok {
+			if takesValue && !hasValue {
 				i++
 			}
 			continue
 		}
-		out = append(out, a)
-	}
-	for i, a := range out {
-		if filepath.IsAbs(a) {
-			out[i] = filepath.Base(a) // never an absolute path in the header
+		if hasValue {
+			a = a[:len(a)-len(value)] + rel(value)
 		}
+		out = append(out, a)
 	}
 	return out
 }
@@ -268,13 +275,25 @@ func (r *run) exec() int {
 		dir = r.dir
 	}
 	r.cfg.Dir = dir
+	r.cfg.Args = headerArgs(r.rawArgs, dir)
+	if r.cfg.Package == "" && r.dir == "" {
+		// go generate runs in the package's directory and names the
+		// package in $GOPACKAGE; it applies to an output in that directory.
+		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Join(dir, r.cfg.Output)) == dir {
+			r.cfg.Package = p
+		}
+	}
 	if r.cfg.AllowAny {
 		fmt.Fprintln(r.stderr, "handlergen: -allow-any: contracts may name a type in any package")
 	}
 	log := r.logger()
 	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
 
-	b := &batch{dir: dir}
+	b := &batch{dir: dir, stderr: r.stderr}
+	if mixed(r.cfg.Inputs) {
+		fmt.Fprintf(r.stderr, "handlergen %s: package patterns (./...) cannot be mixed with contract inputs\n", r.cmd)
+		return ExitUsage
+	}
 	if patternMode(r.cfg.Inputs) {
 		if len(r.setFlags) > 0 {
 			fmt.Fprintf(r.stderr, "handlergen %s: -%s cannot be combined with package patterns: each registry's flags come from its go:generate line or header\n", r.cmd, r.setFlags[0])
@@ -316,10 +335,21 @@ func patternMode(inputs []string) bool {
 	return true
 }
 
+func mixed(inputs []string) bool {
+	n := 0
+	for _, in := range inputs {
+		if gen.IsPattern(in) {
+			n++
+		}
+	}
+	return n > 0 && n < len(inputs)
+}
+
 // batch is the outcome of a run over one or more registries, with every
 // path rebased onto the working directory.
 type batch struct {
 	dir     string
+	stderr  io.Writer
 	results []*gen.Result
 	outputs []string // each result's output, relative to dir
 	froms   []string // each result's working directory
@@ -359,6 +389,10 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 			continue
 		}
 		cfg.Dir, cfg.Base = f.Dir, b.dir
+		cfg.Args = headerArgs(f.Args, f.Dir)
+		if cfg.AllowAny {
+			fmt.Fprintf(b.stderr, "handlergen: %s: -allow-any: contracts may name a type in any package\n", out)
+		}
 		if f.Header && f.Directive == "" {
 			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: f.Dir})
 			if len(files) == 0 {

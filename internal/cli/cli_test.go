@@ -27,6 +27,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-nope"}, "flag provided but not defined"},
 		{[]string{"-interface", "Handler"}, "want IMPORT/PATH.Name"},
 		{[]string{"-var", "1x"}, "not a Go identifier"},
+		{[]string{"-var", "func"}, "not a Go identifier"},
+		{[]string{"-var", "registry"}, "would hide"},
+		{[]string{"./...", "contracts"}, "cannot be mixed"},
 		{[]string{"-package", "a-b"}, "not a Go identifier"},
 		{[]string{"-max-handlers", "-1"}, "must not be negative"},
 		{[]string{"-max-contract-size", "0"}, "must be positive"},
@@ -72,10 +75,11 @@ func TestHeaderArgs(t *testing.T) {
 		{[]string{"-o", "r.go", "./contracts"}, []string{"-o", "r.go", "./contracts"}},
 		{[]string{"-v", "-format", "json", "-o=r.go", "-C", "dir", "x"}, []string{"-o=r.go", "x"}},
 		{[]string{"--format=github", "-diff", "-correlation-id", "u", "-log-format=json", "a"}, []string{"a"}},
-		{[]string{"-allow", "example.com/x", "/abs/path/contracts"}, []string{"-allow", "example.com/x", "contracts"}},
+		{[]string{"-allow", "example.com/x", "/work/app/contracts"}, []string{"-allow", "example.com/x", "contracts"}},
+		{[]string{"-o=/work/app/gen/r.go", "-o", "/work/app/x.go"}, []string{"-o=gen/r.go", "-o", "x.go"}},
 		{[]string{"--", "-odd"}, []string{"--", "-odd"}},
 	} {
-		if got := headerArgs(tc.in, "generate"); !slices.Equal(got, tc.want) {
+		if got := headerArgs(tc.in, "/work/app"); !slices.Equal(got, tc.want) {
 			t.Errorf("headerArgs(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}

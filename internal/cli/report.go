@@ -65,7 +65,7 @@ func (r *run) result(b *batch) map[string]any {
 		}
 		return map[string]any{"handlers": hs}
 	}
-	var outs []map[string]any
+	outs := []map[string]any{}
 	for i, res := range b.results {
 		o := map[string]any{"output": b.outputs[i], "handlers": len(res.Handlers)}
 		if r.cmd == "check" {
@@ -78,9 +78,11 @@ func (r *run) result(b *batch) map[string]any {
 		}
 		outs = append(outs, o)
 	}
-	if len(outs) == 1 {
+	if len(outs) == 1 && !patternMode(r.cfg.Inputs) {
 		return outs[0]
 	}
+	// With package patterns the shape does not depend on how many
+	// registries were found.
 	return map[string]any{"registries": outs}
 }
 
