@@ -30,9 +30,10 @@ type Entry[H any] struct {
 }
 
 // Registry is an immutable set of handler entries keyed by name, safe for
-// concurrent use. It keeps the entries in a slice sorted by name and finds a
-// name through a perfect hash over the names: one hash, two array reads and
-// one string comparison, with no allocation. Generated code passes a table
+// concurrent use. It keeps the entries in a slice sorted by name. A
+// generated registry finds a name through a perfect hash over the names: one
+// hash, two array reads and one string comparison, with no allocation; one
+// made by New uses binary search. Generated code passes a table
 // that handlergen computed at generate time (NewIndexed), so the registry
 // needs no map, no sorting and no init-time work when the generated code's
 // package variables are initialised: entries and table are static data.
@@ -60,9 +61,10 @@ type Index struct {
 // sorted by name with unique names; New checks that in one pass and keeps the
 // slice as it is, which it then owns: the caller must not modify it. Entries
 // that are not sorted are sorted in a copy. Two entries with the same name
-// are a programming error (the generator refuses them), so New panics. New
-// computes the lookup table (about 80 µs for 1,000 entries); generated code
-// calls NewIndexed with a table computed at generate time instead.
+// are a programming error (the generator refuses them), so New panics. A
+// registry made by New finds names by binary search over the sorted
+// entries; generated code calls NewIndexed with a perfect-hash table
+// computed at generate time instead.
 func New[H any](entries []Entry[H]) *Registry[H] {
 	sorted := true
 	for i := 1; i < len(entries); i++ {
@@ -82,17 +84,7 @@ func New[H any](entries []Entry[H]) *Registry[H] {
 			}
 		}
 	}
-	names := make([]string, len(entries))
-	for i := range entries {
-		names[i] = entries[i].Name
-	}
-	t, err := phash.Build(names)
-	if err != nil {
-		// Unreachable for distinct names: Build tries 64 seeds, each of
-		// which fails with a vanishing probability.
-		panic("registry.New: " + err.Error())
-	}
-	return newRegistry(entries, Index{Seed: t.Seed, Pilots: t.Pilots, Slots: t.Slots})
+	return &Registry[H]{entries: entries}
 }
 
 // NewIndexed returns a registry of entries with a lookup table computed in
@@ -100,8 +92,8 @@ func New[H any](entries []Entry[H]) *Registry[H] {
 // unique, and ix computed by handlergen for exactly those names. It does
 // constant work — no check, no sort, no table — so a generated registry is
 // ready as soon as its package variables are, and both are kept as they are
-// (the caller must not modify them). An ix of the wrong shape is replaced by
-// a table computed here, as New does; an ix computed for other names makes
+// (the caller must not modify them). With an ix of the wrong shape the
+// registry falls back to binary search, as New's does; an ix computed for other names makes
 // lookups of the names it misplaces fail, never return another name's
 // entry. Hand-written code should call New.
 func NewIndexed[H any](entries []Entry[H], ix Index) *Registry[H] {
@@ -150,11 +142,32 @@ func (r *Registry[H]) index(name string) int {
 	if r == nil || len(r.entries) == 0 {
 		return -1
 	}
+	if r.slots == nil {
+		return r.search(name)
+	}
 	h := phash.Hash(r.seed, name)
 	p := r.pilots[(h>>32)&r.pmask]
 	i := r.slots[(h^uint64(p)*phash.PilotMul)&r.smask]
 	if int(i) < len(r.entries) && r.entries[i].Name == name {
 		return int(i)
+	}
+	return -1
+}
+
+// search is the binary search of registries made by New.
+func (r *Registry[H]) search(name string) int {
+	es := r.entries
+	lo, hi := 0, len(es)
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if es[h].Name < name {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	if lo < len(es) && es[lo].Name == name {
+		return lo
 	}
 	return -1
 }

@@ -432,7 +432,7 @@ func (b *bench) profile(n int) {
 	}
 	b.stages = res.Timings
 	exe, _ := os.Executable()
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=18", exe, prof).Output()
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=30", exe, prof).Output()
 	if err != nil {
 		log.Printf("pprof: %v", err)
 		return

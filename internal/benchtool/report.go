@@ -117,7 +117,7 @@ func (b *bench) tables(w *bytes.Buffer) {
 	fmt.Fprintf(w, "One in-process `gen.Run` in check mode on N=%d: contracts %s, packages.Load %s (of which the go command is the floor above), verify %s, emit %s, total %s.\n\n",
 		last.n, secs(t.Contracts), secs(t.Load), secs(t.Verify), secs(t.Emit), secs(t.Total))
 	if b.profileTop != "" {
-		fmt.Fprintf(w, "CPU profile of that run (handlergen's process only; the go list child is not in it):\n\n```\n%s\n```\n", b.profileTop)
+		fmt.Fprintf(w, "CPU profile of that run, by cumulative time (handlergen's process only; the go list child is not in it):\n\n```\n%s\n```\n", b.profileTop)
 	}
 }
 
