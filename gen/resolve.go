@@ -9,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,6 +48,7 @@ type resolver struct {
 	ifacePath, ifaceName string
 	ifacePkgName         string
 	external             map[string]bool // display names of files outside the tree
+	cycles               *reacher        // which packages import the output package
 }
 
 // preflight checks what can be checked without loading anything: the class
@@ -249,7 +251,10 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		return false
 	}
 	if r.out.path != "" {
-		if chain := importChain(p, r.out.path); chain != nil {
+		if r.cycles == nil {
+			r.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
+		}
+		if chain := r.cycles.chain(p); chain != nil {
 			r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "import cycle: %s imports the output package (%s)", c.ImportPath, strings.Join(chain, " -> "))
 			return false
 		}
@@ -306,31 +311,49 @@ func internalAllowed(path, from string) bool {
 	return true
 }
 
-// importChain returns the import path chain from p to target, or nil.
-func importChain(p *packages.Package, target string) []string {
-	seen := map[*packages.Package]bool{}
-	var walk func(q *packages.Package) []string
-	walk = func(q *packages.Package) []string {
-		if seen[q] {
-			return nil
+// reacher answers "does this package import target, directly or not?" for
+// every handler package of a run, remembering the answer per package: the
+// handlers of a large registry share most of their dependency graph, and
+// walking it afresh for each was a tenth of a 1,000-handler run.
+type reacher struct {
+	target string
+	memo   map[*packages.Package]bool
+}
+
+func (rc *reacher) reaches(p *packages.Package) bool {
+	if v, ok := rc.memo[p]; ok {
+		return v
+	}
+	rc.memo[p] = false // the import graph is acyclic; this only guards bad input
+	v := p.PkgPath == rc.target
+	for _, q := range p.Imports {
+		if v {
+			break
 		}
-		seen[q] = true
-		if q.PkgPath == target {
-			return []string{q.PkgPath}
-		}
-		keys := make([]string, 0, len(q.Imports))
-		for k := range q.Imports {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if chain := walk(q.Imports[k]); chain != nil {
-				return append([]string{q.PkgPath}, chain...)
-			}
-		}
+		v = rc.reaches(q)
+	}
+	rc.memo[p] = v
+	return v
+}
+
+// chain returns the import path chain from p to the target, or nil,
+// choosing the first import (by path) at each step for a stable message.
+func (rc *reacher) chain(p *packages.Package) []string {
+	if !rc.reaches(p) {
 		return nil
 	}
-	return walk(p)
+	out := []string{p.PkgPath}
+	for p.PkgPath != rc.target {
+		keys := slices.Sorted(maps.Keys(p.Imports))
+		for _, k := range keys {
+			if q := p.Imports[k]; rc.reaches(q) {
+				p = q
+				break
+			}
+		}
+		out = append(out, p.PkgPath)
+	}
+	return out
 }
 
 // verify resolves one contract's type and decides how to make an instance.
