@@ -35,6 +35,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzSchemaAgreement$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./gen -run '^$$' -fuzz '^FuzzAllowlist$$' -fuzztime $(FUZZTIME)
 
 ## bench: synthetic modules of BENCH_N handlers: warm/cold generate and check against the go list floor,
