@@ -49,6 +49,7 @@ type resolver struct {
 	ifacePkgName         string
 	external             map[string]bool // display names of files outside the tree
 	cycles               *reacher        // which packages import the output package
+	root                 string          // module or workspace root of cfg.Dir, once known
 }
 
 // preflight checks what can be checked without loading anything: the class
@@ -634,14 +635,21 @@ func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 }
 
 // pkgRel names a file of package p: relative to the working directory when
-// it lies beneath it, else as import path and base name
-// ("net/http/server.go"), which is the same on every machine.
+// it lies in the working directory's module or workspace (so an editor or
+// code-scanning upload finds it), else — GOROOT, the module cache — as
+// import path and base name ("net/http/server.go"), which is the same on
+// every machine.
 func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	if !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
-	if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil && filepath.IsLocal(rel) {
-		return filepath.ToSlash(rel)
+	if r.root == "" {
+		r.root = moduleRoot(r.cfg.Dir)
+	}
+	if in, err := filepath.Rel(r.root, file); err == nil && filepath.IsLocal(in) {
+		if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil {
+			return filepath.ToSlash(rel)
+		}
 	}
 	name := p.PkgPath + "/" + filepath.Base(file)
 	if r.external == nil {
