@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"testing"
@@ -87,5 +88,17 @@ func TestSchemaClassPattern(t *testing.T) {
 		if schemaOK := re.MatchString(class); schemaOK != parseOK {
 			t.Errorf("%q: schema says %v, Parse says %v", class, schemaOK, parseOK)
 		}
+	}
+}
+
+// TestSchemaFileUpToDate keeps the committed contract.schema.json, which
+// editors reach through a yaml-language-server comment, equal to Schema().
+func TestSchemaFileUpToDate(t *testing.T) {
+	got, err := os.ReadFile("../contract.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(Schema()) {
+		t.Error("contract.schema.json is stale: go run ./cmd/handlergen schema > contract.schema.json")
 	}
 }
