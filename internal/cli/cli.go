@@ -480,7 +480,7 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 	attrs := []any{
 		"operation", r.cmd, "source", strings.Join(r.cfg.Inputs, ", "),
 		"registries", len(b.results), "total_discovered", discovered, "total_loaded", loaded, "total_failed", nerr, "warnings", nwarn,
-		"duration_seconds", tm.Total.Seconds(), "handler_names", names,
+		"duration_seconds", tm.Total.Seconds(), "handler_names", capList(names, 50),
 		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(tm.Contracts), ms(tm.Load), ms(tm.Verify), ms(tm.Emit)),
 	}
 	if nerr == 0 {
@@ -489,6 +489,14 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 	}
 	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(tm.Total), nerr),
 		append(attrs, "failed_paths", failed)...)
+}
+
+// capList keeps a log attribute readable for large registries.
+func capList(xs []string, n int) []string {
+	if len(xs) <= n {
+		return xs
+	}
+	return append(xs[:n:n], fmt.Sprintf("… %d more", len(xs)-n))
 }
 
 func ms(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
