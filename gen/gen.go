@@ -239,6 +239,11 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
+	if out.path != "" && ifacePath == out.path {
+		// The output package is never loaded (a stale file must not block
+		// its own regeneration), so the interface cannot live there.
+		return nil, fmt.Errorf("-interface %s is in the output package %s; handlergen never loads the package it writes to: move the interface", cfg.Interface, out.path)
+	}
 	j.todo = j.r.preflight(cs)
 	return j, nil
 }

@@ -383,18 +383,17 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	var cfgs []gen.Config
 	for _, f := range found {
 		out := relTo(b.dir, f.Output)
-		cfg, err := configFromArgs(f.Args)
+		cfg, err := configFromArgs(f.Args, f.Dir)
 		if err != nil {
 			b.diags.Errorf(registry.StaleOutput, diag.Position{File: out}, "cannot use the recorded handlergen arguments %q: %v", f.Args, err)
 			continue
 		}
-		cfg.Dir, cfg.Base = f.Dir, b.dir
-		cfg.Args = headerArgs(f.Args, f.Dir)
+		cfg.Base = b.dir
 		if cfg.AllowAny {
 			fmt.Fprintf(b.stderr, "handlergen: %s: -allow-any: contracts may name a type in any package\n", out)
 		}
 		if f.Header && f.Directive == "" {
-			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: f.Dir})
+			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: cfg.Dir})
 			if len(files) == 0 {
 				b.diags.Errorf(registry.OrphanedOutput, diag.Position{File: out, Line: 1}, "orphaned registry: its contracts (%s) are gone and no go:generate directive makes it; delete it or restore them", strings.Join(cfg.Inputs, " "))
 				continue
@@ -428,15 +427,24 @@ func relTo(dir, p string) string {
 }
 
 // configFromArgs reads a registry's recorded generate arguments with the
-// same flags as the command line.
-func configFromArgs(args []string) (gen.Config, error) {
+// same flags as the command line, for a run in dir (a -C among them moves
+// it, as it would for go generate).
+func configFromArgs(args []string, dir string) (gen.Config, error) {
 	r := &run{cmd: "generate", stdout: io.Discard, stderr: io.Discard, rawArgs: args}
 	if err := r.parse(args); err != nil {
 		return gen.Config{}, err
 	}
-	if patternMode(r.cfg.Inputs) {
+	if patternMode(r.cfg.Inputs) || mixed(r.cfg.Inputs) {
 		return gen.Config{}, fmt.Errorf("recorded inputs are package patterns")
 	}
+	r.cfg.Dir = dir
+	if r.dir != "" {
+		r.cfg.Dir = filepath.Join(dir, r.dir)
+		if filepath.IsAbs(r.dir) {
+			r.cfg.Dir = r.dir
+		}
+	}
+	r.cfg.Args = headerArgs(args, r.cfg.Dir)
 	return r.cfg, nil
 }
 
