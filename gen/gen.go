@@ -224,6 +224,10 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	res.Contracts = cs
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
+	if len(cs) == 0 && len(ds) == 0 {
+		// Not an error (an empty registry is valid), but rarely meant.
+		res.Diags.Warnf(registry.FileNotFound, diag.Position{}, "no contract files (handler_contract.yaml, contract.yaml) found in %s", strings.Join(cfg.Inputs, " "))
+	}
 	checkDuplicates(cs, &res.Diags, func(p string) string {
 		if cfg.Base == "" {
 			return p
