@@ -245,9 +245,11 @@ func chart(rs []*result) []byte {
 			xy := strings.Split(p, ",")
 			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3.5" fill="%s"/>`+"\n", xy[0], xy[1], s.color)
 		}
+		// The legend sits in the plot's empty top-left corner: times grow
+		// with N, so the lines never pass there.
 		ly := top + 20 + i*22
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", W-right+12, ly, W-right+36, ly, s.color, dash)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11">%s</text>`+"\n", W-right+40, ly+4, s.name)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", left+12, ly, left+36, ly, s.color, dash)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11">%s</text>`+"\n", left+40, ly+4, s.name)
 	}
 	// Value labels for generate and floor at each N.
 	for j, r := range rs {
