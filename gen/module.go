@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -20,6 +21,18 @@ import (
 // path of every module it uses. GOWORK=off and an explicit GOWORK file are
 // honoured as the go command does.
 func findMainModules(dir string) []string {
+	mods := mainModuleDirs(dir)
+	out := make([]string, 0, len(mods))
+	for m := range mods {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mainModuleDirs maps each main module's path to its directory.
+func mainModuleDirs(dir string) map[string]string {
+	mods := map[string]string{}
 	work := os.Getenv("GOWORK")
 	if work == "" {
 		work = findUp(dir, "go.work")
@@ -27,14 +40,13 @@ func findMainModules(dir string) []string {
 	if work != "" && work != "off" {
 		if data, err := os.ReadFile(work); err == nil {
 			if wf, err := modfile.ParseWork(work, data, nil); err == nil {
-				var mods []string
 				for _, u := range wf.Use {
 					p := u.Path
 					if !filepath.IsAbs(p) {
 						p = filepath.Join(filepath.Dir(work), p)
 					}
 					if mp := modulePath(filepath.Join(p, "go.mod")); mp != "" {
-						mods = append(mods, mp)
+						mods[mp] = p
 					}
 				}
 				if len(mods) > 0 {
@@ -45,10 +57,10 @@ func findMainModules(dir string) []string {
 	}
 	if gomod := findUp(dir, "go.mod"); gomod != "" {
 		if mp := modulePath(gomod); mp != "" {
-			return []string{mp}
+			mods[mp] = filepath.Dir(gomod)
 		}
 	}
-	return nil
+	return mods
 }
 
 // importPathOf returns the import path of the package in dir, computed from

@@ -89,7 +89,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 	}
 	slices.Sort(patterns)
 	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: os.Environ()}
-	pkgs, err := packages.Load(pcfg, patterns...)
+	pkgs, err := packages.Load(pcfg, compactPatterns(dir, patterns)...)
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %w", err)
 	}
