@@ -44,7 +44,7 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 
 	entries := make([]jen.Code, 0, len(hs)+1)
 	for _, h := range hs {
-		entries = append(entries, jen.Line().Add(entry(cfg, h, iface, filepath.Dir(cfg.Pkg.file), vars)))
+		entries = append(entries, jen.Line().Add(entry(cfg, h, iface, vars)))
 	}
 	if len(hs) > 0 {
 		entries = append(entries, jen.Line())
@@ -130,7 +130,7 @@ func Header(args []string) string {
 	return s + "; DO NOT EDIT."
 }
 
-func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, outDir string, names locals) jen.Code {
+func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, names locals) jen.Code {
 	c := h.Contract
 	field := func(name string, v jen.Code) jen.Code { return jen.Line().Id(name).Op(":").Add(v) }
 	fields := []jen.Code{
@@ -156,7 +156,7 @@ func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, outDir strin
 	}
 	fields = append(fields,
 		field("Version", jen.Qual(registryPath, "Version").Values(vf...)),
-		field("Contract", jen.Lit(contractPath(cfg.Dir, c.Path, outDir))),
+		field("Contract", jen.Lit(contractPath(cfg.Dir, c.Path, cfg.Pkg.dir))),
 		field("Digest", jen.Lit(hex.EncodeToString(c.Digest[:]))),
 	)
 	if c.Security.AuditLogging {
