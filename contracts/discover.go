@@ -82,6 +82,20 @@ func Discover(inputs []string, opt Options) ([]string, diag.List) {
 type file struct {
 	rel string // relative to Dir, slash-separated
 	abs string // for the file system
+	// real is abs with symbolic links resolved, when a walk knows it
+	// without asking: below a resolved root, through entries that are not
+	// links. "" leaves it to dedupe, which resolves it then.
+	real string
+}
+
+// child is the entry e of directory f.
+func (f file) child(e fs.DirEntry) file {
+	name := e.Name()
+	c := file{rel: path.Join(f.rel, name), abs: filepath.Join(f.abs, name)}
+	if f.real != "" && e.Type()&fs.ModeSymlink == 0 {
+		c.real = filepath.Join(f.real, name)
+	}
+	return c
 }
 
 func discover(inputs []string, opt Options) ([]file, diag.List) {
@@ -116,7 +130,15 @@ type discoverer struct {
 	diags diag.List
 }
 
-func (d *discoverer) add(rel, abs string) { d.files = append(d.files, file{rel, abs}) }
+// root returns the directory rel (at abs) as the root of a walk, resolved
+// once so that the files found below it need no resolving of their own.
+func (d *discoverer) root(rel, abs string) file {
+	real, err := d.opt.FS.EvalSymlinks(abs)
+	if err != nil {
+		real = "" // dedupe reports it for each file found
+	}
+	return file{rel: rel, abs: abs, real: real}
+}
 
 // locate returns the slash-separated path relative to Dir and the absolute
 // path of name, which is relative to Dir or absolute.
@@ -158,11 +180,11 @@ func (d *discoverer) path(in string) {
 	case err != nil:
 		d.diags.Errorf(registry.FileStatError, pos, "cannot stat: %s", errText(err))
 	case fi.IsDir():
-		d.walk(rel, abs)
+		d.walk(d.root(rel, abs))
 	case asDir:
 		d.diags.Errorf(registry.NotADirectory, pos, "not a directory")
 	case fi.Mode().IsRegular():
-		d.add(rel, abs)
+		d.files = append(d.files, file{rel: rel, abs: abs})
 	default:
 		d.diags.Errorf(registry.NotAFile, pos, "not a regular file (%s)", fi.Mode().Type())
 	}
@@ -214,30 +236,30 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 	return skipped // never follow a link to a directory
 }
 
-// walk searches the directory rel (at abs) for contract files.
-func (d *discoverer) walk(rel, abs string) {
-	entries, err := d.opt.FS.ReadDir(abs)
+// walk searches the directory dir for contract files.
+func (d *discoverer) walk(dir file) {
+	entries, err := d.opt.FS.ReadDir(dir.abs)
 	if err != nil {
-		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: rel}, "cannot read directory: %s", errText(err))
+		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
 		return
 	}
 	var found []file
 	for _, e := range entries {
 		name := e.Name()
-		crel, cabs := path.Join(rel, name), filepath.Join(abs, name)
-		switch d.classify(e, crel, cabs) {
+		c := dir.child(e)
+		switch d.classify(e, c.rel, c.abs) {
 		case directory:
 			if !skipDir(name) {
-				d.walk(crel, cabs)
+				d.walk(c)
 			}
 		case regular:
 			if name == HandlerContractFile || name == ContractFile {
-				found = append(found, file{crel, cabs})
+				found = append(found, c)
 			}
 		}
 	}
 	if len(found) > 1 {
-		d.ambiguous(rel, found)
+		d.ambiguous(dir.rel, found)
 		return
 	}
 	d.files = append(d.files, found...)
@@ -277,7 +299,7 @@ func (d *discoverer) glob(pattern string) {
 			// Without ** a match is at most one level per separator deep.
 			g.maxDepth = strings.Count(rest, "/") + 1
 		}
-		g.walk(rel, abs, "", 1)
+		g.walk(d.root(rel, abs), "", 1)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		d.diags.Errorf(registry.FileStatError, diag.Position{File: rel}, "cannot stat: %s", errText(err))
 	}
@@ -293,27 +315,26 @@ type globber struct {
 	maxDepth int    // -1: unlimited
 }
 
-// walk matches the entries of directory rel (at abs), sub below the root.
-func (g *globber) walk(rel, abs, sub string, depth int) {
+// walk matches the entries of directory dir, sub below the root.
+func (g *globber) walk(dir file, sub string, depth int) {
 	d := g.d
-	entries, err := d.opt.FS.ReadDir(abs)
+	entries, err := d.opt.FS.ReadDir(dir.abs)
 	if err != nil {
-		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: rel}, "cannot read directory: %s", errText(err))
+		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
 		return
 	}
 	for _, e := range entries {
-		name := e.Name()
-		crel, cabs, csub := path.Join(rel, name), filepath.Join(abs, name), path.Join(sub, name)
-		k := d.classify(e, crel, cabs)
+		c, csub := dir.child(e), path.Join(sub, e.Name())
+		k := d.classify(e, c.rel, c.abs)
 		if k != skipped && doublestar.MatchUnvalidated(g.pattern, csub) {
 			if k == regular {
-				d.add(crel, cabs)
+				d.files = append(d.files, c)
 			} else {
-				d.walk(crel, cabs)
+				d.walk(c)
 			}
 		}
 		if k == directory && (g.maxDepth < 0 || depth < g.maxDepth) {
-			g.walk(crel, cabs, csub, depth+1)
+			g.walk(c, csub, depth+1)
 		}
 	}
 }
@@ -329,10 +350,13 @@ func (d *discoverer) dedupe() []file {
 			continue
 		}
 		spelled[f.rel] = true
-		real, err := d.opt.FS.EvalSymlinks(f.abs)
-		if err != nil {
-			d.diags.Errorf(registry.FileStatError, diag.Position{File: f.rel}, "cannot resolve symbolic links: %s", errText(err))
-			continue
+		real := f.real
+		if real == "" {
+			var err error
+			if real, err = d.opt.FS.EvalSymlinks(f.abs); err != nil {
+				d.diags.Errorf(registry.FileStatError, diag.Position{File: f.rel}, "cannot resolve symbolic links: %s", errText(err))
+				continue
+			}
 		}
 		if resolved[real] {
 			continue

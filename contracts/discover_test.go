@@ -311,7 +311,9 @@ func TestDiscoverFaults(t *testing.T) {
 	fsys := &faultFS{
 		readDir: map[string]error{"locked": syscall.EACCES},
 		stat:    map[string]error{"stat": syscall.EIO},
-		eval:    map[string]error{"handler_contract.yaml": syscall.ELOOP},
+		// A walk resolves its root once and resolves a file only when its
+		// root could not be: both failures end in the file's diagnostic.
+		eval: map[string]error{"eval": syscall.ELOOP, "handler_contract.yaml": syscall.ELOOP},
 	}
 	cases := []struct {
 		name   string
@@ -327,7 +329,9 @@ func TestDiscoverFaults(t *testing.T) {
 			[]dwant{{registry.FileStatError, "stat", "cannot stat: input/output error"}}},
 		{"stat error of glob base", []string{"stat/*.yaml"}, nil,
 			[]dwant{{registry.FileStatError, "stat", "cannot stat: input/output error"}}},
-		{"resolve error", []string{"eval"}, nil,
+		{"resolve error", []string{"eval/handler_contract.yaml"}, nil,
+			[]dwant{{registry.FileStatError, "eval/handler_contract.yaml", "cannot resolve symbolic links"}}},
+		{"resolve error of a walked root", []string{"eval"}, nil,
 			[]dwant{{registry.FileStatError, "eval/handler_contract.yaml", "cannot resolve symbolic links"}}},
 	}
 	for _, tc := range cases {

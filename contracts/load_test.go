@@ -148,7 +148,7 @@ func TestReadFile(t *testing.T) {
 		{"now a directory", OSFS{}, "d", dwant{registry.NotAFile, "d", "not a regular file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, diags := readFile(tc.fsys, file{tc.file, dir + "/" + tc.file}, DefaultMaxSize)
+			data, diags := readFile(tc.fsys, file{rel: tc.file, abs: dir + "/" + tc.file}, DefaultMaxSize)
 			if data != nil {
 				t.Errorf("data = %q", data)
 			}
