@@ -103,6 +103,8 @@ func TestDiscover(t *testing.T) {
 		}},
 		{name: "dedupe by real path keeps first spelling", inputs: []string{"link.yaml", "a", "outside", "tree/filelink"}, want: []string{"link.yaml", "outside/contract.yaml"}},
 		{name: "symlinked dir named is followed", inputs: []string{"tree/dirlink"}, want: []string{"tree/dirlink/contract.yaml"}},
+		{name: "symlinked dir and its target are one tree", inputs: []string{"tree/dirlink", "outside", "tree/dirlink/./contract.yaml"}, want: []string{"tree/dirlink/contract.yaml"}},
+		{name: "glob through a symlinked dir dedupes with its target", inputs: []string{"outside/*.yaml", "tree/dirlink/*.yaml"}, want: []string{"outside/contract.yaml"}},
 		{name: "file of any name", inputs: []string{"named.yaml", "b/other.yaml"}, want: []string{"b/other.yaml", "named.yaml"}},
 		{name: "absolute input", inputs: []string{abs("a")}, want: []string{"a/handler_contract.yaml"}},
 		{name: "os separators", inputs: []string{filepath.Join("b", "sub")}, want: []string{"b/sub/deeper/contract.yaml"}},
