@@ -29,15 +29,24 @@ type emitConfig struct {
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(Header(cfg.Args))
-	f.ImportName(registryPath, "registry")
-	f.ImportName("context", "context")
+	entriesVar, indexVar := "handlergen"+cfg.Var+"Entries", "handlergen"+cfg.Var+"Index"
+	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}}
 	if cfg.IfacePkg != "" {
-		f.ImportName(cfg.IfacePath, cfg.IfacePkg)
+		imports = append(imports, importedPkg{cfg.IfacePath, cfg.IfacePkg})
 	}
-	pkgNames := map[string]bool{"registry": true, "context": true, cfg.IfacePkg: true}
 	for _, h := range hs {
-		f.ImportName(h.Contract.ImportPath, h.PkgName)
-		pkgNames[h.PkgName] = true
+		imports = append(imports, importedPkg{h.Contract.ImportPath, h.PkgName})
+	}
+	importName := nameImports(imports, cfg.Var, entriesVar, indexVar)
+	pkgNames := map[string]bool{}
+	for _, im := range imports {
+		name := importName[im.path]
+		if name == im.name {
+			f.ImportName(im.path, name)
+		} else {
+			f.ImportAlias(im.path, name)
+		}
+		pkgNames[name] = true
 	}
 	vars := newLocals(pkgNames)
 	iface := func() *jen.Statement { return jen.Qual(cfg.IfacePath, cfg.IfaceName) }
@@ -57,7 +66,6 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	entriesVar, indexVar := "handlergen"+cfg.Var+"Entries", "handlergen"+cfg.Var+"Index"
 	f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
 	f.Comment("Entries and index are static data laid out by the linker: the registry is")
 	f.Comment("ready at program start without building a map or sorting.")
@@ -203,6 +211,36 @@ func constructorFunc(h *Handler, iface func() *jen.Statement, names locals) jen.
 		jen.If(jen.Id(names.err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(names.err))),
 		jen.Return(jen.Id(names.h), jen.Nil()),
 	)
+}
+
+// importedPkg is a package the generated file imports, and its name.
+type importedPkg struct{ path, name string }
+
+// nameImports gives each package the file imports the name it goes by: its
+// own where that is free, else that name with a number appended. A name is
+// free when no earlier import has it, it is not a keyword or predeclared
+// identifier, and it is none of the names the file declares — which
+// jennifer, left to itself, does not know about (-var h with a handler
+// package h would not compile). The order of imports decides, so the names
+// are the same on every run.
+func nameImports(imports []importedPkg, declared ...string) map[string]string {
+	taken := make(map[string]bool, len(imports)+len(declared))
+	for _, d := range declared {
+		taken[d] = true
+	}
+	names := make(map[string]string, len(imports))
+	for _, im := range imports {
+		if _, ok := names[im.path]; ok {
+			continue
+		}
+		name := im.name
+		for i := 1; taken[name] || jen.IsReservedWord(name); i++ {
+			name = im.name + strconv.Itoa(i)
+		}
+		taken[name] = true
+		names[im.path] = name
+	}
+	return names
 }
 
 // locals are the names of the constructor closures' variables, chosen so
