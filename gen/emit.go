@@ -37,7 +37,7 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	for _, h := range hs {
 		imports = append(imports, importedPkg{h.Contract.ImportPath, h.PkgName})
 	}
-	importName := nameImports(imports, cfg.Var, entriesVar, indexVar)
+	importName := nameImports(imports, append([]string{cfg.Var, entriesVar, indexVar}, cfg.Pkg.decls...)...)
 	pkgNames := map[string]bool{}
 	for _, im := range imports {
 		name := importName[im.path]
@@ -218,8 +218,8 @@ type importedPkg struct{ path, name string }
 
 // nameImports gives each package the file imports the name it goes by: its
 // own where that is free, else that name with a number appended. A name is
-// free when no earlier import has it, it is not a keyword or predeclared
-// identifier, and it is none of the names the file declares — which
+// free when no earlier import has it, it is not a keyword, a predeclared
+// identifier or init, and it is none of the names the package declares — which
 // jennifer, left to itself, does not know about (-var h with a handler
 // package h would not compile). The order of imports decides, so the names
 // are the same on every run.
@@ -234,7 +234,7 @@ func nameImports(imports []importedPkg, declared ...string) map[string]string {
 			continue
 		}
 		name := im.name
-		for i := 1; taken[name] || jen.IsReservedWord(name); i++ {
+		for i := 1; taken[name] || jen.IsReservedWord(name) || name == "init"; i++ {
 			name = im.name + strconv.Itoa(i)
 		}
 		taken[name] = true

@@ -21,8 +21,8 @@ func TestNameImports(t *testing.T) {
 			map[string]string{registryPath: "registry", "context": "context", "x/context": "context1", "x/registry": "registry1"}},
 		{"declared names are not import names", []importedPkg{{"x/h", "h"}, {"x/h1", "h1"}}, []string{"h", "handlergenhEntries"},
 			map[string]string{registryPath: "registry", "context": "context", "x/h": "h1", "x/h1": "h11"}},
-		{"predeclared identifiers are not import names", []importedPkg{{"x/error", "error"}, {"x/len", "len"}}, nil,
-			map[string]string{registryPath: "registry", "context": "context", "x/error": "error1", "x/len": "len1"}},
+		{"predeclared identifiers and init are not import names", []importedPkg{{"x/error", "error"}, {"x/len", "len"}, {"x/init", "init"}}, nil,
+			map[string]string{registryPath: "registry", "context": "context", "x/error": "error1", "x/len": "len1", "x/init": "init1"}},
 		{"a path imported twice keeps its first name", []importedPkg{{"x/a", "a"}, {"x/a", "a"}}, nil,
 			map[string]string{registryPath: "registry", "context": "context", "x/a": "a"}},
 	} {

@@ -238,9 +238,11 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 
 	outDir := filepath.Dir(j.outAbs)
 	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir), name: cfg.Package}
+	name, decls := scanOutput(outDir, j.outAbs)
 	if out.name == "" {
-		out.name = packageName(outDir, j.outAbs)
+		out.name = name
 	}
+	out.decls = decls
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}

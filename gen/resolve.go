@@ -38,6 +38,7 @@ type outputPkg struct {
 	dir, file string
 	path      string // import path, "" when outside any module
 	name      string
+	decls     []string // package-level names the package's other files declare
 }
 
 type resolver struct {
