@@ -10,15 +10,18 @@ import (
 	"flag"
 	"fmt"
 	"go/token"
+	"go/types"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/mod/module"
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/gen"
@@ -174,14 +177,22 @@ func (r *run) parse(args []string) error {
 	if r.cfg.MaxSize <= 0 {
 		return fmt.Errorf("-max-contract-size must be positive")
 	}
-	if _, _, ok := gen.SplitQualified(r.cfg.Interface); !ok {
+	ifacePath, _, ok := gen.SplitQualified(r.cfg.Interface)
+	if !ok {
 		return fmt.Errorf("-interface %q: want IMPORT/PATH.Name", r.cfg.Interface)
 	}
-	if !isIdent(r.cfg.Var) {
-		return fmt.Errorf("-var %q is not a Go identifier", r.cfg.Var)
+	if err := module.CheckImportPath(ifacePath); err != nil {
+		return fmt.Errorf("-interface %q: %v", r.cfg.Interface, err)
 	}
-	if r.cfg.Var == "registry" || r.cfg.Var == "context" {
-		return fmt.Errorf("-var %q would hide the generated file's import of package %s", r.cfg.Var, r.cfg.Var)
+	switch v := r.cfg.Var; {
+	case !isIdent(v):
+		return fmt.Errorf("-var %q is not a Go identifier", v)
+	case v == "registry" || v == "context":
+		return fmt.Errorf("-var %q would hide the generated file's import of package %s", v, v)
+	case types.Universe.Lookup(v) != nil:
+		return fmt.Errorf("-var %q would shadow the predeclared identifier %s in the whole package", v, v)
+	case v == "init" || v == "main":
+		return fmt.Errorf("-var %q: %s is reserved for a function", v, v)
 	}
 	if r.cfg.Package != "" && !isIdent(r.cfg.Package) {
 		return fmt.Errorf("-package %q is not a Go identifier", r.cfg.Package)
@@ -203,6 +214,15 @@ func (r *run) parse(args []string) error {
 		r.correlationID = id
 	}
 	r.cfg.Inputs = fs.Args()
+	if !slices.Contains(args[:len(args)-fs.NArg()], "--") {
+		for _, in := range r.cfg.Inputs {
+			if len(in) > 1 && in[0] == '-' {
+				// The flag package stops at the first input; a flag after
+				// one would otherwise be searched for as a contract file.
+				return fmt.Errorf("flag %s after the inputs: flags go before INPUT (use -- before an input that starts with -)", in)
+			}
+		}
+	}
 	return nil
 }
 
