@@ -142,6 +142,8 @@ func TestVerify(t *testing.T) {
 		{name: "missing method", class: "example.com/fixture/bad.Missing", want: []registry.Code{registry.ProtocolNotImplemented, registry.InitSideEffect}, msg: "missing method Name() string"},
 		{name: "wrong signature", class: "example.com/fixture/bad.WrongSig", want: []registry.Code{registry.ProtocolNotImplemented, registry.InitSideEffect}, msg: "have Name() int, want Name() string"},
 		{name: "generic", class: "example.com/fixture/bad.Generic", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "generic"},
+		{name: "instantiated generic alias", class: "example.com/fixture/bad.GenericInt", want: []registry.Code{registry.InitSideEffect}},
+		{name: "alias of a pointer", class: "example.com/fixture/bad.PtrAlias", want: []registry.Code{registry.ClassNotFound, registry.InitSideEffect}, msg: "is an alias of *example.com/fixture/bad.Missing, not a named type"},
 		{name: "unexported", class: "example.com/fixture/bad.unexported", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "not exported"},
 		{name: "func type", class: "example.com/fixture/bad.Fn", want: []registry.Code{registry.TypeNotInstantiable, registry.InitSideEffect}, msg: "not a struct"},
 		{name: "function", class: "example.com/fixture/bad.Helper", want: []registry.Code{registry.ClassNotFound, registry.InitSideEffect}, msg: "is a func"},
@@ -175,8 +177,8 @@ func TestVerify(t *testing.T) {
 			if tc.msg != "" && !strings.Contains(renderText(res.Diags), tc.msg) {
 				t.Errorf("diagnostics lack %q:\n%s", tc.msg, renderText(res.Diags))
 			}
-			if res.Written {
-				t.Error("a run with errors wrote the output")
+			if failed := res.Diags.HasErrors(); res.Written == failed {
+				t.Errorf("written = %v with errors = %v", res.Written, failed)
 			}
 		})
 	}

@@ -92,7 +92,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: os.Environ()}
 	pkgs, err := packages.Load(pcfg, compactPatterns(dir, patterns)...)
 	if err != nil {
-		return nil, fmt.Errorf("loading packages: %w", err)
+		return nil, fmt.Errorf("loading packages: %s", strings.TrimSpace(cleanMsg(dir, err.Error())))
 	}
 	byPath := make(map[string]*packages.Package, len(pkgs))
 	for _, p := range pkgs {
@@ -197,6 +197,10 @@ func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool)
 		}
 		return nil, false
 	}
+	if why := r.unimportable(p); why != "" {
+		r.diags.Errorf(registry.PackageNotImportable, pos, "-interface: %s", why)
+		return nil, false
+	}
 	obj := p.Types.Scope().Lookup(r.ifaceName)
 	if obj == nil {
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s not found in package %s", r.ifaceName, r.ifacePath)
@@ -207,8 +211,12 @@ func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool)
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s.%s is not an interface type", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
-	if named, ok := types.Unalias(obj.Type()).(*types.Named); ok && named.TypeParams().Len() > 0 {
+	if named, ok := types.Unalias(obj.Type()).(*types.Named); ok && generic(named) {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is generic; give an interface without type parameters", r.ifacePath, r.ifaceName)
+		return nil, false
+	}
+	if !iface.IsMethodSet() {
+		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is a constraint (it lists types, not only methods), which no handler value can have", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
 	if !obj.Exported() {
@@ -244,24 +252,33 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		}
 		return false
 	}
-	if p.Name == "main" {
-		r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "package %s is a main package (a program), which cannot be imported", c.ImportPath)
+	if why := r.unimportable(p); why != "" {
+		r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "%s", why)
 		return false
 	}
-	if !internalAllowed(c.ImportPath, r.out.path) {
-		r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "package %s is internal and cannot be imported from the output package %s", c.ImportPath, orUnknown(r.out.path))
-		return false
+	return true
+}
+
+// unimportable says why the output package cannot import p, or "": p is a
+// program, an internal package of another tree, or imports the output
+// package itself. Caught here, each gets handlergen's message instead of
+// the compiler's on the generated file.
+func (r *resolver) unimportable(p *packages.Package) string {
+	if p.Name == "main" {
+		return fmt.Sprintf("package %s is a main package (a program), which cannot be imported", p.PkgPath)
+	}
+	if !internalAllowed(p.PkgPath, r.out.path) {
+		return fmt.Sprintf("package %s is internal and cannot be imported from the output package %s", p.PkgPath, orUnknown(r.out.path))
 	}
 	if r.out.path != "" {
 		if r.cycles == nil {
 			r.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
 		}
 		if chain := r.cycles.chain(p); chain != nil {
-			r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "import cycle: %s imports the output package (%s)", c.ImportPath, strings.Join(chain, " -> "))
-			return false
+			return fmt.Sprintf("import cycle: %s imports the output package (%s)", p.PkgPath, strings.Join(chain, " -> "))
 		}
 	}
-	return true
+	return ""
 }
 
 // compilerError extracts the first compiler message and its position from
@@ -398,11 +415,11 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	}
 	named, ok := types.Unalias(tn.Type()).(*types.Named)
 	if !ok {
-		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an alias of %s, not a named type", c.Class, tn.Type()))
+		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an alias of %s, not a named type", c.Class, types.Unalias(tn.Type())))
 		return nil
 	}
-	if named.TypeParams().Len() > 0 {
-		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register a named instantiation (type X = %s[...] does not work; declare type X struct{ %s[...] })", c.Class, c.TypeName, c.TypeName))
+	if generic(named) {
+		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register an instantiation (type X = %s[...])", c.Class, c.TypeName))
 		return nil
 	}
 	h := &Handler{Contract: c, PkgName: p.Name, GoPos: goPos}
@@ -424,6 +441,10 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	}
 	return h
 }
+
+// generic reports whether t has type parameters that no type arguments
+// fill: G, not G[int] (whose TypeParams are its origin's).
+func generic(t *types.Named) bool { return t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 }
 
 // constructor finds New<Type> and checks its shape: no parameters or one
 // context.Context; results T or *T, optionally followed by error; the
@@ -660,19 +681,28 @@ func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	return name
 }
 
-// cleanMsg removes absolute directory prefixes from go command messages.
+// cleanMsg makes a go command message fit a diagnostic: see cleanMsg.
 func (r *resolver) cleanMsg(msg string) string { return cleanMsg(r.cfg.Dir, msg) }
 
+// cleanMsg makes a go command message fit a diagnostic. Paths in the
+// module (or workspace) of dir become relative to dir — also those outside
+// dir itself, as when go generate runs in a subdirectory on ../handlers —
+// and files in GOROOT and the module cache are named from there, so no
+// message shows an absolute path. go/packages' wrapping of a failed go
+// command goes, and the go command's "to add it:" advice joins its line.
 func cleanMsg(dir, msg string) string {
-	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
-	// Messages from the go command name files in GOROOT and the module
-	// cache by absolute path; keep them machine-independent.
+	root := moduleRoot(dir)
+	if root == "" {
+		root = dir
+	}
+	msg = relativize(msg, root, dir)
 	for _, e := range [...]struct{ name, dir string }{{"$GOMODCACHE", goModCache()}, {"$GOROOT", build.Default.GOROOT}} {
 		if e.dir != "" {
 			msg = strings.ReplaceAll(msg, e.dir+string(filepath.Separator), e.name+"/")
 		}
 	}
-	return goCmdNoise.ReplaceAllString(msg, "")
+	msg = goCmdNoise.ReplaceAllString(msg, "")
+	return goCmdAdvice.ReplaceAllString(msg, "$1: ")
 }
 
 func goModCache() string {
@@ -685,5 +715,35 @@ func goModCache() string {
 	return ""
 }
 
-// goCmdNoise is how go/packages wraps a failed go command's stderr.
-var goCmdNoise = regexp.MustCompile(`err: exit status \d+: stderr: `)
+// pathEnd are the characters that end a path the go command prints bare.
+const pathEnd = " \t\r\n:;,'\"()"
+
+// relativize rewrites every path at or below root in msg relative to dir.
+func relativize(msg, root, dir string) string {
+	re := regexp.MustCompile(regexp.QuoteMeta(root) + `(?:` + regexp.QuoteMeta(string(filepath.Separator)) + `[^` + regexp.QuoteMeta(pathEnd) + `]*)?`)
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringIndex(msg, -1) {
+		if m[0] > 0 && !strings.ContainsRune(pathEnd, rune(msg[m[0]-1])) ||
+			m[1] < len(msg) && !strings.ContainsRune(pathEnd, rune(msg[m[1]])) {
+			continue // part of a longer name that merely contains root
+		}
+		rel, err := filepath.Rel(dir, msg[m[0]:m[1]])
+		if err != nil {
+			continue
+		}
+		b.WriteString(msg[last:m[0]])
+		b.WriteString(filepath.ToSlash(rel))
+		last = m[1]
+	}
+	b.WriteString(msg[last:])
+	return b.String()
+}
+
+var (
+	// goCmdNoise is how go/packages wraps a failed go command's stderr.
+	goCmdNoise = regexp.MustCompile(`err: exit status \d+: stderr: `)
+	// goCmdAdvice is the go command's "...; to add it:" followed by the
+	// command on an indented line of its own.
+	goCmdAdvice = regexp.MustCompile(`(to \w+ it):\s*\n\s+`)
+)

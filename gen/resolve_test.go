@@ -1,0 +1,26 @@
+package gen
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+func TestCleanMsg(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"go.mod": "module example.com/app\n", "sub/x.go": "package sub\n"})
+	dir := filepath.Join(root, "sub")
+	for _, tc := range []struct{ in, want string }{
+		{"build constraints exclude all Go files in " + filepath.Join(root, "excl"), "build constraints exclude all Go files in ../excl"},
+		{filepath.Join(dir, "x.go") + ":3:1: expected declaration", "x.go:3:1: expected declaration"},
+		{"stat " + dir + ": permission denied", "stat .: permission denied"},
+		{"in (" + filepath.Join(root, "a", "b.go") + ")", "in (../a/b.go)"},
+		{"a longer name " + root + "ple/x stays", "a longer name " + root + "ple/x stays"},
+		{"err: exit status 1: stderr: go: inconsistent vendoring in " + root + ":", "go: inconsistent vendoring in ..:"},
+		{"no required module provides package example.com/nope; to add it:\n\tgo get example.com/nope", "no required module provides package example.com/nope; to add it: go get example.com/nope"},
+		{"go: updates to go.mod needed; to update it:\n\tgo mod tidy", "go: updates to go.mod needed; to update it: go mod tidy"},
+	} {
+		if got := cleanMsg(dir, tc.in); got != tc.want {
+			t.Errorf("cleanMsg(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
