@@ -9,6 +9,7 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -333,6 +334,10 @@ func (j *job) emit(mode Mode) error {
 	switch {
 	case err == nil:
 		res.OnDisk, res.Exists = old, true
+		if !ours(old) {
+			res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output, Line: 1},
+				"refusing to overwrite %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", res.Output, headerPrefix)
+		}
 	case os.IsNotExist(err), errors.Is(err, syscall.ENOTDIR):
 		// Absent: check reports it missing, generate writes it (and says
 		// why when it cannot).
@@ -361,6 +366,16 @@ func (j *job) emit(mode Mode) error {
 	}
 	return nil
 }
+
+// ours reports whether an existing output file may be replaced: it is
+// empty or a handlergen file. A -o that names a hand-written file must not
+// destroy it.
+func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
+
+// hasHeader reports whether handlergen's header stands near the top of a
+// file: not necessarily on the first line, so that a registry with
+// merge-conflict markers still counts as one.
+func hasHeader(b []byte) bool { return bytes.Contains(b[:min(len(b), 4096)], []byte(headerPrefix)) }
 
 // checkDuplicates reports handler names declared by more than one contract,
 // at every later declaration, with the first as a related position.
