@@ -37,7 +37,7 @@ const (
 	DuplicateHandlerName           Code = 41 // two contracts declare the same handler_name
 	StaleOutput                    Code = 42 // generated file missing or out of date (check)
 	HandlerLimitReached            Code = 43 // more contracts than -max-handlers
-	OutputWriteError               Code = 44 // the generated file could not be written
+	OutputWriteError               Code = 44 // the generated file could not be written, or is not handlergen's to replace
 	OrphanedOutput                 Code = 45 // a generated registry whose contracts are gone
 	HandlerNotFound                Code = 50 // runtime: no handler registered under the name
 	ConstructorFailed              Code = 51 // runtime: the handler's constructor returned an error
