@@ -292,6 +292,7 @@ func TestParseErrors(t *testing.T) {
 		{"key int", named + "1: x\n", []want{e(c003, 4, 1, "keys must be strings, got int")}},
 		{"key list", named + "? [a]\n: x\n", []want{e(c003, 4, 3, "keys must be strings, got list")}},
 		{"merge key", named + "<<: {handler_type: compute}\n", []want{e(c003, 4, 1, "merge keys (<<) are not supported")}},
+		{"merge key in routing", named + "handler_routing: {<<: {a: 1}}\n", []want{e(c003, 4, 19, "merge keys (<<) are not supported (handler_routing keys must be plain strings)")}},
 
 		// Several problems in one file are all reported.
 		{"many", "handler_name: 1\nhandler_class: 2\nhandler_type: 3\nfoo: 4\n", []want{

@@ -102,11 +102,7 @@ func (p *parser) fields(m *yaml.Node, where string, canon map[string]string, kno
 		k, v := m.Content[i], m.Content[i+1]
 		dk := deref(k)
 		if !isString(dk) {
-			if dk.Tag == mergeTag {
-				p.schemaf(k, "merge keys (<<) are not supported%s", in)
-			} else {
-				p.schemaf(k, "keys%s must be strings, got %s", in, kindName(dk))
-			}
+			p.keyNotString(k, "keys"+in, dk)
 			continue
 		}
 		name := dk.Value
@@ -352,6 +348,16 @@ func (p *parser) routing(e entry) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
+// keyNotString reports a mapping key k (dk once aliases are followed) that
+// is not a string, naming a merge key (<<) as such wherever it stands.
+func (p *parser) keyNotString(k *yaml.Node, what string, dk *yaml.Node) {
+	if dk.Tag == mergeTag {
+		p.schemaf(k, "merge keys (<<) are not supported (%s must be plain strings)", what)
+		return
+	}
+	p.schemaf(k, "%s must be strings, got %s", what, kindName(dk))
+}
+
 // plain converts a node to the JSON data model: map[string]any, []any,
 // string, bool, int, uint64, float64 and nil.
 func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
@@ -363,7 +369,7 @@ func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
 		for i := 0; i+1 < len(v.Content); i += 2 {
 			k := deref(v.Content[i])
 			if !isString(k) {
-				p.schemaf(v.Content[i], "%s keys must be strings, got %s", where, kindName(k))
+				p.keyNotString(v.Content[i], where+" keys", k)
 				ok = false
 				continue
 			}
