@@ -35,6 +35,11 @@ const (
 	Generate Mode = iota // write the output when it differs from the file on disk
 	Check                // compare with the file on disk; write nothing
 	List                 // read the contracts and check the allowlist; never runs the go command
+	// Validate does all that Generate does but the write, and reports no
+	// stale file: for a run that has already failed elsewhere (a
+	// pattern run with an orphaned registry), so that all of its errors
+	// are found and none of its files is written.
+	Validate
 )
 
 // Config is one handlergen run.
@@ -153,6 +158,7 @@ type job struct {
 	todo   []*contracts.Contract
 	outAbs string
 	start  time.Time
+	noLoad bool // the interface is in the output package, which is never loaded
 }
 
 // RunAll performs one run for several registries — handlergen generate
@@ -250,7 +256,9 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	if out.path != "" && ifacePath == out.path {
 		// The output package is never loaded (a stale file must not block
 		// its own regeneration), so the interface cannot live there.
-		return nil, fmt.Errorf("-interface %s is in the output package %s; handlergen never loads the package it writes to: move the interface", cfg.Interface, out.path)
+		res.Diags.Errorf(registry.PackageNotImportable, diag.Position{}, "-interface: %s is in the output package %s; handlergen never loads the package it writes to: move the interface", cfg.Interface, out.path)
+		j.noLoad = true
+		return j, nil
 	}
 	j.todo = j.r.preflight(cs)
 	return j, nil
@@ -267,6 +275,9 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 	var groups []*group
 	byRoot := map[string]*group{}
 	for _, j := range jobs {
+		if j.noLoad {
+			continue
+		}
 		root := moduleRoot(j.cfg.Dir)
 		g := byRoot[root]
 		if g == nil {

@@ -427,6 +427,12 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	if len(cfgs) == 0 {
 		return nil
 	}
+	if mode == gen.Generate && b.diags.HasErrors() {
+		// The run has failed already (an orphan, a header that cannot be
+		// rerun, a missing directory): find every other error too, but
+		// write nothing.
+		mode = gen.Validate
+	}
 	rs, err := gen.RunAll(context.Background(), cfgs, mode)
 	if err != nil {
 		return err
