@@ -3,6 +3,7 @@ package gen
 import (
 	"bufio"
 	"fmt"
+	"go/build"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,10 +37,13 @@ func IsPattern(s string) bool { return s == "..." || strings.HasSuffix(filepath.
 func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	var l diag.List
 	byOut := map[string]*Found{}
-	headers := map[string][]string{} // output file → recorded arguments
-	scanned := map[string]bool{}     // overlapping patterns visit files twice
+	headers := map[string]header{} // output file → recorded arguments
+	scanned := map[string]bool{}   // overlapping patterns visit files twice
 	for _, p := range patterns {
-		root := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/")))
+		root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
+		if !filepath.IsAbs(root) {
+			root = filepath.Join(dir, root)
+		}
 		fi, err := os.Stat(root)
 		if err != nil || !fi.IsDir() {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
@@ -57,7 +61,8 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 				}
 				return nil
 			}
-			if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || !d.Type().IsRegular() || scanned[path] {
+			// Test files count: go generate runs their directives too.
+			if !strings.HasSuffix(name, ".go") || !d.Type().IsRegular() || scanned[path] {
 				return nil
 			}
 			scanned[path] = true
@@ -67,19 +72,19 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	}
 	// Headers are resolved only once every directive is known: a directive
 	// anywhere in the tree may name a file the walk met first.
-	for out, args := range headers {
+	for out, h := range headers {
 		f := lookupFound(byOut, out)
 		f.Header = true
 		if f.Directive != "" {
 			continue
 		}
-		d, err := headerDir(out, args)
+		d, err := h.dir(out)
 		if err != nil {
 			l.Errorf(registry.StaleOutput, diag.Position{File: relSlash(dir, out), Line: 1}, "%v", err)
 			delete(byOut, out)
 			continue
 		}
-		f.Dir, f.Args = d, args
+		f.Dir, f.Args = d, h.args
 	}
 	out := make([]Found, 0, len(byOut))
 	for _, f := range byOut {
@@ -91,46 +96,107 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// scanGoFile records a Go file's handlergen header and its go:generate
-// directives that run handlergen. Directives are the source of truth for
-// how a registry is made; a header alone is used when no directive names
-// the file.
-func scanGoFile(base, path string, byOut map[string]*Found, headers map[string][]string) {
+// header is what a registry's first line records.
+type header struct {
+	args []string
+	err  error // the line is handlergen's header, but its arguments cannot be read
+}
+
+// dir recovers the directory the registry at file was generated from.
+func (h header) dir(file string) (string, error) {
+	if h.err != nil {
+		return "", fmt.Errorf("cannot read the arguments its handlergen header records (%v); regenerate it", h.err)
+	}
+	return headerDir(file, h.args)
+}
+
+// scanGoFile records a Go file's handlergen header and the go:generate
+// directives in it that run handlergen, directly or through a -command
+// alias. Directives are the source of truth for how a registry is made; a
+// header alone is used when no directive names the file. A file the build
+// would not use (build constraints, another GOOS) is skipped, as go
+// generate skips it.
+func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]header) {
 	f, err := os.Open(path)
 	if err != nil {
 		return
 	}
 	defer f.Close()
+	type directive struct {
+		args []string
+		line int
+	}
+	var (
+		hdr     *header
+		dirs    []directive
+		aliases map[string][]string // -command NAME ...: for the rest of the file
+	)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
 		if line == 1 {
-			if args, ok := ParseHeader(text); ok {
-				headers[path] = args
+			if args, ok, err := parseHeader(text); ok {
+				hdr = &header{args, err}
 				continue
 			}
 		}
 		// go generate accepts a space or a tab after the directive.
 		rest, ok := strings.CutPrefix(text, "//go:generate")
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') || !strings.Contains(rest, "handlergen") {
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 			continue
 		}
-		args, ok := directiveArgs(rest)
+		words, err := splitWords(rest)
+		if err != nil || len(words) == 0 {
+			continue
+		}
+		if words[0] == "-command" {
+			if len(words) > 2 {
+				if aliases == nil {
+					aliases = map[string][]string{}
+				}
+				aliases[words[1]] = words[2:]
+			}
+			continue
+		}
+		if alias, ok := aliases[words[0]]; ok {
+			words = append(slices.Clone(alias), words[1:]...)
+		}
+		args, ok := handlergenArgs(words)
 		if !ok {
 			continue
 		}
 		if len(args) > 0 && args[0] == "generate" {
 			args = args[1:]
 		}
-		dir := filepath.Dir(path)
-		o := filepath.FromSlash(flagValue(args, "o", "registry_gen.go"))
+		dirs = append(dirs, directive{args, line})
+	}
+	if hdr == nil && len(dirs) == 0 {
+		return
+	}
+	dir := filepath.Dir(path)
+	if ok, err := build.Default.MatchFile(dir, filepath.Base(path)); err != nil || !ok {
+		return
+	}
+	if hdr != nil {
+		headers[path] = *hdr
+	}
+	for _, d := range dirs {
+		// -o is relative to the directory handlergen runs in: -C moves it.
+		run := dir
+		if c := flagValue(d.args, "C", ""); c != "" {
+			run = filepath.Join(dir, filepath.FromSlash(c))
+			if filepath.IsAbs(c) {
+				run = filepath.Clean(c)
+			}
+		}
+		o := filepath.FromSlash(flagValue(d.args, "o", "registry_gen.go"))
 		if !filepath.IsAbs(o) {
-			o = filepath.Join(dir, o)
+			o = filepath.Join(run, o)
 		}
 		found := lookupFound(byOut, o)
-		found.Dir, found.Args = dir, args
-		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), line)
+		found.Dir, found.Args = dir, d.args
+		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), d.line)
 	}
 }
 
@@ -187,6 +253,11 @@ func directiveArgs(cmd string) ([]string, bool) {
 	if err != nil {
 		return nil, false
 	}
+	return handlergenArgs(words)
+}
+
+// handlergenArgs is directiveArgs for a command line split into words.
+func handlergenArgs(words []string) ([]string, bool) {
 	for i, w := range words {
 		base, _, _ := strings.Cut(w, "@")
 		if base == "handlergen" || strings.HasSuffix(base, "/cmd/handlergen") {
@@ -201,16 +272,23 @@ const headerPrefix, headerSuffix = "// Code generated by handlergen", "; DO NOT 
 // ParseHeader recognises handlergen's header line and returns the
 // arguments it records.
 func ParseHeader(line string) ([]string, bool) {
+	args, ok, err := parseHeader(line)
+	return args, ok && err == nil
+}
+
+// parseHeader reports whether line is handlergen's header, and the
+// arguments it records or why they cannot be read.
+func parseHeader(line string) (args []string, ok bool, err error) {
 	line = strings.TrimRight(line, "\r")
 	if !strings.HasPrefix(line, headerPrefix) || !strings.HasSuffix(line, headerSuffix) {
-		return nil, false
+		return nil, false, nil
 	}
 	rest := strings.TrimSuffix(strings.TrimPrefix(line, headerPrefix), headerSuffix)
 	if rest != "" && rest[0] != ' ' {
-		return nil, false
+		return nil, false, nil
 	}
-	args, err := splitWords(rest)
-	return args, err == nil
+	args, err = splitWords(rest)
+	return args, true, err
 }
 
 // quoteArg quotes an argument that would not survive splitWords, or a
