@@ -487,6 +487,18 @@ func (r *run) logger() *slog.Logger {
 // for it keep matching.
 func (r *run) summary(log *slog.Logger, b *batch) {
 	nerr, nwarn := b.diags.Count()
+	// As in the Python loader, a failure is a file (a contract, or the
+	// output) with its first error code, however many errors it has; an
+	// error that belongs to no file (a bad -interface) is one too.
+	var failed []string
+	failedFile := map[string]bool{}
+	for _, d := range b.diags {
+		if d.Severity != diag.Error || d.Pos.File != "" && failedFile[d.Pos.File] {
+			continue
+		}
+		failedFile[d.Pos.File] = d.Pos.File != ""
+		failed = append(failed, fmt.Sprintf("%s [%s]", orRun(d.Pos.File), d.Code))
+	}
 	var names []string
 	loaded, discovered := 0, 0
 	var tm gen.Timings
@@ -496,24 +508,23 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 		}
 		loaded += len(res.Handlers)
 		if r.cmd == "list" {
-			loaded += len(res.Contracts)
+			for _, c := range res.Contracts {
+				if !failedFile[c.Path] {
+					names = append(names, c.Name)
+					loaded++
+				}
+			}
 		}
-		discovered += len(res.Contracts)
+		discovered += res.Discovered
 		tm.Contracts += res.Timings.Contracts
 		tm.Load = max(tm.Load, res.Timings.Load) // shared by the batch
 		tm.Verify += res.Timings.Verify
 		tm.Emit += res.Timings.Emit
 		tm.Total = max(tm.Total, res.Timings.Total)
 	}
-	var failed []string
-	for _, d := range b.diags {
-		if d.Severity == diag.Error {
-			failed = append(failed, fmt.Sprintf("%s [%s]", d.Pos.File, d.Code))
-		}
-	}
 	attrs := []any{
 		"operation", r.cmd, "source", strings.Join(r.cfg.Inputs, ", "),
-		"registries", len(b.results), "total_discovered", discovered, "total_loaded", loaded, "total_failed", nerr, "warnings", nwarn,
+		"registries", len(b.results), "total_discovered", discovered, "total_loaded", loaded, "total_failed", len(failed), "warnings", nwarn,
 		"duration_seconds", tm.Total.Seconds(), "handler_names", capList(names, 50),
 		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(tm.Contracts), ms(tm.Load), ms(tm.Verify), ms(tm.Emit)),
 	}
@@ -521,8 +532,15 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 		log.Info(fmt.Sprintf("Handler load complete successfully: %d handlers loaded in %s", loaded, duration(tm.Total)), attrs...)
 		return
 	}
-	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(tm.Total), nerr),
+	log.Warn(fmt.Sprintf("Handler load complete with failures: %d handlers loaded in %s (%d failed)", loaded, duration(tm.Total), len(failed)),
 		append(attrs, "failed_paths", failed)...)
+}
+
+func orRun(file string) string {
+	if file == "" {
+		return "(run)"
+	}
+	return file
 }
 
 // capList keeps a log attribute readable for large registries.
