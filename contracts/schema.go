@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -126,9 +127,9 @@ func schema() object {
 				"additionalProperties": false,
 				"required":             []any{"major", "minor", "patch"},
 				"properties": object{
-					"major":      object{"type": "integer", "minimum": 0},
-					"minor":      object{"type": "integer", "minimum": 0},
-					"patch":      object{"type": "integer", "minimum": 0},
+					"major":      object{"type": "integer", "minimum": 0, "maximum": int64(math.MaxInt64)},
+					"minor":      object{"type": "integer", "minimum": 0, "maximum": int64(math.MaxInt64)},
+					"patch":      object{"type": "integer", "minimum": 0, "maximum": int64(math.MaxInt64)},
 					"prerelease": semverIdents("Pre-release identifiers, as after '-' in 1.0.0-rc.1."),
 					"build":      semverIdents("Build metadata, as after '+' in 1.0.0+build.5."),
 				},

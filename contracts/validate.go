@@ -267,12 +267,18 @@ func (p *parser) uint(where string, e entry) int {
 		return 0
 	}
 	v := deref(e.val)
-	var i int
-	if v.Kind != yaml.ScalarNode || v.Tag != intTag || v.Decode(&i) != nil || i < 0 {
+	var i int64
+	switch {
+	case v.Kind == yaml.ScalarNode && (v.Tag == intTag || v.Tag == floatTag) && v.Value != "" &&
+		strings.Trim(v.Value, "0123456789") == "" && (v.Tag == floatTag || v.Decode(&i) != nil):
+		// Digits that yaml.v3 could not make an int of: too large.
+		p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
+		return 0
+	case v.Kind != yaml.ScalarNode || v.Tag != intTag || v.Decode(&i) != nil || i < 0:
 		p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
 		return 0
 	}
-	return i
+	return int(i)
 }
 
 // semverIdents returns the prerelease or build string at e, which must be
