@@ -303,9 +303,6 @@ func (r *run) exec() int {
 			r.cfg.Package = p
 		}
 	}
-	if r.cfg.AllowAny {
-		fmt.Fprintln(r.stderr, "handlergen: -allow-any: contracts may name a type in any package")
-	}
 	log := r.logger()
 	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
 
@@ -324,6 +321,9 @@ func (r *run) exec() int {
 			return ExitUsage
 		}
 	} else {
+		if r.cfg.AllowAny {
+			fmt.Fprintln(r.stderr, "handlergen: -allow-any: contracts may name a type in any package")
+		}
 		res, err := gen.Run(context.Background(), r.cfg, mode)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
