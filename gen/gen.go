@@ -233,19 +233,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	t := time.Now()
 	cs, ds := contracts.Load(cfg.Inputs, contracts.Options{Dir: cfg.Dir, MaxSize: cfg.MaxSize, MaxHandlers: cfg.MaxHandlers, FS: cfg.FS})
 	res.Contracts = cs
-	res.Discovered = len(cs)
-	invalid := map[string]bool{}
-	for _, d := range ds {
-		switch d.Code {
-		case registry.FileNotFound, registry.DirectoryNotFound, registry.NotADirectory, registry.PermissionDenied,
-			registry.EmptyPatternsList, registry.InvalidGlobPattern:
-			continue // an input that is not there: nothing was found
-		}
-		if d.Severity == diag.Error && d.Pos.File != "" && !invalid[d.Pos.File] {
-			invalid[d.Pos.File] = true
-			res.Discovered++
-		}
-	}
+	res.Discovered = len(cs) + invalidFiles(ds)
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
 	if len(cs) == 0 && len(ds) == 0 {
@@ -403,6 +391,24 @@ func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
 // file: not necessarily on the first line, so that a registry with
 // merge-conflict markers still counts as one.
 func hasHeader(b []byte) bool { return bytes.Contains(b[:min(len(b), 4096)], []byte(headerPrefix)) }
+
+// invalidFiles counts the contract files that contract diagnostics refuse:
+// the files with an error, not the errors, and not inputs that are not
+// there at all.
+func invalidFiles(ds diag.List) int {
+	invalid := map[string]bool{}
+	for _, d := range ds {
+		switch d.Code {
+		case registry.FileNotFound, registry.DirectoryNotFound, registry.NotADirectory, registry.PermissionDenied,
+			registry.EmptyPatternsList, registry.InvalidGlobPattern:
+			continue // nothing was found
+		}
+		if d.Severity == diag.Error && d.Pos.File != "" {
+			invalid[d.Pos.File] = true
+		}
+	}
+	return len(invalid)
+}
 
 // checkDuplicates reports handler names declared by more than one contract,
 // at every later declaration, with the first as a related position.
