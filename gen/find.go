@@ -223,27 +223,33 @@ func headerDir(file string, args []string) (string, error) {
 }
 
 // flagValue returns the value of the last -name (or --name, -name=v) in
-// args, as the flag package would.
+// args, reading them as the flag package does: flags end at the first
+// argument that is not one (or at --), and only the boolean flags of the
+// command line stand without a value.
 func flagValue(args []string, name, def string) string {
 	v := def
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
-			if a == "--" {
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		n, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if !hasVal && !boolFlags[n] {
+			if i+1 == len(args) {
 				break
 			}
-			continue
-		}
-		n := strings.TrimLeft(a, "-")
-		if n == name && i+1 < len(args) {
-			v = args[i+1]
 			i++
-		} else if val, ok := strings.CutPrefix(n, name+"="); ok {
+			val = args[i]
+		}
+		if n == name {
 			v = val
 		}
 	}
 	return v
 }
+
+// boolFlags are the command line's flags that take no value.
+var boolFlags = map[string]bool{"allow-any": true, "forbid-init": true, "diff": true, "v": true, "h": true, "help": true}
 
 // directiveArgs finds handlergen in a go:generate command line ("go tool
 // handlergen", "handlergen", "go run .../cmd/handlergen[@v]") and returns

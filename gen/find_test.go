@@ -69,6 +69,10 @@ func TestFlagValue(t *testing.T) {
 		{[]string{"--", "-o", "c.go"}, "def"},
 		{[]string{"-o"}, "def"},
 		{[]string{"-o", "a.go", "-o=b.go"}, "b.go"}, // the last wins, as in package flag
+		{[]string{"-var", "-o", "x"}, "def"},        // -o is -var's value here
+		{[]string{"-allow-any", "-o", "a.go"}, "a.go"},
+		{[]string{"-v", "-forbid-init", "--diff", "-o=a.go", "in"}, "a.go"},
+		{[]string{"in", "-o", "a.go"}, "def"}, // flags end at the first input
 	} {
 		if got := flagValue(tc.args, "o", "def"); got != tc.want {
 			t.Errorf("flagValue(%q) = %q, want %q", tc.args, got, tc.want)
