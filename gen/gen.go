@@ -248,12 +248,8 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	})
 
 	outDir := filepath.Dir(j.outAbs)
-	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir), name: cfg.Package}
-	name, decls := scanOutput(outDir, j.outAbs)
-	if out.name == "" {
-		out.name = name
-	}
-	out.decls = decls
+	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir)}
+	out.name, out.decls = scanOutput(outDir, j.outAbs, cfg.Package)
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
@@ -262,9 +258,8 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		// its own regeneration), so the interface cannot live there.
 		res.Diags.Errorf(registry.PackageNotImportable, diag.Position{}, "-interface: %s is in the output package %s; handlergen never loads the package it writes to: move the interface", cfg.Interface, out.path)
 		j.noLoad = true
-		return j, nil
 	}
-	j.todo = j.r.preflight(cs)
+	j.todo = j.r.preflight(cs) // its diagnostics are due either way
 	return j, nil
 }
 
@@ -350,8 +345,12 @@ func (j *job) emit(mode Mode) error {
 	case err == nil:
 		res.OnDisk, res.Exists = old, true
 		if !ours(old) {
+			what := "refusing to overwrite"
+			if mode == Check {
+				what = "generate would refuse to overwrite"
+			}
 			res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output, Line: 1},
-				"refusing to overwrite %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", res.Output, headerPrefix)
+				"%s %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", what, res.Output, headerPrefix+" …"+headerSuffix)
 		}
 	case os.IsNotExist(err), errors.Is(err, syscall.ENOTDIR):
 		// Absent: check reports it missing, generate writes it (and says
@@ -387,10 +386,18 @@ func (j *job) emit(mode Mode) error {
 // destroy it.
 func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
 
-// hasHeader reports whether handlergen's header stands near the top of a
-// file: not necessarily on the first line, so that a registry with
-// merge-conflict markers still counts as one.
-func hasHeader(b []byte) bool { return bytes.Contains(b[:min(len(b), 4096)], []byte(headerPrefix)) }
+// hasHeader reports whether handlergen's header line stands near the top
+// of a file: not necessarily first, so that a registry with merge-conflict
+// markers still counts as one, but a whole line, so that a file that only
+// mentions it does not.
+func hasHeader(b []byte) bool {
+	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
+		if _, ok, _ := parseHeader(strings.TrimRight(string(line), "\r\n")); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // invalidFiles counts the contract files that contract diagnostics refuse:
 // the files with an error, not the errors, and not inputs that are not

@@ -121,24 +121,24 @@ func findUp(dir, name string) string {
 	}
 }
 
-// scanOutput reads the other Go files of the output directory that the
-// build would use. name is the package clause for the output file when none
-// is given: the package of the first non-test file that is not a handlergen
+// scanOutput reads the other Go files of the output directory. name is the
+// package clause for the output file: the one given, else the package of
+// the first non-test file the build would use that is not a handlergen
 // registry, else the directory's name made into an identifier. ($GOPACKAGE
 // is the CLI's business: it belongs to the directory go generate runs in.)
-// decls are the names those files, and the package's own tests, declare at
-// package level: the generated file's import names must stay clear of them,
-// or it would not compile ("x already declared through import").
-func scanOutput(outDir, outFile string) (name string, decls []string) {
+// decls are the names the files of that package, its tests included,
+// declare at package level: the generated file's import names must stay
+// clear of them, or it would not compile ("x already declared through
+// import"). They are read from every file, whatever its build constraints,
+// so that the output is the same on every GOOS and builds on each.
+func scanOutput(outDir, outFile, given string) (name string, decls []string) {
+	name = given
 	var files []*ast.File
 	entries, _ := os.ReadDir(outDir)
 	for _, e := range entries {
 		n := e.Name()
 		if e.IsDir() || !strings.HasSuffix(n, ".go") || filepath.Join(outDir, n) == outFile {
 			continue
-		}
-		if ok, err := build.Default.MatchFile(outDir, n); err != nil || !ok {
-			continue // //go:build ignore and friends are not the package
 		}
 		src, err := os.ReadFile(filepath.Join(outDir, n))
 		if err != nil {
@@ -150,7 +150,9 @@ func scanOutput(outDir, outFile string) (name string, decls []string) {
 			continue
 		}
 		if name == "" && !hasHeader(src) && !strings.HasSuffix(n, "_test.go") {
-			name = f.Name.Name
+			if ok, err := build.Default.MatchFile(outDir, n); err == nil && ok { // not //go:build ignore
+				name = f.Name.Name
+			}
 		}
 		files = append(files, f)
 	}

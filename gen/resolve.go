@@ -211,7 +211,7 @@ func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool)
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s.%s is not an interface type", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
-	if named, ok := types.Unalias(obj.Type()).(*types.Named); ok && generic(named) {
+	if generic(obj) {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is generic; give an interface without type parameters", r.ifacePath, r.ifaceName)
 		return nil, false
 	}
@@ -418,7 +418,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an alias of %s, not a named type", c.Class, types.Unalias(tn.Type())))
 		return nil
 	}
-	if generic(named) {
+	if generic(tn) {
 		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register an instantiation (type X = %s[...])", c.Class, c.TypeName))
 		return nil
 	}
@@ -442,9 +442,27 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	return h
 }
 
-// generic reports whether t has type parameters that no type arguments
-// fill: G, not G[int] (whose TypeParams are its origin's).
-func generic(t *types.Named) bool { return t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 }
+// generic reports whether the type obj names needs type arguments: G, or a
+// generic alias A[T] = G[T], but not G[int] or A = G[int] (whose
+// TypeParams are their origin's).
+func generic(obj types.Object) bool {
+	if a, ok := obj.Type().(*types.Alias); ok && a.TypeParams().Len() > 0 {
+		return true
+	}
+	t, ok := types.Unalias(obj.Type()).(*types.Named)
+	if !ok || t.TypeParams().Len() == 0 {
+		return false
+	}
+	if t.TypeArgs().Len() == 0 {
+		return true
+	}
+	for i := range t.TypeArgs().Len() {
+		if _, isParam := t.TypeArgs().At(i).(*types.TypeParam); isParam {
+			return true
+		}
+	}
+	return false
+}
 
 // constructor finds New<Type> and checks its shape: no parameters or one
 // context.Context; results T or *T, optionally followed by error; the
@@ -695,12 +713,14 @@ func cleanMsg(dir, msg string) string {
 	if root == "" {
 		root = dir
 	}
-	msg = relativize(msg, root, dir)
+	// The module cache and GOROOT first: either may lie inside the tree (a
+	// CI cache directory), and their files are named from there anyway.
 	for _, e := range [...]struct{ name, dir string }{{"$GOMODCACHE", goModCache()}, {"$GOROOT", build.Default.GOROOT}} {
 		if e.dir != "" {
 			msg = strings.ReplaceAll(msg, e.dir+string(filepath.Separator), e.name+"/")
 		}
 	}
+	msg = relativize(msg, root, dir)
 	msg = goCmdNoise.ReplaceAllString(msg, "")
 	return goCmdAdvice.ReplaceAllString(msg, "$1: ")
 }
@@ -720,7 +740,12 @@ const pathEnd = " \t\r\n:;,'\"()"
 
 // relativize rewrites every path at or below root in msg relative to dir.
 func relativize(msg, root, dir string) string {
-	re := regexp.MustCompile(regexp.QuoteMeta(root) + `(?:` + regexp.QuoteMeta(string(filepath.Separator)) + `[^` + regexp.QuoteMeta(pathEnd) + `]*)?`)
+	sep, rest := regexp.QuoteMeta(string(filepath.Separator)), `[^`+regexp.QuoteMeta(pathEnd)+`]*`
+	expr := regexp.QuoteMeta(root) + `(?:` + sep + rest + `)?`
+	if strings.HasSuffix(root, string(filepath.Separator)) { // the file system's root
+		expr = regexp.QuoteMeta(root) + rest
+	}
+	re := regexp.MustCompile(expr)
 	var b strings.Builder
 	last := 0
 	for _, m := range re.FindAllStringIndex(msg, -1) {

@@ -23,4 +23,12 @@ func TestCleanMsg(t *testing.T) {
 			t.Errorf("cleanMsg(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
 	}
+	// A module at the file system's root (common in containers).
+	if got, want := relativize("cannot find /app/x.go or /srv", "/", "/app"), "cannot find x.go or ../srv"; got != want {
+		t.Errorf("relativize at / = %q, want %q", got, want)
+	}
+	t.Setenv("GOMODCACHE", filepath.Join(root, ".cache", "mod"))
+	if got, want := cleanMsg(dir, "in "+filepath.Join(root, ".cache", "mod", "example.com", "x@v1.0.0", "x.go")), "in $GOMODCACHE/example.com/x@v1.0.0/x.go"; got != want {
+		t.Errorf("module cache inside the module: %q, want %q", got, want)
+	}
 }
