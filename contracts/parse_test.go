@@ -261,6 +261,8 @@ func TestParseErrors(t *testing.T) {
 		{"version string part", named + "handler_version: {major: 1, minor: 0, patch: '0'}\n", []want{e(c003, 4, 46, "handler_version.patch must be a non-negative integer, got string 0")}},
 		{"version huge", named + "handler_version: {major: 99999999999999999999, minor: 0, patch: 0}\n", []want{e(c003, 4, 26, "handler_version.major must be an integer of at most 9223372036854775807, got 99999999999999999999")}},
 		{"version max", named + "handler_version: {major: 9223372036854775807, minor: 0, patch: 0}\n", nil},
+		{"version max+1", named + "handler_version: {major: 9223372036854775808, minor: 0, patch: 0}\n", []want{e(c003, 4, 26, "must be an integer of at most")}},
+		{"version bad octal", named + "handler_version: {major: 089, minor: 0, patch: 0}\n", []want{e(c003, 4, 26, "handler_version.major must be a non-negative integer, got float 089")}},
 		{"version missing", named + "handler_version: {major: 1}\n", []want{
 			e(c003, 4, 18, "handler_version missing required key minor"),
 			e(c003, 4, 18, "handler_version missing required key patch"),

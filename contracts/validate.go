@@ -3,10 +3,12 @@ package contracts
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"go/token"
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -269,8 +271,7 @@ func (p *parser) uint(where string, e entry) int {
 	v := deref(e.val)
 	var i int64
 	switch {
-	case v.Kind == yaml.ScalarNode && (v.Tag == intTag || v.Tag == floatTag) && v.Value != "" &&
-		strings.Trim(v.Value, "0123456789") == "" && (v.Tag == floatTag || v.Decode(&i) != nil):
+	case v.Kind == yaml.ScalarNode && (v.Tag == intTag || v.Tag == floatTag) && tooLarge(v.Value):
 		// Digits that yaml.v3 could not make an int of: too large.
 		p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
 		return 0
@@ -279,6 +280,16 @@ func (p *parser) uint(where string, e entry) int {
 		return 0
 	}
 	return int(i)
+}
+
+// tooLarge reports whether digits is a decimal number beyond an int64
+// (yaml.v3 calls those floats); 089, an invalid octal, is not.
+func tooLarge(digits string) bool {
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	return errors.Is(err, strconv.ErrRange) || err == nil && n > math.MaxInt64
 }
 
 // semverIdents returns the prerelease or build string at e, which must be

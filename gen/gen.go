@@ -250,6 +250,9 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	outDir := filepath.Dir(j.outAbs)
 	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir)}
 	out.name, out.decls = scanOutput(outDir, j.outAbs, cfg.Package)
+	if out.name == "main" && cfg.Var == "main" {
+		return nil, fmt.Errorf("-var main: the output is in package main, where main is the program's function")
+	}
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}

@@ -187,12 +187,10 @@ func (r *run) parse(args []string) error {
 	switch v := r.cfg.Var; {
 	case !isIdent(v):
 		return fmt.Errorf("-var %q is not a Go identifier", v)
-	case v == "registry" || v == "context":
-		return fmt.Errorf("-var %q would hide the generated file's import of package %s", v, v)
 	case types.Universe.Lookup(v) != nil:
 		return fmt.Errorf("-var %q would shadow the predeclared identifier %s in the whole package", v, v)
-	case v == "init" || v == "main":
-		return fmt.Errorf("-var %q: %s is reserved for a function", v, v)
+	case v == "init":
+		return fmt.Errorf("-var %q: init is reserved for package initialisation functions", v)
 	}
 	if r.cfg.Package != "" && !isIdent(r.cfg.Package) {
 		return fmt.Errorf("-package %q is not a Go identifier", r.cfg.Package)
@@ -502,14 +500,15 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 	var names []string
 	loaded, discovered := 0, 0
 	var tm gen.Timings
-	for _, res := range b.results {
+	for i, res := range b.results {
 		for _, h := range res.Handlers {
 			names = append(names, h.Contract.Name)
 		}
 		loaded += len(res.Handlers)
 		if r.cmd == "list" {
 			for _, c := range res.Contracts {
-				if !failedFile[c.Path] {
+				// Diagnostics are relative to b.dir, contracts to their run's directory.
+				if !failedFile[rebase(b.dir, b.froms[i], c.Path)] {
 					names = append(names, c.Name)
 					loaded++
 				}
