@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"go/build"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +26,7 @@ type Found struct {
 	Args      []string // handlergen arguments, without the subcommand
 	Header    bool     // the output exists and carries handlergen's header
 	Directive string   // "file:line" of the go:generate directive, relative; "" if none
+	Package   string   // the directive file's package clause: go generate's $GOPACKAGE
 }
 
 // IsPattern reports whether an input is a package pattern (./..., x/...)
@@ -181,6 +184,12 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 	if hdr != nil {
 		headers[path] = *hdr
 	}
+	pkg := ""
+	if len(dirs) > 0 {
+		if pf, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly); err == nil {
+			pkg = pf.Name.Name
+		}
+	}
 	for _, d := range dirs {
 		// -o is relative to the directory handlergen runs in: -C moves it.
 		run := dir
@@ -195,7 +204,7 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 			o = filepath.Join(run, o)
 		}
 		found := lookupFound(byOut, o)
-		found.Dir, found.Args = dir, d.args
+		found.Dir, found.Args, found.Package = dir, d.args, pkg
 		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), d.line)
 	}
 }

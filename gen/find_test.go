@@ -154,6 +154,9 @@ func TestFindRegistries(t *testing.T) {
 	if al := found[1]; al.Directive != "alias/a.go:4" || !slices.Equal(al.Args, []string{"-o", "reg_gen.go", "../contracts"}) {
 		t.Errorf("alias: %+v", al)
 	}
+	if x := found[5]; x.Directive != "tst/x_test.go:3" || x.Package != "tst" {
+		t.Errorf("test file directive: %+v", x)
+	}
 	if c := found[3]; c.Directive != "cdir/c.go:3" || c.Dir != filepath.Join(dir, "cdir") {
 		t.Errorf("-C: %+v", c)
 	}

@@ -407,6 +407,12 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 			continue
 		}
 		cfg.Base = b.dir
+		if cfg.Package == "" && f.Directive != "" && cfg.Dir == f.Dir && filepath.Dir(f.Output) == f.Dir {
+			// What go generate would pass as $GOPACKAGE (see run.exec):
+			// the directive file's package, which for a test file may be
+			// the external test package.
+			cfg.Package = f.Package
+		}
 		if cfg.AllowAny {
 			fmt.Fprintf(b.stderr, "handlergen: %s: -allow-any: contracts may name a type in any package\n", out)
 		}
