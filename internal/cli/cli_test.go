@@ -19,6 +19,9 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	// An argument list that is not refused after all runs for real: keep
+	// it away from the source tree.
+	t.Chdir(t.TempDir())
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -28,7 +31,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-interface", "Handler"}, "want IMPORT/PATH.Name"},
 		{[]string{"-var", "1x"}, "not a Go identifier"},
 		{[]string{"-var", "func"}, "not a Go identifier"},
-		{[]string{"-var", "registry"}, "would hide"},
+		{[]string{"-var", "len"}, "would shadow the predeclared identifier len"},
 		{[]string{"./...", "contracts"}, "cannot be mixed"},
 		{[]string{"-package", "a-b"}, "not a Go identifier"},
 		{[]string{"-max-handlers", "-1"}, "must not be negative"},
