@@ -1,0 +1,4 @@
+package gen
+
+// BoolFlags exposes boolFlags to the external tests.
+var BoolFlags = boolFlags
