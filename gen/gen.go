@@ -297,7 +297,13 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 		t := time.Now()
 		byPath, err := loadPackages(ctx, g.dir, g.paths)
 		if err != nil {
-			return err
+			// The go command could not list anything (a broken go.mod,
+			// inconsistent vendoring): every registry of the group fails
+			// with its message, and the other diagnostics still count.
+			for _, j := range g.jobs {
+				j.res.Diags.Errorf(registry.ImportError, diag.Position{}, "%v", err)
+			}
+			continue
 		}
 		load := time.Since(t)
 		for _, j := range g.jobs {
