@@ -29,7 +29,8 @@ type emitConfig struct {
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(Header(cfg.Args))
-	entriesVar, indexVar := "handlergen"+cfg.Var+"Entries", "handlergen"+cfg.Var+"Index"
+	declared := declaredNames(cfg.Var)
+	entriesVar, indexVar := declared[1], declared[2]
 	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}}
 	if cfg.IfacePkg != "" {
 		imports = append(imports, importedPkg{cfg.IfacePath, cfg.IfacePkg})

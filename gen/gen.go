@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -171,12 +172,26 @@ type job struct {
 // file as it was (earlier files of the batch stay updated).
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 	jobs := make([]*job, len(cfgs))
+	byDir := map[string][]*job{}
 	for i, cfg := range cfgs {
 		j, err := prepare(cfg, mode)
 		if err != nil {
 			return nil, err
 		}
 		jobs[i] = j
+		byDir[j.r.out.dir] = append(byDir[j.r.out.dir], j)
+	}
+	// Registries of one package in one run declare their names for each
+	// other, even before their files exist.
+	for _, js := range byDir {
+		for _, j := range js {
+			for _, k := range js {
+				if k != j {
+					j.r.out.decls = append(j.r.out.decls, declaredNames(k.cfg.Var)...)
+				}
+			}
+			j.checkNames()
+		}
 	}
 	if mode != List {
 		if err := resolveAll(ctx, jobs); err != nil {
@@ -249,7 +264,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 
 	outDir := filepath.Dir(j.outAbs)
 	out := outputPkg{dir: outDir, file: j.outAbs, path: importPathOf(outDir)}
-	out.name, out.decls = scanOutput(outDir, j.outAbs, cfg.Package)
+	out.name, out.decls, out.imported = scanOutput(outDir, j.outAbs, cfg.Package)
 	if out.name == "main" && cfg.Var == "main" {
 		return nil, fmt.Errorf("-var main: the output is in package main, where main is the program's function")
 	}
@@ -390,6 +405,26 @@ func (j *job) emit(mode Mode) error {
 	return nil
 }
 
+// declaredNames are the package-level names a registry file declares.
+func declaredNames(v string) []string {
+	return []string{v, "handlergen" + v + "Entries", "handlergen" + v + "Index"}
+}
+
+// checkNames reports a registry whose names another file of its package
+// already declares — as a package-level name, or as an import name, which
+// Go does not allow beside a package-level one: two registries with the
+// default -var in one package, say.
+func (j *job) checkNames() {
+	out := j.r.out
+	for _, n := range declaredNames(j.cfg.Var) {
+		if slices.Contains(out.decls, n) || slices.Contains(out.imported, n) {
+			j.res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: j.res.Output},
+				"cannot declare %s in package %s: another file of the package (or another registry of this run) declares or imports that name; give this registry another -var", n, out.name)
+			return
+		}
+	}
+}
+
 // ours reports whether an existing output file may be replaced: it is
 // empty or a handlergen file. A -o that names a hand-written file must not
 // destroy it.
@@ -401,6 +436,7 @@ func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
 // mentions it does not.
 func hasHeader(b []byte) bool {
 	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
+		line = bytes.TrimPrefix(line, []byte("\ufeff")) // an editor's byte-order mark
 		if _, ok, _ := parseHeader(strings.TrimRight(string(line), "\r\n")); ok {
 			return true
 		}

@@ -6,8 +6,10 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -131,9 +133,13 @@ func findUp(dir, name string) string {
 // clear of them, or it would not compile ("x already declared through
 // import"). They are read from every file, whatever its build constraints,
 // so that the output is the same on every GOOS and builds on each.
-func scanOutput(outDir, outFile, given string) (name string, decls []string) {
+// imported are the names those files' imports declare (not other
+// registries', which give way when regenerated): the registry's own
+// package-level names must not take them.
+func scanOutput(outDir, outFile, given string) (name string, decls, imported []string) {
 	name = given
 	var files []*ast.File
+	regenerable := map[*ast.File]bool{} // other handlergen registries
 	entries, _ := os.ReadDir(outDir)
 	for _, e := range entries {
 		n := e.Name()
@@ -149,7 +155,9 @@ func scanOutput(outDir, outFile, given string) (name string, decls []string) {
 		if f == nil || f.Name == nil {
 			continue
 		}
-		if name == "" && !hasHeader(src) && !strings.HasSuffix(n, "_test.go") {
+		generated := hasHeader(src)
+		regenerable[f] = generated
+		if name == "" && !generated && !strings.HasSuffix(n, "_test.go") {
 			if ok, err := build.Default.MatchFile(outDir, n); err == nil && ok { // not //go:build ignore
 				name = f.Name.Name
 			}
@@ -162,6 +170,13 @@ func scanOutput(outDir, outFile, given string) (name string, decls []string) {
 	for _, f := range files {
 		if f.Name.Name != name {
 			continue // an external test package (name_test) has a scope of its own
+		}
+		for _, imp := range f.Imports {
+			// Another registry's import names step aside for ours when it
+			// is regenerated (check reports it stale until then).
+			if n := importName(imp); n != "" && !regenerable[f] {
+				imported = append(imported, n)
+			}
 		}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
@@ -185,7 +200,33 @@ func scanOutput(outDir, outFile, given string) (name string, decls []string) {
 	}
 	decls = slices.DeleteFunc(decls, func(d string) bool { return d == "_" }) // never in conflict
 	slices.Sort(decls)
-	return name, slices.Compact(decls)
+	slices.Sort(imported)
+	return name, slices.Compact(decls), slices.Compact(imported)
+}
+
+// importName is the name an import declares in its file: its alias, else
+// the last element of its path, which is the package's name by convention
+// (a major-version suffix and a gopkg.in-style .vN left out). Blank and dot
+// imports declare no single name.
+func importName(imp *ast.ImportSpec) string {
+	if imp.Name != nil {
+		if n := imp.Name.Name; n != "_" && n != "." {
+			return n
+		}
+		return ""
+	}
+	p, err := strconv.Unquote(imp.Path.Value)
+	if err != nil {
+		return ""
+	}
+	elem := path.Base(p)
+	if len(elem) > 1 && elem[0] == 'v' && strings.Trim(elem[1:], "0123456789") == "" && path.Dir(p) != "." {
+		elem = path.Base(path.Dir(p)) // example.com/mod/v2
+	}
+	if i := strings.Index(elem, ".v"); i > 0 {
+		elem = elem[:i] // gopkg.in/yaml.v3
+	}
+	return elem
 }
 
 func identifier(s string) string {

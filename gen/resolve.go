@@ -39,6 +39,7 @@ type outputPkg struct {
 	path      string // import path, "" when outside any module
 	name      string
 	decls     []string // package-level names the package's other files declare
+	imported  []string // names the other files' imports declare in those files
 }
 
 type resolver struct {

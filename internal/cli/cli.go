@@ -297,7 +297,11 @@ func (r *run) exec() int {
 	if r.cfg.Package == "" && r.dir == "" {
 		// go generate runs in the package's directory and names the
 		// package in $GOPACKAGE; it applies to an output in that directory.
-		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Join(dir, r.cfg.Output)) == dir {
+		out := r.cfg.Output
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(dir, out)
+		}
+		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Clean(out)) == dir {
 			r.cfg.Package = p
 		}
 	}
