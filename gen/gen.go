@@ -162,7 +162,6 @@ type job struct {
 	todo   []*contracts.Contract
 	outAbs string
 	start  time.Time
-	noLoad bool // the interface is in the output package, which is never loaded
 }
 
 // RunAll performs one run for several registries — handlergen generate
@@ -275,7 +274,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		// The output package is never loaded (a stale file must not block
 		// its own regeneration), so the interface cannot live there.
 		res.Diags.Errorf(registry.PackageNotImportable, diag.Position{}, "-interface: %s is in the output package %s; handlergen never loads the package it writes to: move the interface", cfg.Interface, out.path)
-		j.noLoad = true
+		j.r.ifaceUnloadable = true
 	}
 	j.todo = j.r.preflight(cs) // its diagnostics are due either way
 	return j, nil
@@ -292,9 +291,6 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 	var groups []*group
 	byRoot := map[string]*group{}
 	for _, j := range jobs {
-		if j.noLoad {
-			continue
-		}
 		root := moduleRoot(j.cfg.Dir)
 		g := byRoot[root]
 		if g == nil {
@@ -303,7 +299,9 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 			groups = append(groups, g)
 		}
 		g.jobs = append(g.jobs, j)
-		g.paths[j.r.ifacePath] = true // handler packages and the interface's, in one load
+		if !j.r.ifaceUnloadable {
+			g.paths[j.r.ifacePath] = true // handler packages and the interface's, in one load
+		}
 		for _, c := range j.todo {
 			g.paths[c.ImportPath] = true
 		}

@@ -49,6 +49,7 @@ type resolver struct {
 	diags                *diag.List
 	ifacePath, ifaceName string
 	ifacePkgName         string
+	ifaceUnloadable      bool            // -interface is in the output package, which is never loaded
 	external             map[string]bool // display names of files outside the tree
 	cycles               *reacher        // which packages import the output package
 	root                 string          // module or workspace root of cfg.Dir, once known
@@ -109,9 +110,12 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 // check verifies the contracts that passed preflight against the loaded
 // packages and returns the handlers, sorted by name.
 func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages.Package) []*Handler {
-	iface, ok := r.lookupInterface(byPath[r.ifacePath])
-	if !ok {
-		return nil
+	var iface *types.Interface
+	if !r.ifaceUnloadable {
+		var ok bool
+		if iface, ok = r.lookupInterface(byPath[r.ifacePath]); !ok {
+			return nil
+		}
 	}
 
 	firstUse := map[string]*contracts.Contract{} // import path → first contract naming it
@@ -134,6 +138,9 @@ func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages
 				continue
 			}
 			r.auditInit(p)
+		}
+		if iface == nil {
+			continue // reported already; the packages are still checked
 		}
 		if h := r.verify(c, p, iface); h != nil {
 			hs = append(hs, h)
