@@ -181,7 +181,7 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 		byDir[j.r.out.dir] = append(byDir[j.r.out.dir], j)
 	}
 	// Registries of one package in one run declare their names for each
-	// other, even before their files exist.
+	// other, even before their files exist. (List writes no file.)
 	for _, js := range byDir {
 		for _, j := range js {
 			for _, k := range js {
@@ -189,7 +189,9 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 					j.r.out.decls = append(j.r.out.decls, declaredNames(k.cfg.Var)...)
 				}
 			}
-			j.checkNames()
+			if mode != List {
+				j.checkNames()
+			}
 		}
 	}
 	if mode != List {
