@@ -146,6 +146,9 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 	line := 0
 	for raw := range bytes.Lines(data) {
 		line++
+		if line > 1 && !bytes.HasPrefix(raw, []byte("//go:generate")) {
+			continue // most lines: no string made of them
+		}
 		text := strings.TrimRight(string(raw), "\r\n")
 		if line == 1 {
 			if args, ok, err := parseHeader(text); ok {
@@ -192,7 +195,7 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 	}
 	pkg := ""
 	if len(dirs) > 0 {
-		if pf, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly); err == nil {
+		if pf, err := parser.ParseFile(token.NewFileSet(), path, data, parser.PackageClauseOnly); err == nil {
 			pkg = pf.Name.Name
 		}
 	}
