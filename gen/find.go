@@ -89,6 +89,26 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		}
 		f.Dir, f.Args = d, h.args
 	}
+	// One file reached twice — a directive's output that is a link to a
+	// file the walk met by its header — is one registry: the directive's.
+	byReal := map[string]*Found{}
+	for _, f := range byOut {
+		real, err := filepath.EvalSymlinks(f.Output)
+		if err != nil {
+			continue // not written yet
+		}
+		if g, ok := byReal[real]; ok {
+			if g.Directive == "" {
+				g, f = f, g
+				byReal[real] = g
+			}
+			if f.Directive == "" {
+				delete(byOut, f.Output)
+			}
+			continue
+		}
+		byReal[real] = f
+	}
 	out := make([]Found, 0, len(byOut))
 	for _, f := range byOut {
 		out = append(out, *f)
@@ -151,6 +171,7 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 		}
 		text := strings.TrimRight(string(raw), "\r\n")
 		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // an editor's byte-order mark
 			if args, ok, err := parseHeader(text); ok {
 				hdr = &header{args, err}
 				continue

@@ -205,9 +205,11 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 }
 
 // importName is the name an import declares in its file: its alias, else
-// the last element of its path, which is the package's name by convention
-// (a major-version suffix and a gopkg.in-style .vN left out). Blank and dot
-// imports declare no single name.
+// the name the package is assumed to have, as goimports assumes it: the
+// last path element without a major-version element, a "go-" prefix or
+// anything from the first character that cannot be in an identifier
+// (gopkg.in/yaml.v3 → yaml, go-sqlite3 → sqlite3). Blank and dot imports
+// declare no single name.
 func importName(imp *ast.ImportSpec) string {
 	if imp.Name != nil {
 		if n := imp.Name.Name; n != "_" && n != "." {
@@ -223,8 +225,9 @@ func importName(imp *ast.ImportSpec) string {
 	if len(elem) > 1 && elem[0] == 'v' && strings.Trim(elem[1:], "0123456789") == "" && path.Dir(p) != "." {
 		elem = path.Base(path.Dir(p)) // example.com/mod/v2
 	}
-	if i := strings.Index(elem, ".v"); i > 0 {
-		elem = elem[:i] // gopkg.in/yaml.v3
+	elem = strings.TrimPrefix(elem, "go-")
+	if i := strings.IndexFunc(elem, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }); i >= 0 {
+		elem = elem[:i]
 	}
 	return elem
 }

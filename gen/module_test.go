@@ -88,7 +88,7 @@ func TestScanOutputDecls(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"a.go":            "package decl\n\nvar registry, x = 1, 2\n\nfunc context() {}\n\nfunc (T) M() {}\n\ntype T int\n\nconst (\n\tc1 = 1\n)\n",
-		"a_test.go":       "package decl\n\nimport (\n\t\"fmt\"\n\thg \"example.com/x/v2\"\n\t\"gopkg.in/yaml.v3\"\n\t_ \"embed\"\n\t. \"strings\"\n)\n\nvar inTest int\n",
+		"a_test.go":       "package decl\n\nimport (\n\t\"fmt\"\n\thg \"example.com/x/v2\"\n\t\"gopkg.in/yaml.v3\"\n\t\"example.com/go-sqlite3\"\n\t_ \"embed\"\n\t. \"strings\"\n)\n\nvar inTest int\n",
 		"b_test.go":       "package decl_test\n\nvar external int\n",
 		"ign.go":          "//go:build ignore\n\npackage decl\n\nvar ignored int\n",
 		"x_windows.go":    "package decl\n\nvar win int\n",
@@ -110,7 +110,7 @@ func TestScanOutputDecls(t *testing.T) {
 		t.Errorf("decls = %q, want %q", decls, want)
 	}
 	// A given package name decides which files' names count.
-	if want := []string{"fmt", "hg", "yaml"}; !slices.Equal(imported, want) {
+	if want := []string{"fmt", "hg", "sqlite3", "yaml"}; !slices.Equal(imported, want) {
 		t.Errorf("imported = %q, want %q", imported, want)
 	}
 	if name, decls, _ := scanOutput(dir, filepath.Join(dir, "registry_gen.go"), "decl_test"); name != "decl_test" || !slices.Equal(decls, []string{"external"}) {
