@@ -154,32 +154,59 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 	if err != nil {
 		return
 	}
-	type directive struct {
-		args []string
-		line int
+	var hdr *header
+	if first, _, _ := bytes.Cut(data, []byte("\n")); len(first) > 0 {
+		text := strings.TrimPrefix(strings.TrimRight(string(first), "\r"), "\ufeff") // an editor's byte-order mark
+		if args, ok, err := parseHeader(text); ok {
+			hdr = &header{args, err}
+		}
 	}
+	dirs := directives(data)
+	if hdr == nil && len(dirs) == 0 {
+		return
+	}
+	dir := filepath.Dir(path)
+	if ok, err := generateContext.MatchFile(dir, filepath.Base(path)); err != nil || !ok {
+		return
+	}
+	if hdr != nil {
+		headers[path] = *hdr
+	}
+	pkg := ""
+	if len(dirs) > 0 {
+		if pf, err := parser.ParseFile(token.NewFileSet(), path, data, parser.PackageClauseOnly); err == nil {
+			pkg = pf.Name.Name
+		}
+	}
+	for _, d := range dirs {
+		found := lookupFound(byOut, d.output(dir))
+		found.Dir, found.Args, found.Package = dir, d.args, pkg
+		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), d.line)
+	}
+}
+
+// directive is a go:generate line that runs handlergen to make a registry.
+type directive struct {
+	args []string // handlergen's arguments
+	line int
+}
+
+// directives returns the handlergen directives of a Go file, reading its
+// lines as go generate does: a //go:generate followed by a space or tab,
+// -command aliases for the rest of the file.
+func directives(data []byte) []directive {
 	var (
-		hdr     *header
 		dirs    []directive
-		aliases map[string][]string // -command NAME ...: for the rest of the file
+		aliases map[string][]string
+		line    int
 	)
-	line := 0
 	for raw := range bytes.Lines(data) {
 		line++
-		if line > 1 && !bytes.HasPrefix(raw, []byte("//go:generate")) {
+		if !bytes.HasPrefix(raw, []byte("//go:generate")) {
 			continue // most lines: no string made of them
 		}
-		text := strings.TrimRight(string(raw), "\r\n")
-		if line == 1 {
-			text = strings.TrimPrefix(text, "\ufeff") // an editor's byte-order mark
-			if args, ok, err := parseHeader(text); ok {
-				hdr = &header{args, err}
-				continue
-			}
-		}
-		// go generate accepts a space or a tab after the directive.
-		rest, ok := strings.CutPrefix(text, "//go:generate")
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		rest := strings.TrimRight(string(raw[len("//go:generate"):]), "\r\n")
+		if rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 			continue
 		}
 		words, err := splitWords(rest)
@@ -198,45 +225,28 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 		if alias, ok := aliases[words[0]]; ok {
 			words = append(slices.Clone(alias), words[1:]...)
 		}
-		args, ok := handlergenArgs(words)
-		if !ok {
-			continue
-		}
-		dirs = append(dirs, directive{args, line})
-	}
-	if hdr == nil && len(dirs) == 0 {
-		return
-	}
-	dir := filepath.Dir(path)
-	if ok, err := generateContext.MatchFile(dir, filepath.Base(path)); err != nil || !ok {
-		return
-	}
-	if hdr != nil {
-		headers[path] = *hdr
-	}
-	pkg := ""
-	if len(dirs) > 0 {
-		if pf, err := parser.ParseFile(token.NewFileSet(), path, data, parser.PackageClauseOnly); err == nil {
-			pkg = pf.Name.Name
+		if args, ok := handlergenArgs(words); ok {
+			dirs = append(dirs, directive{args, line})
 		}
 	}
-	for _, d := range dirs {
-		// -o is relative to the directory handlergen runs in: -C moves it.
-		run := dir
-		if c := flagValue(d.args, "C", ""); c != "" {
-			run = filepath.Join(dir, filepath.FromSlash(c))
-			if filepath.IsAbs(c) {
-				run = filepath.Clean(c)
-			}
+	return dirs
+}
+
+// output is the file the directive writes when run in dir: -o, relative
+// to the directory handlergen runs in, which -C moves.
+func (d directive) output(dir string) string {
+	run := dir
+	if c := flagValue(d.args, "C", ""); c != "" {
+		run = filepath.Join(dir, filepath.FromSlash(c))
+		if filepath.IsAbs(c) {
+			run = filepath.Clean(c)
 		}
-		o := filepath.FromSlash(flagValue(d.args, "o", "registry_gen.go"))
-		if !filepath.IsAbs(o) {
-			o = filepath.Join(run, o)
-		}
-		found := lookupFound(byOut, o)
-		found.Dir, found.Args, found.Package = dir, d.args, pkg
-		found.Directive = fmt.Sprintf("%s:%d", relSlash(base, path), d.line)
 	}
+	o := filepath.FromSlash(flagValue(d.args, "o", "registry_gen.go"))
+	if !filepath.IsAbs(o) {
+		o = filepath.Join(run, o)
+	}
+	return filepath.Clean(o)
 }
 
 func lookupFound(byOut map[string]*Found, out string) *Found {

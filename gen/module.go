@@ -139,7 +139,9 @@ func findUp(dir, name string) string {
 func scanOutput(outDir, outFile, given string) (name string, decls, imported []string) {
 	name = given
 	var files []*ast.File
-	regenerable := map[*ast.File]bool{} // other handlergen registries
+	regenerable := map[*ast.File]bool{}     // other handlergen registries
+	fileDirs := map[*ast.File][]directive{} // their go:generate handlergen lines
+	paths := map[*ast.File]string{}
 	entries, _ := os.ReadDir(outDir)
 	for _, e := range entries {
 		n := e.Name()
@@ -157,6 +159,8 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 		}
 		generated := hasHeader(src)
 		regenerable[f] = generated
+		fileDirs[f] = directives(src)
+		paths[f] = filepath.Join(outDir, n)
 		if name == "" && !generated && !strings.HasSuffix(n, "_test.go") {
 			if ok, err := build.Default.MatchFile(outDir, n); err == nil && ok { // not //go:build ignore
 				name = f.Name.Name
@@ -167,9 +171,25 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 	if name == "" {
 		name = identifier(filepath.Base(outDir))
 	}
+	// The package's other registries, as its directives make them: their
+	// names count even before their files exist (go generate runs one
+	// directive at a time), and their files' names, which may be stale,
+	// do not.
+	made := map[string]bool{}
 	for _, f := range files {
 		if f.Name.Name != name {
-			continue // an external test package (name_test) has a scope of its own
+			continue
+		}
+		for _, d := range fileDirs[f] {
+			if o := d.output(outDir); filepath.Dir(o) == outDir && o != filepath.Clean(outFile) {
+				made[o] = true
+				decls = append(decls, declaredNames(flagValue(d.args, "var", "Registry"))...)
+			}
+		}
+	}
+	for _, f := range files {
+		if f.Name.Name != name || regenerable[f] && made[paths[f]] {
+			continue // another package (name_test), or a registry whose directive speaks for it
 		}
 		for _, imp := range f.Imports {
 			// Another registry's import names step aside for ours when it
