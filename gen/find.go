@@ -156,8 +156,7 @@ func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]h
 	}
 	var hdr *header
 	if first, _, _ := bytes.Cut(data, []byte("\n")); len(first) > 0 {
-		text := strings.TrimPrefix(strings.TrimRight(string(first), "\r"), "\ufeff") // an editor's byte-order mark
-		if args, ok, err := parseHeader(text); ok {
+		if args, ok, err := parseHeader(string(first)); ok {
 			hdr = &header{args, err}
 		}
 	}
@@ -300,19 +299,9 @@ func flagValue(args []string, name, def string) string {
 // boolFlags are the command line's flags that take no value.
 var boolFlags = map[string]bool{"allow-any": true, "forbid-init": true, "diff": true, "v": true, "h": true, "help": true}
 
-// directiveArgs finds handlergen in a go:generate command line ("go tool
-// handlergen", "handlergen", "go run .../cmd/handlergen[@v]") and returns
-// the arguments after it.
-func directiveArgs(cmd string) ([]string, bool) {
-	words, err := splitWords(cmd)
-	if err != nil {
-		return nil, false
-	}
-	return handlergenArgs(words)
-}
-
-// handlergenArgs is directiveArgs for a command line split into words.
-// handlergen must be the command — by name or path, or the package of go
+// handlergenArgs finds handlergen in a go:generate command line split into
+// words ("go tool handlergen", "handlergen", "go run .../cmd/handlergen[@v]")
+// and returns the arguments after it. handlergen must be the command — by name or path, or the package of go
 // tool or go run — not merely a word of it, and the command must make a
 // registry: check, list, schema and version do not.
 func handlergenArgs(words []string) ([]string, bool) {
@@ -364,7 +353,7 @@ func ParseHeader(line string) ([]string, bool) {
 // parseHeader reports whether line is handlergen's header, and the
 // arguments it records or why they cannot be read.
 func parseHeader(line string) (args []string, ok bool, err error) {
-	line = strings.TrimRight(line, "\r")
+	line = strings.TrimPrefix(strings.TrimRight(line, "\r\n"), "\ufeff") // an editor's byte-order mark
 	if !strings.HasPrefix(line, headerPrefix) || !strings.HasSuffix(line, headerSuffix) {
 		return nil, false, nil
 	}

@@ -58,9 +58,14 @@ func TestDirectiveArgs(t *testing.T) {
 		{"stringer -type X", nil, false},
 		{`go tool handlergen "bad`, nil, false},
 	} {
-		got, ok := directiveArgs(tc.cmd)
+		var got []string
+		words, err := splitWords(tc.cmd)
+		ok := err == nil
+		if ok {
+			got, ok = handlergenArgs(words)
+		}
 		if ok != tc.ok || ok && !slices.Equal(got, tc.want) && len(got)+len(tc.want) > 0 {
-			t.Errorf("directiveArgs(%q) = %q, %v; want %q, %v", tc.cmd, got, ok, tc.want, tc.ok)
+			t.Errorf("handlergenArgs(%q) = %q, %v; want %q, %v", tc.cmd, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -436,8 +436,7 @@ func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
 // mentions it does not.
 func hasHeader(b []byte) bool {
 	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
-		line = bytes.TrimPrefix(line, []byte("\ufeff")) // an editor's byte-order mark
-		if _, ok, _ := parseHeader(strings.TrimRight(string(line), "\r\n")); ok {
+		if _, ok, _ := parseHeader(string(line)); ok {
 			return true
 		}
 	}
