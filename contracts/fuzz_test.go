@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 )
 
 func FuzzParse(f *testing.F) {

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

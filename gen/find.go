@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/handlergen/handlergen/contracts"
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

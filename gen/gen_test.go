@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
-	"github.com/handlergen/handlergen/internal/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

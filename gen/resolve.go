@@ -21,7 +21,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/handlergen/handlergen/contracts"
-	"github.com/handlergen/handlergen/internal/diag"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/suggest"
 	"github.com/handlergen/handlergen/registry"
 )

@@ -24,8 +24,8 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
-	"github.com/handlergen/handlergen/internal/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 

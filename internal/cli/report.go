@@ -9,8 +9,8 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
-	"github.com/handlergen/handlergen/internal/diag"
 )
 
 // report writes the run's diagnostics and results in the chosen format.
