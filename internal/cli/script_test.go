@@ -36,7 +36,6 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
-			env.Setenv("HGPROXY", goEnv["GOPROXY"])
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
