@@ -434,12 +434,26 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	valueOK := types.Implements(named, iface)
 	ptr := types.NewPointer(named)
 	if !valueOK && !types.Implements(ptr, iface) {
-		d := r.diags.Errorf(registry.ProtocolNotImplemented, c.ClassPos, "handler class %s does not implement %s: %s", c.Class, r.ifacePkgName+"."+r.ifaceName, strings.Join(methodProblems(ptr, iface, p.Types), "; "))
+		probs := methodProblems(ptr, iface, p.Types)
+		msgs := make([]string, len(probs))
+		for i, pr := range probs {
+			msgs[i] = pr.msg
+		}
+		d := r.diags.Errorf(registry.ProtocolNotImplemented, c.ClassPos, "handler class %s does not implement %s: %s", c.Class, r.ifacePkgName+"."+r.ifaceName, strings.Join(msgs, "; "))
+		// Like every diagnostic here, 006 is at the contract that names
+		// the class; the Go side goes in related positions: each method
+		// (or field) with the wrong signature where it is declared, then
+		// the type, which is where a missing method goes.
+		for _, pr := range probs {
+			if pos := r.tokenPos(p, p.Fset.Position(pr.pos)); pr.pos.IsValid() && pos.File != "" {
+				d.Related = append(d.Related, diag.Related{Pos: pos, Message: pr.name + " declared here"})
+			}
+		}
 		related(d)
 		return nil
 	}
 	h.Pointer = !valueOK
-	h.Ctor = r.constructor(c, scope, named, iface)
+	h.Ctor = r.constructor(c, p, named, iface)
 	_, h.Struct = named.Underlying().(*types.Struct)
 	if h.Ctor == nil {
 		if !h.Struct {
@@ -476,15 +490,18 @@ func generic(obj types.Object) bool {
 // context.Context; results T or *T, optionally followed by error; the
 // result must implement the interface. A function of that name with another
 // shape is reported as a warning and not used.
-func (r *resolver) constructor(c *contracts.Contract, scope *types.Scope, named *types.Named, iface *types.Interface) *Constructor {
+func (r *resolver) constructor(c *contracts.Contract, p *packages.Package, named *types.Named, iface *types.Interface) *Constructor {
 	name := "New" + c.TypeName
-	fn, ok := scope.Lookup(name).(*types.Func)
+	fn, ok := p.Types.Scope().Lookup(name).(*types.Func)
 	if !ok {
 		return nil
 	}
 	sig := fn.Type().(*types.Signature)
 	warn := func(why string) *Constructor {
-		r.diags.Warnf(registry.TypeNotInstantiable, c.ClassPos, "%s.%s is not used as the constructor: %s; using the zero value", c.ImportPath, name, why)
+		d := r.diags.Warnf(registry.TypeNotInstantiable, c.ClassPos, "%s.%s is not used as the constructor: %s; using the zero value", c.ImportPath, name, why)
+		if pos := r.tokenPos(p, p.Fset.Position(fn.Pos())); pos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: pos, Message: name + " declared here"})
+		}
 		return nil
 	}
 	if sig.TypeParams().Len() > 0 {
@@ -523,9 +540,17 @@ func isContext(t types.Type) bool {
 
 func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
 
+// methodProblem is one way T fails an interface method: its message and,
+// for a method or field T has with the wrong type, that member's name and
+// declaration (token.NoPos for a missing method).
+type methodProblem struct {
+	msg, name string
+	pos       token.Pos
+}
+
 // methodProblems names every method of iface that T's method set lacks or
 // has with another signature, with have/want, as the compiler would.
-func methodProblems(t types.Type, iface *types.Interface, from *types.Package) []string {
+func methodProblems(t types.Type, iface *types.Interface, from *types.Package) []methodProblem {
 	// Name packages as Go source does (registry.Descriptor), not by path.
 	qual := func(p *types.Package) string {
 		if p == from {
@@ -533,7 +558,7 @@ func methodProblems(t types.Type, iface *types.Interface, from *types.Package) [
 		}
 		return p.Name()
 	}
-	var out []string
+	var out []methodProblem
 	for i := 0; i < iface.NumMethods(); i++ {
 		m := iface.Method(i)
 		want := m.Name() + types.TypeString(m.Type(), qual)[len("func"):]
@@ -541,15 +566,15 @@ func methodProblems(t types.Type, iface *types.Interface, from *types.Package) [
 		have, ok := obj.(*types.Func)
 		switch {
 		case obj == nil:
-			out = append(out, "missing method "+want)
+			out = append(out, methodProblem{msg: "missing method " + want})
 		case !ok:
-			out = append(out, fmt.Sprintf("%s is a field, not a method (want %s)", m.Name(), want))
+			out = append(out, methodProblem{msg: fmt.Sprintf("%s is a field, not a method (want %s)", m.Name(), want), name: m.Name(), pos: obj.Pos()})
 		case !types.Identical(have.Type(), m.Type()):
-			out = append(out, fmt.Sprintf("wrong signature for %s: have %s, want %s", m.Name(), m.Name()+types.TypeString(have.Type(), qual)[len("func"):], want))
+			out = append(out, methodProblem{msg: fmt.Sprintf("wrong signature for %s: have %s, want %s", m.Name(), m.Name()+types.TypeString(have.Type(), qual)[len("func"):], want), name: m.Name(), pos: have.Pos()})
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, "the method set does not match")
+		out = append(out, methodProblem{msg: "the method set does not match"})
 	}
 	return out
 }
