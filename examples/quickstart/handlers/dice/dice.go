@@ -26,7 +26,7 @@ func (d *Dice) Initialize(_ context.Context, config map[string]any) error {
 func (d *Dice) Shutdown(context.Context) error { return nil }
 
 func (d *Dice) Describe() registry.Descriptor {
-	return registry.Descriptor{Name: "dice", Type: registry.NondeterministicCompute, Description: "rolls a die"}
+	return registry.Descriptor{Name: "dice", Type: registry.NondeterministicCompute, Version: registry.Version{Major: 1}, Description: "rolls a die"}
 }
 
 func (d *Dice) Execute(context.Context, registry.Request) (registry.Response, error) {

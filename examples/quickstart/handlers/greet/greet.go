@@ -35,7 +35,7 @@ func (g *Greeter) Initialize(_ context.Context, config map[string]any) error {
 func (g *Greeter) Shutdown(context.Context) error { return nil }
 
 func (g *Greeter) Describe() registry.Descriptor {
-	return registry.Descriptor{Name: "greet", Type: registry.Effect, Description: "prints a greeting"}
+	return registry.Descriptor{Name: "greet", Type: registry.Effect, Version: registry.Version{Major: 1, Minor: 2}, Description: "prints a greeting"}
 }
 
 func (g *Greeter) Execute(_ context.Context, req registry.Request) (registry.Response, error) {

@@ -17,7 +17,7 @@ func (Upper) HandlerType() registry.Type                       { return registry
 func (Upper) Initialize(context.Context, map[string]any) error { return nil }
 func (Upper) Shutdown(context.Context) error                   { return nil }
 func (Upper) Describe() registry.Descriptor {
-	return registry.Descriptor{Name: "upper", Type: registry.Compute, Description: "upper-cases text"}
+	return registry.Descriptor{Name: "upper", Type: registry.Compute, Version: registry.Version{Major: 1}, Description: "upper-cases text"}
 }
 
 func (Upper) Execute(_ context.Context, req registry.Request) (registry.Response, error) {

@@ -1,0 +1,155 @@
+// Package registrytest checks a registry that handlergen generated, in the
+// spirit of testing/fstest.TestFS: one call in a test of the package that
+// holds the registry,
+//
+//	func TestRegistry(t *testing.T) {
+//		registrytest.Check(t, Registry)
+//	}
+//
+// makes every handler through the registry and reports every way in which
+// the registry and its handlers disagree.
+//
+// handlergen proves at generate time that each handler type has the
+// interface's methods, but not what they return: a contract may say
+// handler_type: effect for a type whose HandlerType returns Compute, or a
+// constructor may fail for every context. Those are facts about running
+// code, so a test finds them.
+package registrytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/handlergen/handlergen/registry"
+)
+
+// Check runs TestRegistry with the test's context and reports each problem
+// as its own test error, so a failing test lists all of them.
+func Check[H any](t testing.TB, reg *registry.Registry[H], expected ...string) {
+	t.Helper()
+	for _, err := range problems(t.Context(), reg, expected) {
+		t.Error(err)
+	}
+}
+
+// TestRegistry checks reg and returns nil, or an error joining one error per
+// problem (errors.Join), each naming the handler it concerns:
+//
+//   - every name in expected is registered;
+//   - Lookup finds every entry under its name;
+//   - every entry has a constructor and handler_type is a known type;
+//   - Registry.New(ctx, name) succeeds for every entry, without panicking,
+//     and returns a non-nil instance;
+//   - an instance that implements registry.Handler (the default interface,
+//     or one that embeds it) returns its entry's handler_type from
+//     HandlerType, and a Describe whose Name, Type and Version are its
+//     entry's.
+//
+// Constructors are called with ctx; nothing else of a handler is called
+// (no Initialize, Execute or Shutdown).
+func TestRegistry[H any](ctx context.Context, reg *registry.Registry[H], expected ...string) error {
+	return errors.Join(problems(ctx, reg, expected)...)
+}
+
+func problems[H any](ctx context.Context, reg *registry.Registry[H], expected []string) []error {
+	var errs []error
+	report := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if reg == nil {
+		return []error{errors.New("registry is nil")}
+	}
+	names := reg.Names()
+	for _, name := range expected {
+		if !slices.Contains(names, name) {
+			report("handler %q: expected, but not registered", name)
+		}
+	}
+	for _, e := range reg.Entries() {
+		errs = append(errs, checkEntry(ctx, reg, e)...)
+	}
+	return errs
+}
+
+// checkEntry returns the problems of one entry and of the instance its
+// constructor makes.
+func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registry.Entry[H]) []error {
+	var errs []error
+	report := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("handler %q (%s): %s", e.Name, e.Contract, fmt.Sprintf(format, args...)))
+	}
+	// A registry whose index was computed for other names (a hand-edited
+	// generated file) lists an entry that it cannot find.
+	if got, ok := reg.Lookup(e.Name); !ok || got.Name != e.Name {
+		report("Lookup(%q) does not find the entry: the registry's index does not match its entries (regenerate it)", e.Name)
+		return errs
+	}
+	if !knownType(e.Type) {
+		report("handler_type %s is not compute, effect or nondeterministic_compute", e.Type)
+	}
+	if e.New == nil {
+		report("entry has no constructor")
+		return errs
+	}
+	h, panicked, err := newInstance(ctx, reg, e.Name)
+	switch {
+	case panicked != nil:
+		report("constructor panicked: %v", panicked)
+		return errs
+	case err != nil:
+		report("constructor failed: %v", err)
+		return errs
+	case isNil(h):
+		report("constructor returned a nil %T and no error", h)
+		return errs
+	}
+	hh, ok := any(h).(registry.Handler)
+	if !ok {
+		return errs
+	}
+	if got := hh.HandlerType(); got != e.Type {
+		report("HandlerType() returns %s, but the contract's handler_type is %s", got, e.Type)
+	}
+	d := hh.Describe()
+	if d.Name != e.Name {
+		report("Describe().Name is %q, but the contract's handler_name is %q", d.Name, e.Name)
+	}
+	if d.Type != e.Type {
+		report("Describe().Type is %s, but the contract's handler_type is %s", d.Type, e.Type)
+	}
+	if d.Version != e.Version {
+		report("Describe().Version is %s, but the contract's handler_version is %s", d.Version, e.Version)
+	}
+	return errs
+}
+
+// newInstance calls reg.New, turning a panic into a value so that one
+// broken constructor does not hide the problems of the others.
+func newInstance[H any](ctx context.Context, reg *registry.Registry[H], name string) (h H, panicked any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	h, err = reg.New(ctx, name)
+	return h, nil, err
+}
+
+func knownType(t registry.Type) bool {
+	return t == registry.Compute || t == registry.Effect || t == registry.NondeterministicCompute
+}
+
+// isNil reports whether h is a nil interface or holds a nil pointer, map,
+// slice, func or channel: a value whose methods would most likely panic.
+func isNil(h any) bool {
+	if h == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(h); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
