@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -150,7 +151,7 @@ func (h header) dir(file string) (string, error) {
 func scanGoFile(base, path string, byOut map[string]*Found, headers map[string]header) {
 	// Whole, not through a bufio.Scanner: a long line (a generated table)
 	// must not end the search, as it does not for go generate.
-	data, err := os.ReadFile(path)
+	data, err := output.ReadFile(path)
 	if err != nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -43,13 +44,43 @@ func config(dir string, inputs ...string) gen.Config {
 	}
 }
 
-func run(t *testing.T, cfg gen.Config, mode gen.Mode) *gen.Result {
+// result is a run's result and whether committing it wrote the file.
+type result struct {
+	*gen.Result
+	Written bool
+}
+
+// run runs one registry and, in Generate mode, commits it as the CLI does:
+// nothing when the run has errors, else the file when it changed.
+func run(t *testing.T, cfg gen.Config, mode gen.Mode) *result {
 	t.Helper()
 	res, err := gen.Run(context.Background(), cfg, mode)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	return res
+	return commitAll(t, []*gen.Result{res}, mode)[0]
+}
+
+func commitAll(t *testing.T, rs []*gen.Result, mode gen.Mode) []*result {
+	t.Helper()
+	out := make([]*result, len(rs))
+	failed := false
+	for i, r := range rs {
+		out[i] = &result{Result: r}
+		failed = failed || r.Diags.HasErrors()
+	}
+	if mode != gen.Generate || failed {
+		return out
+	}
+	for _, r := range out {
+		if r.Source != nil && (!r.Exists || r.Stale()) {
+			if err := output.Write(r.Path, r.Source, r.Perm); err != nil {
+				t.Fatalf("writing %s: %v", r.Output, err)
+			}
+			r.Written = true
+		}
+	}
+	return out
 }
 
 func codes(l diag.List) []registry.Code {
@@ -285,10 +316,11 @@ func TestRunAll(t *testing.T) {
 	two.Package = "second"
 	two.Var = "Handlers"
 	two.Base = dir
-	rs, err := gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
+	all, err := gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs := commitAll(t, all, gen.Generate)
 	if len(rs) != 2 || rs[0].Output != "out/registry_gen.go" || rs[1].Output != "second/registry_gen.go" {
 		t.Fatalf("outputs: %q %q", rs[0].Output, rs[1].Output)
 	}
@@ -308,10 +340,11 @@ func TestRunAll(t *testing.T) {
 	// An error in one registry keeps the other from being written too.
 	os.Remove(filepath.Join(dir, "second", "registry_gen.go"))
 	writeContract(t, filepath.Join(dir, "contracts", "value", "handler_contract.yaml"), "value", "example.com/fixture/good.Nope")
-	rs, err = gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
+	all, err = gen.RunAll(context.Background(), []gen.Config{one, two}, gen.Generate)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs = commitAll(t, all, gen.Generate)
 	if !rs[0].Diags.HasErrors() || rs[0].Diags[0].Pos.File != "contracts/value/handler_contract.yaml" {
 		t.Errorf("first: %v", rs[0].Diags)
 	}

@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/handlergen/handlergen/internal/output"
 )
 
 // Module facts are read from go.mod and go.work directly rather than
@@ -40,7 +42,7 @@ func mainModuleDirs(dir string) map[string]string {
 		work = findUp(dir, "go.work")
 	}
 	if work != "" && work != "off" {
-		if data, err := os.ReadFile(work); err == nil {
+		if data, err := output.ReadFile(work); err == nil {
 			if wf, err := modfile.ParseWork(work, data, nil); err == nil {
 				for _, u := range wf.Use {
 					p := u.Path
@@ -102,7 +104,7 @@ func moduleRoot(dir string) string {
 }
 
 func modulePath(gomod string) string {
-	data, err := os.ReadFile(gomod)
+	data, err := output.ReadFile(gomod)
 	if err != nil {
 		return ""
 	}
@@ -148,7 +150,7 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 		if e.IsDir() || !strings.HasSuffix(n, ".go") || filepath.Join(outDir, n) == outFile {
 			continue
 		}
-		src, err := os.ReadFile(filepath.Join(outDir, n))
+		src, err := output.ReadFile(filepath.Join(outDir, n))
 		if err != nil {
 			continue
 		}

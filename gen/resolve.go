@@ -22,6 +22,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/suggest"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -628,7 +629,7 @@ func kindOf(t types.Type) string {
 func (r *resolver) auditInit(p *packages.Package) {
 	fset := token.NewFileSet()
 	for _, file := range p.GoFiles {
-		src, err := os.ReadFile(file)
+		src, err := output.ReadFile(file) // bounded, never blocks
 		if err != nil || !bytes.Contains(src, []byte("init")) {
 			continue
 		}

@@ -333,6 +333,9 @@ func (r *run) exec() int {
 		}
 		b.add(res, dir)
 	}
+	if r.cmd == "generate" {
+		b.commit()
+	}
 	r.report(b)
 	if r.verbose {
 		r.summary(log, b)
@@ -374,6 +377,7 @@ type batch struct {
 	stderr  io.Writer
 	results []*gen.Result
 	outputs []string // each result's output, relative to dir
+	written []bool   // each result's file was written by commit
 	froms   []string // each result's working directory
 	diags   diag.List
 }
@@ -382,6 +386,7 @@ func (b *batch) add(res *gen.Result, from string) {
 	b.results = append(b.results, res)
 	b.froms = append(b.froms, from)
 	b.outputs = append(b.outputs, res.Output)
+	b.written = append(b.written, false)
 	b.diags = append(b.diags, res.Diags...)
 }
 
@@ -434,12 +439,6 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	}
 	if len(cfgs) == 0 {
 		return nil
-	}
-	if mode == gen.Generate && b.diags.HasErrors() {
-		// The run has failed already (an orphan, a header that cannot be
-		// rerun, a missing directory): find every other error too, but
-		// write nothing.
-		mode = gen.Validate
 	}
 	rs, err := gen.RunAll(context.Background(), cfgs, mode)
 	if err != nil {

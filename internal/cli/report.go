@@ -74,7 +74,7 @@ func (r *run) result(b *batch) map[string]any {
 				o["diff"] = string(unifiedDiff(b.outputs[i], res))
 			}
 		} else {
-			o["written"] = res.Written
+			o["written"] = b.written[i]
 		}
 		outs = append(outs, o)
 	}

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// commit writes what a generate run computed: every changed file, or,
+// when the run found any error, none, so that the old outputs stay byte
+// for byte. Each file is written where gen resolved it when it read it,
+// and replaced atomically, so a failed write leaves that file as it was.
+// An unchanged file is not touched, but temporary files that killed runs
+// left beside it are removed.
+func (b *batch) commit() {
+	if b.diags.HasErrors() {
+		return
+	}
+	for i, res := range b.results {
+		if res.Source == nil || res.Path == "" {
+			continue
+		}
+		if res.Exists && !res.Stale() {
+			output.RemoveStale(res.Path)
+			continue
+		}
+		if err := output.Write(res.Path, res.Source, res.Perm); err != nil {
+			b.diags.Errorf(registry.OutputWriteError, diag.Position{File: b.outputs[i]}, "cannot write the output file: %v", pathless(err))
+			continue
+		}
+		b.written[i] = true
+	}
+	b.diags.Sort()
+}
+
+// pathless strips the path from an *os.PathError: the diagnostic's
+// position already names the file, relatively.
+func pathless(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}

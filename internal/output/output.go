@@ -1,0 +1,280 @@
+// Package output is the one place where handlergen touches a file it may
+// replace: it resolves an output path once, reads what is there with a
+// size bound and without blocking, and replaces it atomically. gen reads
+// through it while computing a registry; the CLI writes through it when it
+// commits a run. Everything it refuses is the caller's 044.
+package output
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// MaxSize bounds every read: no handlergen registry comes near it (10,000
+// handlers are about 6 MB), and a file over it is not one handlergen wrote.
+// A variable so that tests can lower it.
+var MaxSize int64 = 64 << 20
+
+// File is an output file as it was found.
+type File struct {
+	Path   string      // where it is read and written: absolute, with every symbolic link resolved
+	Data   []byte      // its bytes; nil when absent
+	Exists bool        // a regular file is there
+	Perm   fs.FileMode // its permissions, kept when it is replaced
+}
+
+// NotRegularError reports an output that is neither absent nor a regular
+// file: a device, a FIFO, a socket or a directory.
+type NotRegularError struct{ Mode fs.FileMode }
+
+func (e *NotRegularError) Error() string {
+	return "it is " + Kind(e.Mode) + ", not a regular file"
+}
+
+// TooLargeError reports a file over MaxSize.
+type TooLargeError struct{ Limit int64 }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("it is larger than %d MiB, which no handlergen registry is", e.Limit>>20)
+}
+
+// Kind names a file type for messages.
+func Kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsRegular():
+		return "a regular file"
+	}
+	return "not a regular file"
+}
+
+// Read resolves path once (Resolve) and reads the file there. An absent
+// file (or one under a path component that is not a directory, which a
+// write then reports) is File{Path: resolved}. Anything but a regular file
+// is refused with *NotRegularError before it is opened, and again after
+// (fstat), so that a file swapped in between is neither read from nor
+// blocked on.
+func Read(path string) (File, error) {
+	real, err := Resolve(path)
+	if err != nil {
+		return File{Path: path}, err
+	}
+	f := File{Path: real, Perm: 0o644}
+	fi, err := os.Lstat(real)
+	if absent(err) {
+		return f, nil
+	}
+	if err != nil {
+		return f, err
+	}
+	if !fi.Mode().IsRegular() {
+		return f, &NotRegularError{fi.Mode()}
+	}
+	data, fi, err := readRegular(real, true)
+	if err != nil {
+		return f, err
+	}
+	f.Data, f.Exists, f.Perm = data, true, fi.Mode().Perm()
+	return f, nil
+}
+
+// ReadFile reads a regular file that handlergen only reads (a Go source
+// file, a go.mod), following symbolic links, with the same bound and
+// without blocking on anything that is not a regular file.
+func ReadFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &NotRegularError{fi.Mode()}
+	}
+	data, _, err := readRegular(path, false)
+	return data, err
+}
+
+func readRegular(path string, noFollow bool) ([]byte, fs.FileInfo, error) {
+	f, err := openNonblock(path, noFollow)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, &NotRegularError{fi.Mode()}
+	}
+	if fi.Size() > MaxSize {
+		return nil, nil, &TooLargeError{MaxSize}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1)) // the file may grow after fstat
+	if err != nil {
+		return nil, nil, err
+	}
+	if int64(len(data)) > MaxSize {
+		return nil, nil, &TooLargeError{MaxSize}
+	}
+	return data, fi, nil
+}
+
+func absent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// Resolve returns the path the kernel would reach for p: absolute, with
+// each symbolic link replaced by its target, a relative target read from
+// the link's own (resolved) directory and ".." taken from the resolved
+// directory too — not from the path as written, which differs from the
+// kernel's answer whenever a directory on the way is a link. A path whose
+// end does not exist yet (a dangling link, a directory to be created) is
+// resolved as far as it exists.
+func Resolve(p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		p = wd + string(filepath.Separator) + p // not Join: its Clean would take ".." lexically
+	}
+	vol := filepath.VolumeName(p)
+	root := vol + string(filepath.Separator)
+	real := root
+	rest := split(p[len(vol):])
+	for links := 0; len(rest) > 0; {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case ".":
+			continue
+		case "..":
+			real = filepath.Dir(real)
+			continue
+		}
+		next := filepath.Join(real, c)
+		fi, err := os.Lstat(next)
+		if absent(err) {
+			return filepath.Join(append([]string{next}, rest...)...), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			real = next
+			continue
+		}
+		if links++; links > 255 {
+			return "", &fs.PathError{Op: "resolve", Path: p, Err: syscall.ELOOP}
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			v := filepath.VolumeName(target)
+			real, target = v+string(filepath.Separator), target[len(v):]
+		}
+		rest = append(split(target), rest...)
+	}
+	return real, nil
+}
+
+func split(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return os.IsPathSeparator(uint8(r)) && r < 0x80 })
+}
+
+// Write replaces the file at path — a path Read resolved — with data so
+// that readers, and a concurrent handlergen, see the old file or the new
+// one, never a torn one: a temporary file in the same directory, fsync,
+// rename. The rename replaces a directory entry, so what is at path is
+// checked once more first: a symbolic link or anything but a regular file
+// that appeared since Read is refused, not replaced. Temporary files that
+// killed runs left in the directory are removed first.
+func Write(path string, data []byte, perm fs.FileMode) (err error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return &NotRegularError{fi.Mode()}
+	}
+	dir, base := filepath.Split(path)
+	// Like go build -o, create the output's directory when it is missing.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	RemoveStale(path)
+	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// A temporary file is named .BASE.PID-N.tmp: the writer's process ID says
+// whether the file is still being written.
+func tempPrefix(base string) string { return "." + base + "." + strconv.Itoa(os.Getpid()) + "-" }
+
+var (
+	tempName   = regexp.MustCompile(`^\..+\.([0-9]+)-[0-9]+\.tmp$`)
+	legacyTemp = regexp.MustCompile(`^\.(.+)\.[0-9]+\.tmp$`) // before the PID was in the name
+)
+
+// RemoveStale removes the temporary files that runs killed while writing
+// into path's directory left behind: those whose writer is gone, and, for
+// path's own name, those from before writers were named. A live writer's
+// file is kept; so is everything that is not handlergen's.
+func RemoveStale(path string) {
+	dir, base := filepath.Split(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		n := e.Name()
+		if m := tempName.FindStringSubmatch(n); m != nil {
+			if pid, err := strconv.Atoi(m[1]); err == nil && pid > 0 && !alive(pid) {
+				os.Remove(filepath.Join(dir, n))
+			}
+			continue
+		}
+		if m := legacyTemp.FindStringSubmatch(n); m != nil && m[1] == base {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package output
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// specials makes one of each kind of file that is not a regular file,
+// named for its kind, in dir, and a symbolic link to each.
+func specials(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{
+		"char device null": "/dev/null",
+		"char device zero": "/dev/zero",
+		"directory":        filepath.Join(dir, "adir"),
+		"fifo":             filepath.Join(dir, "fifo"),
+		"socket":           filepath.Join(dir, "sock"),
+	}
+	if err := os.Mkdir(m["directory"], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(m["fifo"], 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	l, err := net.Listen("unix", m["socket"])
+	if err != nil {
+		t.Skipf("unix socket: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	for name, p := range map[string]string{"null": "/dev/null", "zero": "/dev/zero", "fifo": m["fifo"], "sock": m["socket"], "adir": m["directory"]} {
+		link := filepath.Join(dir, "link-to-"+name)
+		if err := os.Symlink(p, link); err != nil {
+			t.Fatal(err)
+		}
+		m["link to "+name] = link
+		rel := filepath.Join(dir, "rel-link-to-"+name)
+		if filepath.Dir(p) == dir {
+			if err := os.Symlink(filepath.Base(p), rel); err != nil {
+				t.Fatal(err)
+			}
+			m["relative link to "+name] = rel
+		}
+	}
+	return m
+}
+
+// TestReadRefusesNonRegular: every kind of file that is not a regular
+// file, and every link to one, is refused without being read: a FIFO
+// with no writer would block an open or a read, /dev/zero would never
+// end, and /dev/null would read as an empty file, which is "ours".
+func TestReadRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	for name, p := range specials(t, dir) {
+		f, err := Read(p)
+		var nr *NotRegularError
+		if !errors.As(err, &nr) {
+			t.Errorf("%s: Read = %+v, %v; want a NotRegularError", name, f, err)
+			continue
+		}
+		if f.Data != nil || f.Exists {
+			t.Errorf("%s: data %q, exists %v", name, f.Data, f.Exists)
+		}
+		// Write refuses the resolved path too, so it cannot replace it.
+		if err := Write(f.Path, []byte("x"), 0o644); !errors.As(err, &nr) {
+			t.Errorf("%s: Write(%s) = %v", name, f.Path, err)
+		}
+		if _, err := ReadFile(p); !errors.As(err, &nr) {
+			t.Errorf("%s: ReadFile = %v", name, err)
+		}
+	}
+	if fi, err := os.Lstat("/dev/null"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v %v", fi, err)
+	}
+}
+
+// TestReadBounded: a file over MaxSize is refused, not read whole.
+func TestReadBounded(t *testing.T) {
+	defer func(n int64) { MaxSize = n }(MaxSize)
+	MaxSize = 10
+	p := filepath.Join(t.TempDir(), "big.go")
+	if err := os.WriteFile(p, []byte("0123456789A"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var tl *TooLargeError
+	if _, err := Read(p); !errors.As(err, &tl) {
+		t.Errorf("Read = %v", err)
+	}
+	if _, err := ReadFile(p); !errors.As(err, &tl) {
+		t.Errorf("ReadFile = %v", err)
+	}
+	os.WriteFile(p, []byte("0123456789"), 0o644)
+	if f, err := Read(p); err != nil || string(f.Data) != "0123456789" {
+		t.Errorf("at the limit: %q %v", f.Data, err)
+	}
+}
+
+// TestResolveAsKernel: Resolve reaches the file the kernel reaches,
+// through linked directories, relative targets and "..", which a lexical
+// join gets wrong whenever a directory on the way is a link.
+func TestResolveAsKernel(t *testing.T) {
+	dir := t.TempDir()
+	dir, _ = filepath.EvalSymlinks(dir)
+	mk := func(p, data string) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, p string) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.Symlink(target, filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("elsewhere/real.go", "real")
+	mk("elsewhere/deep/real.go", "deep")
+	mk("work/real.go", "decoy") // where a lexical join of ../real.go from work/sub lands
+	link("../elsewhere/deep", "work/sub")
+	link("../real.go", "elsewhere/deep/reg.go") // relative to the link's own directory
+	link("work", "wl")                          // a linked working directory
+	link("sub/reg.go", "work/chain.go")
+	for _, p := range []string{
+		"work/sub/reg.go",
+		"wl/sub/reg.go",
+		"work/chain.go",
+		"wl/sub/../deep/real.go", // ".." from the link's target, not from wl
+		"wl/sub/../../elsewhere/deep/real.go",
+	} {
+		raw := dir + "/" + p
+		want, err := os.ReadFile(raw) // the kernel's answer
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		f, err := Read(raw)
+		if err != nil || string(f.Data) != string(want) {
+			t.Errorf("Read(%s) = %q from %s, %v; the kernel reads %q", p, f.Data, f.Path, err, want)
+		}
+		if fi, err := os.Lstat(f.Path); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("Read(%s) resolved to %s, not a regular file", p, f.Path)
+		}
+		// The write goes where the read came from.
+		if err := Write(f.Path, []byte("new "+p), f.Perm); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(raw); string(got) != "new "+p {
+			t.Errorf("after writing %s, the kernel reads %q", p, got)
+		}
+		mk("elsewhere/real.go", "real")
+		mk("elsewhere/deep/real.go", "deep")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "work/real.go")); string(b) != "decoy" {
+		t.Errorf("work/real.go = %q: a write followed a lexical join", b)
+	}
+	for _, p := range []string{"work/sub/reg.go", "work/chain.go", "wl"} {
+		if fi, err := os.Lstat(filepath.Join(dir, p)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a link", p)
+		}
+	}
+	// A dangling link names the file to create; a loop is an error.
+	link("missing/new.go", "work/dangling.go")
+	if f, err := Read(filepath.Join(dir, "work/dangling.go")); err != nil || f.Exists || f.Path != filepath.Join(dir, "work/missing/new.go") {
+		t.Errorf("dangling: %+v %v", f, err)
+	}
+	link("loop.go", "work/loop.go")
+	if _, err := Read(filepath.Join(dir, "work/loop.go")); err == nil {
+		t.Error("a link loop resolved")
+	}
+}
+
+// TestWriteKeepsPerm: a replaced file keeps its permissions.
+func TestWriteKeepsPerm(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "r.go")
+	os.WriteFile(p, []byte("old"), 0o600)
+	f, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f.Path, []byte("new"), f.Perm); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode().Perm())
+	}
+}
+
+// TestRemoveStale: temporary files of writers that are gone are removed
+// by the next write into the directory, including files from before
+// writers were named (for the output's own name); a live writer's file,
+// and files that only look similar, are kept.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("no process to outlive: %v", err)
+	}
+	dead := strconv.Itoa(cmd.Process.Pid)
+	live := strconv.Itoa(os.Getpid())
+	files := map[string]bool{ // name → kept
+		".registry_gen.go." + dead + "-123.tmp":  false,
+		".other_gen.go." + dead + "-9.tmp":       false, // another registry of the directory
+		".registry_gen.go.987654.tmp":            false, // before the PID was in the name
+		".registry_gen.go." + live + "-456.tmp":  true,  // a concurrent run
+		".other_gen.go.987654.tmp":               true,  // old-style, but not this output's
+		"registry_gen.go." + dead + "-1.tmp":     true,  // not hidden: not ours
+		".registry_gen.go." + dead + "-1.tmp.go": true,
+	}
+	for n := range files {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	if err := Write(filepath.Join(dir, "registry_gen.go"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for n, kept := range files {
+		if _, err := os.Stat(filepath.Join(dir, n)); (err == nil) != kept {
+			t.Errorf("%s: kept = %v, want %v", n, err == nil, kept)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != len(files)-3+1 {
+		t.Errorf("%d entries left: the write left a temporary file of its own?", len(entries))
+	}
+}

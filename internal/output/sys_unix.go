@@ -1,0 +1,27 @@
+//go:build unix
+
+package output
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// openNonblock opens path for reading without blocking on a FIFO or a
+// device that has no data, and, with noFollow, without following a link
+// that replaced the resolved file since it was examined.
+func openNonblock(path string, noFollow bool) (*os.File, error) {
+	flags := os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+	if noFollow {
+		flags |= syscall.O_NOFOLLOW
+	}
+	return os.OpenFile(path, flags, 0)
+}
+
+// alive reports whether a process with this ID exists (signal 0 checks
+// without signalling).
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
