@@ -7,15 +7,11 @@ import "strings"
 // nothing and runs nothing, even when that package does not exist.
 type Allowlist struct {
 	Any      bool     // every package allowed (-allow-any)
-	Prefixes []string // allowed prefixes, matched at a '/' or '.' boundary
+	Prefixes []string // allowed prefixes: the main module(s) and each -allow
 }
 
 // Allows reports whether class (IMPORT/PATH.Type) lies under one of the
-// prefixes. A prefix matches only whole path elements: "example.com/app"
-// allows "example.com/app.T" and "example.com/app/sub.T" but not
-// "example.com/application.T". A prefix that itself ends in '/' or '.'
-// matches as written. This is the Python loader's namespace rule, with Go's
-// '/' added as a boundary.
+// prefixes. See matchPrefix for the rule.
 func (a Allowlist) Allows(class string) bool {
 	if a.Any {
 		return true
@@ -28,15 +24,39 @@ func (a Allowlist) Allows(class string) bool {
 	return false
 }
 
+// matchPrefix applies the allowlist rule to one prefix. The class is split
+// into its import path and type name first (at the last '.' after the last
+// '/'), because in Go a '.' is part of a path element: example.com/x and
+// example.com/x.evil are two modules, and gopkg.in/yaml does not contain
+// gopkg.in/yaml.v3. So a prefix matches
+//
+//   - a class whose import path equals it (example.com/x admits
+//     example.com/x.T) or continues it past a '/' (example.com/x/h.T);
+//   - with a trailing '/', an import path that continues past it;
+//   - with a trailing '.', a class whose import path is what precedes it;
+//   - a class equal to it, so one type can be allowed (example.com/x.T).
+//
+// This is the Python loader's namespace rule (a prefix matches whole dotted
+// components) with Go's '/' as the component separator and the '.' kept for
+// the type name alone.
 func matchPrefix(prefix, class string) bool {
-	if prefix == "" || !strings.HasPrefix(class, prefix) {
+	if prefix == "" {
 		return false
 	}
-	if strings.HasSuffix(prefix, "/") || strings.HasSuffix(prefix, ".") || len(class) == len(prefix) {
+	if class == prefix {
 		return true
 	}
-	c := class[len(prefix)]
-	return c == '/' || c == '.'
+	path, _, ok := SplitQualified(class)
+	if !ok {
+		return false
+	}
+	switch {
+	case strings.HasSuffix(prefix, "/"):
+		return strings.HasPrefix(path, prefix)
+	case strings.HasSuffix(prefix, "."):
+		return path == prefix[:len(prefix)-1]
+	}
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
 }
 
 // String lists the prefixes for messages.

@@ -30,6 +30,26 @@ func TestAllowlist(t *testing.T) {
 		{[]string{"example.com/app.Auth"}, "example.com/app.Auth", true},
 		{[]string{"example.com/app.Auth"}, "example.com/app.AuthX", false},
 		{[]string{"a", "example.com/app"}, "example.com/app/x.T", true},
+		// A '.' is part of a path element: it is a boundary only before
+		// the type name, so no other module is admitted through it.
+		{[]string{"example.com/x"}, "example.com/x/h.T", true},
+		{[]string{"example.com/x"}, "example.com/x.T", true},
+		{[]string{"example.com/x"}, "example.com/x.evil/h.H", false},
+		{[]string{"example.com/x"}, "example.com/x.evil.H", false},
+		{[]string{"example.com/x"}, "example.com/x.T.U", false}, // package example.com/x.T
+		{[]string{"example.com/x"}, "example.com/x/a.b/h.T", true},
+		{[]string{"gopkg.in/yaml"}, "gopkg.in/yaml.v3.Node", false},
+		{[]string{"gopkg.in/yaml.v3"}, "gopkg.in/yaml.v3.Node", true},
+		{[]string{"gopkg.in/yaml.v3"}, "gopkg.in/yaml.v3/sub.T", true},
+		{[]string{"example.com/x."}, "example.com/x.T", true},
+		{[]string{"example.com/x."}, "example.com/x.evil/h.H", false},
+		{[]string{"example.com/x."}, "example.com/x/h.T", false},
+		{[]string{"example.com/x/"}, "example.com/x/h.T", true},
+		{[]string{"example.com/x/"}, "example.com/x.T", false},
+		{[]string{"example.com/x/"}, "example.com/x.evil/h.T", false},
+		{[]string{"fmt"}, "fmt.Stringer", true},
+		{[]string{"fmt"}, "fmtx.T", false},
+		{[]string{"example.com/x.evil"}, "example.com/x.evil/h.H", true},
 		{nil, "example.com/app/x.T", false},
 		{[]string{""}, "example.com/app/x.T", false},
 	} {
@@ -58,24 +78,66 @@ func TestAllowlistString(t *testing.T) {
 	}
 }
 
-// FuzzAllowlist checks the boundary rule against its definition: allowed
-// means some prefix is a prefix of class ending at a '/' or '.' boundary.
+// FuzzAllowlist checks the rule against a second formulation of it, over
+// path elements: a prefix admits a class when the prefix's elements begin
+// the class's import path (a prefix ending in '/' only strictly), when the
+// prefix is the import path followed by '.', or when it is the class itself.
+// A '.' never ends an element early, so no prefix admits a module whose
+// path merely starts with it (example.com/x and example.com/x.evil).
 func FuzzAllowlist(f *testing.F) {
 	f.Add("example.com/omnibase_infra", "example.com/omnibase_infra_backdoor.T")
 	f.Add("net/http", "net/http/httputil.ReverseProxy")
+	f.Add("example.com/x", "example.com/x.evil/h.H")
+	f.Add("example.com/x.", "example.com/x.T")
+	f.Add("example.com/x/", "example.com/x/h.T")
+	f.Add("gopkg.in/yaml", "gopkg.in/yaml.v3.Node")
 	f.Add("a.", "a.b")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, prefix, class string) {
 		got := Allowlist{Prefixes: []string{prefix}}.Allows(class)
-		want := prefix != "" && strings.HasPrefix(class, prefix) &&
-			(len(class) == len(prefix) || strings.ContainsAny(prefix[len(prefix)-1:], "/.") || strings.ContainsAny(class[len(prefix):len(prefix)+1], "/."))
-		if got != want {
+		if want := allowedByElements(prefix, class); got != want {
 			t.Fatalf("Allows(%q, %q) = %v, want %v", prefix, class, got, want)
 		}
 		if got && !strings.HasPrefix(class, prefix) {
 			t.Fatalf("allowed %q without the prefix %q", class, prefix)
 		}
+		if !got || class == prefix {
+			return
+		}
+		// What follows the prefix starts a new element or is the type name.
+		rest := class[len(prefix):]
+		path, _, _ := SplitQualified(class)
+		if !strings.HasSuffix(prefix, "/") && !strings.HasPrefix(rest, "/") && len(prefix) < len(path) {
+			t.Fatalf("Allows(%q, %q): package %s continues the prefix's last element", prefix, class, path)
+		}
 	})
+}
+
+func allowedByElements(prefix, class string) bool {
+	if prefix == "" {
+		return false
+	}
+	if class == prefix {
+		return true
+	}
+	path, _, ok := SplitQualified(class)
+	if !ok {
+		return false
+	}
+	if q, dot := strings.CutSuffix(prefix, "."); dot {
+		return path == q
+	}
+	want := strings.Split(strings.TrimSuffix(prefix, "/"), "/")
+	have := strings.Split(path, "/")
+	if len(have) < len(want) || strings.HasSuffix(prefix, "/") && len(have) == len(want) {
+		return false
+	}
+	for i := range want {
+		if have[i] != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestSplitQualified(t *testing.T) {

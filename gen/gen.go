@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,7 +51,7 @@ type Config struct {
 	Package     string   // package clause; "" = derived (see packageName)
 	Interface   string   // IMPORT/PATH.Name of the handler interface
 	Var         string   // registry variable name (default Registry)
-	Allow       []string // allowlist prefixes; nil = the main module(s)
+	Allow       []string // allowlist prefixes added to the default, the main module(s)
 	AllowAny    bool
 	MaxHandlers int
 	MaxSize     int64
@@ -82,8 +83,12 @@ type Result struct {
 	// Discovered counts the contract files found, valid or not (a
 	// directory holding both contract names counts once).
 	Discovered int
-	Handlers   []*Handler // sorted by name; empty when errors prevented resolution
-	Output     string     // output path relative to Base (or Dir), slash-separated
+	// Files are those contract files, sorted, with paths as diagnostics
+	// give them: registries of one run may share contracts, and a summary
+	// counts each file once.
+	Files    []string
+	Handlers []*Handler // sorted by name; empty when errors prevented resolution
+	Output   string     // output path relative to Base (or Dir), slash-separated
 	// Path is where the output is, absolute, with symbolic links resolved
 	// once: the file OnDisk was read from and the one to replace.
 	Path    string
@@ -232,15 +237,22 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		j.outAbs = cfg.Dir + string(filepath.Separator) + j.outAbs
 	}
 	res := &Result{Output: relSlash(cfg.Dir, filepath.Clean(j.outAbs))}
-	res.Allow = Allowlist{Any: cfg.AllowAny, Prefixes: cfg.Allow}
-	if !cfg.AllowAny && cfg.Allow == nil {
-		res.Allow.Prefixes = findMainModules(cfg.Dir)
+	// -allow adds to the default, so that allowing one more package never
+	// shuts out the user's own handlers.
+	res.Allow = Allowlist{Any: cfg.AllowAny}
+	if !cfg.AllowAny {
+		res.Allow.Prefixes = append(findMainModules(cfg.Dir), cfg.Allow...)
 	}
 
 	t := time.Now()
 	cs, ds := contracts.Load(cfg.Inputs, contracts.Options{Dir: cfg.Dir, MaxSize: cfg.MaxSize, MaxHandlers: cfg.MaxHandlers, FS: cfg.FS})
 	res.Contracts = cs
-	res.Discovered = len(cs) + invalidFiles(ds)
+	res.Files = invalidFiles(ds)
+	for _, c := range cs {
+		res.Files = append(res.Files, c.Path)
+	}
+	slices.Sort(res.Files)
+	res.Discovered = len(res.Files)
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
 	if len(cs) == 0 && len(ds) == 0 {
@@ -344,6 +356,10 @@ func (j *job) rebase() {
 		return relSlash(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
 	}
 	j.res.Output = move(j.res.Output)
+	for i, f := range j.res.Files {
+		j.res.Files[i] = move(f)
+	}
+	slices.Sort(j.res.Files)
 	for i := range j.res.Diags {
 		d := &j.res.Diags[i]
 		d.Pos.File = move(d.Pos.File)
@@ -435,10 +451,10 @@ func hasHeader(b []byte) bool {
 	return false
 }
 
-// invalidFiles counts the contract files that contract diagnostics refuse:
+// invalidFiles lists the contract files that contract diagnostics refuse:
 // the files with an error, not the errors, and not inputs that are not
 // there at all.
-func invalidFiles(ds diag.List) int {
+func invalidFiles(ds diag.List) []string {
 	invalid := map[string]bool{}
 	for _, d := range ds {
 		switch d.Code {
@@ -450,7 +466,7 @@ func invalidFiles(ds diag.List) int {
 			invalid[d.Pos.File] = true
 		}
 	}
-	return len(invalid)
+	return slices.Collect(maps.Keys(invalid))
 }
 
 // checkDuplicates reports handler names declared by more than one contract,

@@ -53,6 +53,7 @@ type resolver struct {
 	ifaceUnloadable      bool            // -interface is in the output package, which is never loaded
 	external             map[string]bool // display names of files outside the tree
 	cycles               *reacher        // which packages import the output package
+	audited              map[string]bool // packages whose init() has been audited
 	root                 string          // module or workspace root of cfg.Dir, once known
 }
 
@@ -66,7 +67,7 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 			continue
 		}
 		if !r.allow.Allows(c.Class) {
-			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s (add -allow PREFIX)", c.Class, r.allow)
+			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, r.allow, allowHint(c.ImportPath))
 			continue
 		}
 		if err := module.CheckImportPath(c.ImportPath); err != nil {
@@ -431,6 +432,9 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register an instantiation (type X = %s[...])", c.Class, c.TypeName))
 		return nil
 	}
+	if tn.IsAlias() && !r.aliasTarget(c, p, named, related) {
+		return nil
+	}
 	h := &Handler{Contract: c, PkgName: p.Name, GoPos: goPos}
 	valueOK := types.Implements(named, iface)
 	ptr := types.NewPointer(named)
@@ -463,6 +467,78 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		}
 	}
 	return h
+}
+
+// allowHint is advice that works when followed: -allow adds to the
+// default, so allowing the class's package keeps everything else allowed.
+func allowHint(importPath string) string {
+	arg := importPath
+	if strings.ContainsAny(arg, " \t'\"\\$`") {
+		arg = strconv.Quote(arg)
+	}
+	return fmt.Sprintf(" (to allow it, add -allow %s to the handlergen command, on its //go:generate line if it has one)", arg)
+}
+
+// aliasTarget checks a handler_class that names an alias (type H =
+// other.H) at the package that declares the alias's target: that type is
+// what the registry makes, and that package is compiled in and its init
+// runs, so the allowlist (013), the importability rules (015) and the init
+// audit (016) apply to it as to the class's own package.
+func (r *resolver) aliasTarget(c *contracts.Contract, p *packages.Package, named *types.Named, related func(*diag.Diagnostic)) bool {
+	obj := named.Obj()
+	if obj.Pkg() == nil || obj.Pkg().Path() == p.PkgPath {
+		return true
+	}
+	path := obj.Pkg().Path()
+	target := path + "." + obj.Name()
+	at := func(d *diag.Diagnostic) {
+		related(d)
+		if tpos := r.tokenPos(p, p.Fset.Position(obj.Pos())); tpos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: tpos, Message: fmt.Sprintf("%s declared here", target)})
+		}
+	}
+	if !r.allow.Allows(target) {
+		at(r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler class %s is an alias of %s, and that namespace is not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, target, target, r.allow, allowHint(path)))
+		return false
+	}
+	tp := findPackage(p, path)
+	why := ""
+	if tp != nil {
+		why = r.unimportable(tp)
+	} else if !internalAllowed(path, r.out.path) {
+		why = fmt.Sprintf("package %s is internal and cannot be imported from the output package %s", path, orUnknown(r.out.path))
+	}
+	if why != "" {
+		at(r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "handler class %s is an alias of %s: %s", c.Class, target, why))
+		return false
+	}
+	if tp != nil {
+		r.auditInit(tp)
+	}
+	return true
+}
+
+// findPackage finds the package path among p's imports, direct or not: an
+// alias's target may lie several aliases away.
+func findPackage(p *packages.Package, path string) *packages.Package {
+	seen := map[*packages.Package]bool{}
+	var walk func(q *packages.Package) *packages.Package
+	walk = func(q *packages.Package) *packages.Package {
+		if q == nil || seen[q] {
+			return nil
+		}
+		seen[q] = true
+		if q.PkgPath == path {
+			return q
+		}
+		for _, k := range slices.Sorted(maps.Keys(q.Imports)) {
+			if f := walk(q.Imports[k]); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	return walk(p)
 }
 
 // generic reports whether the type obj names needs type arguments: G, or a
@@ -627,6 +703,13 @@ func kindOf(t types.Type) string {
 // the Python loader's "imports run module-level side effects". Only
 // declarations are needed, so files without "init" are not parsed.
 func (r *resolver) auditInit(p *packages.Package) {
+	if r.audited[p.PkgPath] {
+		return // a handler package and an alias's target, say
+	}
+	if r.audited == nil {
+		r.audited = map[string]bool{}
+	}
+	r.audited[p.PkgPath] = true
 	fset := token.NewFileSet()
 	for _, file := range p.GoFiles {
 		src, err := output.ReadFile(file) // bounded, never blocks

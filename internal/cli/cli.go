@@ -137,9 +137,9 @@ func (r *run) parse(args []string) error {
 	fs.StringVar(&r.cfg.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")
 	fs.StringVar(&r.cfg.Interface, "interface", gen.DefaultInterface, "interface every handler must implement, as `IMPORT/PATH.Name`")
 	fs.StringVar(&r.cfg.Var, "var", "Registry", "`name` of the generated registry variable")
-	fs.Var(&allow, "allow", "allow handler_class under `PREFIX` (repeatable; default: the main module, or every go.work module)")
+	fs.Var(&allow, "allow", "also allow handler_class under `PREFIX`: its import path is PREFIX or continues it past a '/' (repeatable; adds to the default, the main module or every go.work module)")
 	fs.BoolVar(&r.cfg.AllowAny, "allow-any", false, "allow handler_class in any package")
-	fs.IntVar(&r.cfg.MaxHandlers, "max-handlers", 0, "stop after `N` contracts (0: no limit)")
+	fs.IntVar(&r.cfg.MaxHandlers, "max-handlers", 0, "keep the first `N` contracts, sorted by path (0, the default: no limit)")
 	fs.Int64Var(&r.cfg.MaxSize, "max-contract-size", contracts.DefaultMaxSize, "refuse contract files over `BYTES`")
 	fs.BoolVar(&r.cfg.ForbidInit, "forbid-init", false, "make func init() in a handler package an error, not a warning")
 	fs.BoolVar(&r.diff, "diff", false, "with check: print a unified diff of a stale file")
@@ -315,7 +315,13 @@ func (r *run) exec() int {
 	}
 	if patternMode(r.cfg.Inputs) {
 		if len(r.setFlags) > 0 {
-			fmt.Fprintf(r.stderr, "handlergen %s: -%s cannot be combined with package patterns: each registry's flags come from its go:generate line or header\n", r.cmd, r.setFlags[0])
+			where := "each registry's flags come from its go:generate line or header"
+			if f := r.setFlags[0]; f == "allow" || f == "allow-any" {
+				// The allowlist is part of how a registry is made, so it
+				// lives with the registry, where go generate reads it too.
+				where = fmt.Sprintf("a registry's allowlist belongs to that registry: add -%s to its //go:generate handlergen line (a registry without one records its flags in its header: regenerate it once with them)", f)
+			}
+			fmt.Fprintf(r.stderr, "handlergen %s: -%s cannot be combined with package patterns: %s\n", r.cmd, r.setFlags[0], where)
 			return ExitUsage
 		}
 		if err := b.runPatterns(r.cfg.Inputs, mode); err != nil {
@@ -506,12 +512,14 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 		failedFile[d.Pos.File] = d.Pos.File != ""
 		failed = append(failed, fmt.Sprintf("%s [%s]", orRun(d.Pos.File), d.Code))
 	}
-	var names []string
-	loaded, discovered := 0, 0
+	var names, classes []string
+	loaded := 0
+	discovered := map[string]bool{} // registries may share contract files
 	var tm gen.Timings
 	for i, res := range b.results {
 		for _, h := range res.Handlers {
 			names = append(names, h.Contract.Name)
+			classes = append(classes, h.Contract.Class)
 		}
 		loaded += len(res.Handlers)
 		if r.cmd == "list" {
@@ -519,11 +527,14 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 				// Diagnostics are relative to b.dir, contracts to their run's directory.
 				if !failedFile[rebase(b.dir, b.froms[i], c.Path)] {
 					names = append(names, c.Name)
+					classes = append(classes, c.Class)
 					loaded++
 				}
 			}
 		}
-		discovered += res.Discovered
+		for _, f := range res.Files {
+			discovered[f] = true // relative to b.dir, as diagnostics are
+		}
 		tm.Contracts += res.Timings.Contracts
 		tm.Load = max(tm.Load, res.Timings.Load) // shared by the batch
 		tm.Verify += res.Timings.Verify
@@ -532,8 +543,8 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 	}
 	attrs := []any{
 		"operation", r.cmd, "source", strings.Join(r.cfg.Inputs, ", "),
-		"registries", len(b.results), "total_discovered", discovered, "total_loaded", loaded, "total_failed", len(failed), "warnings", nwarn,
-		"duration_seconds", tm.Total.Seconds(), "handler_names", capList(names, 50),
+		"registries", len(b.results), "total_discovered", len(discovered), "total_loaded", loaded, "total_failed", len(failed), "warnings", nwarn,
+		"duration_seconds", tm.Total.Seconds(), "handler_names", capList(names, 50), "handler_classes", capList(classes, 50),
 		"timings", fmt.Sprintf("contracts=%s load=%s verify=%s emit=%s", ms(tm.Contracts), ms(tm.Load), ms(tm.Verify), ms(tm.Emit)),
 	}
 	if nerr == 0 {

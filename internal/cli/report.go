@@ -69,7 +69,12 @@ func (r *run) result(b *batch) map[string]any {
 	for i, res := range b.results {
 		o := map[string]any{"output": b.outputs[i], "handlers": len(res.Handlers)}
 		if r.cmd == "check" {
-			o["exists"], o["stale"] = res.Exists, res.Source != nil && res.Stale()
+			// A registry that could not be computed (errors) is neither
+			// stale nor fresh: null, not false.
+			o["exists"], o["stale"] = res.Exists, nil
+			if res.Source != nil {
+				o["stale"] = res.Stale()
+			}
 			if r.diff && res.Stale() {
 				o["diff"] = string(unifiedDiff(b.outputs[i], res))
 			}
