@@ -138,9 +138,11 @@ func TestListInProcess(t *testing.T) {
 		t.Errorf("handler-b: %+v routing %s", h, h.Routing)
 	}
 
-	// An allowlist violation is found by list too, with exit 1.
-	code, _, errOut = runMain(t, "list", "-C", dir, "-allow", "example.com/other", "h")
-	if code != ExitError || !strings.Contains(errOut, "HANDLER_LOADER_013") {
+	// An allowlist violation is found by list too, with exit 1; -allow
+	// adds to the main module, and a '.' does not end a path element.
+	write("o/contract.yaml", "name: o\nhandler_class: example.com/other.evil/h.T\nhandler_type: effect\n")
+	code, _, errOut = runMain(t, "list", "-C", dir, "-allow", "example.com/other", "h", "o")
+	if code != ExitError || strings.Count(errOut, "HANDLER_LOADER_013") != 1 || !strings.Contains(errOut, "o/contract.yaml:2:16: HANDLER_LOADER_013") {
 		t.Errorf("list with allowlist: %d %q", code, errOut)
 	}
 }
