@@ -42,6 +42,8 @@ const usage = `usage:
   handlergen list       [flags] [INPUT ...]   print the handlers the contracts declare
   handlergen schema                           print the contract JSON Schema
   handlergen version
+  handlergen new [-interface PATH.Name] [-type TYPE] DIR/NAME
+                                              write a new handler package, its contract and a go:generate line
 
 INPUT is a contract file, a directory (searched recursively for
 handler_contract.yaml and contract.yaml) or a glob (** allowed); default ".".
@@ -54,7 +56,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "generate"
 	if len(args) > 0 {
 		switch args[0] {
-		case "generate", "check", "list", "schema", "version":
+		case "generate", "check", "list", "schema", "version", "new":
 			cmd, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
@@ -62,6 +64,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	switch cmd {
+	case "new":
+		return runNew(args, stdout, stderr)
 	case "schema":
 		if len(args) > 0 {
 			fmt.Fprintf(stderr, "handlergen schema: unexpected arguments %q\n", args)

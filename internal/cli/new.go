@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/scaffold"
+	"github.com/handlergen/handlergen/registry"
+)
+
+const newUsage = `usage: handlergen new [-interface IMPORT/PATH.Name] [-type compute|effect|nondeterministic_compute] DIR/NAME
+
+Writes a handler package DIR/NAME whose type implements the interface (a stub
+for each method), its handler_contract.yaml, and, when the package in the
+working directory has no handlergen go:generate directive, one that reads
+DIR. It never replaces a file. Then go generate adds the handler to the
+registry.
+
+flags:
+`
+
+// runNew is handlergen new: flags here, the scaffold in internal/scaffold.
+func runNew(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("handlergen new", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, newUsage)
+		fs.PrintDefaults()
+	}
+	iface := fs.String("interface", gen.DefaultInterface, "interface the handler implements, as `IMPORT/PATH.Name`")
+	typ := fs.String("type", "compute", "the contract's handler_type: compute, effect or nondeterministic_compute")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "handlergen new: want one DIR/NAME, got %d arguments\n", fs.NArg())
+		fs.Usage()
+		return ExitUsage
+	}
+	t, err := registry.ParseType(*typ)
+	if err != nil {
+		fmt.Fprintf(stderr, "handlergen new: -type: %v\n", err)
+		return ExitUsage
+	}
+	if _, _, ok := gen.SplitQualified(*iface); !ok {
+		fmt.Fprintf(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name\n", *iface)
+		return ExitUsage
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(stderr, "handlergen new: %v\n", err)
+		return ExitUsage
+	}
+	s, err := scaffold.Plan(context.Background(), scaffold.Options{Dir: dir, Target: fs.Arg(0), Interface: *iface, Type: t})
+	if err == nil {
+		err = s.Write()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "handlergen new: %v\n", err)
+		return ExitError
+	}
+	for _, f := range s.Files {
+		fmt.Fprintf(stdout, "created %s\n", f.Path)
+	}
+	if s.Added {
+		fmt.Fprintf(stdout, "added %s\n", s.Directive)
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(stderr, "handlergen new: note: %s\n", n)
+	}
+	fmt.Fprintf(stdout, "next: go generate ./... registers %q (%s)\n", s.Handler, s.Class)
+	return ExitOK
+}

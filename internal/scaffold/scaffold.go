@@ -1,0 +1,599 @@
+// Package scaffold writes a new handler: a package whose type implements
+// the handler interface with a stub for each method, its contract, and,
+// when the registry's package has none yet, the //go:generate directive
+// that makes the registry. It is `handlergen new`, as `cobra-cli add` or
+// `gqlgen init` are for their tools: after it, `go generate` builds a
+// registry holding the new handler.
+//
+// Plan computes every file and writes nothing; Write creates them, never
+// replacing a file that exists, and removes what it created when it fails.
+package scaffold
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// SchemaFile is the name under which a module keeps `handlergen schema`'s
+// output; a new contract points its editor at it when the module root has it.
+const SchemaFile = "contract.schema.json"
+
+// ToolPath is handlergen's command as a go.mod tool directive names it.
+const ToolPath = "github.com/handlergen/handlergen/cmd/handlergen"
+
+// Options say what to create.
+type Options struct {
+	Dir       string        // working directory, absolute: the package the registry lives in
+	Target    string        // DIR/NAME of the new handler package, relative to Dir
+	Interface string        // IMPORT/PATH.Name the handler implements; default registry.Handler
+	Type      registry.Type // the contract's handler_type; default compute
+}
+
+// File is one file to create.
+type File struct {
+	Path string // relative to Options.Dir, slash-separated
+	Data []byte
+}
+
+// Scaffold is what Plan decided: the files, in the order Write creates
+// them, and what the user should know before running go generate.
+type Scaffold struct {
+	Dir       string
+	Files     []File
+	Handler   string // handler_name
+	Class     string // handler_class
+	Directive string // the directive written, or the existing one ("file:line") that the package already has
+	Added     bool   // Directive was added by this scaffold
+	Notes     []string
+}
+
+// Plan works out the handler package, contract and directive for o. It
+// loads the interface with go/packages; it writes nothing.
+func Plan(ctx context.Context, o Options) (*Scaffold, error) {
+	if o.Interface == "" {
+		o.Interface = gen.DefaultInterface
+	}
+	if o.Type == 0 {
+		o.Type = registry.Compute
+	}
+	target := filepath.Clean(filepath.Join(o.Dir, filepath.FromSlash(o.Target)))
+	if filepath.IsAbs(o.Target) {
+		target = filepath.Clean(o.Target)
+	}
+	rel, err := filepath.Rel(o.Dir, target)
+	if err != nil || rel == "." || !filepath.IsLocal(rel) {
+		return nil, fmt.Errorf("%s: the handler package must be a new directory below the working directory", o.Target)
+	}
+	name := filepath.Base(target)
+	pkgName, typeName, err := names(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := empty(target, o.Target); err != nil {
+		return nil, err
+	}
+	modRoot, modPath, tools, err := findModule(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	inMod, err := filepath.Rel(modRoot, target)
+	if err != nil || !filepath.IsLocal(inMod) {
+		return nil, fmt.Errorf("%s is outside the module at %s", o.Target, relOr(o.Dir, modRoot))
+	}
+	importPath := path.Join(modPath, filepath.ToSlash(inMod))
+	iface, err := loadInterface(ctx, o.Dir, o.Interface)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scaffold{Dir: o.Dir, Handler: name, Class: importPath + "." + typeName}
+	src, err := handlerSource(pkgName, typeName, name, o.Type, iface)
+	if err != nil {
+		return nil, err
+	}
+	slashRel := filepath.ToSlash(rel)
+	s.Files = append(s.Files, File{Path: slashRel + "/" + pkgName + ".go", Data: src})
+	s.Files = append(s.Files, File{Path: slashRel + "/handler_contract.yaml", Data: contract(name, s.Class, o.Type, target, modRoot)})
+
+	if err := s.directive(o, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(tools, ToolPath) {
+		s.Notes = append(s.Notes, fmt.Sprintf("go.mod has no tool directive for handlergen, which go:generate lines run as go tool handlergen; add one: go get -tool %s (before a release: see the README)", ToolPath))
+	}
+	return s, nil
+}
+
+// directive adds a file holding the //go:generate line to the working
+// directory's package unless a handlergen directive there already makes a
+// registry, in which case the user is told to check that it reads dir.
+func (s *Scaffold) directive(o Options, dir, modRoot string) error {
+	found, _ := gen.FindRegistries(o.Dir, []string{"."})
+	for _, f := range found {
+		file, _, _ := strings.Cut(f.Directive, ":")
+		if file != "" && !strings.Contains(file, "/") {
+			s.Directive = f.Directive
+			s.Notes = append(s.Notes, fmt.Sprintf("this package's registry is made by the directive at %s; it must read ./%s for the new contract to be in it", f.Directive, dir))
+			return nil
+		}
+	}
+	input := "./" + dir
+	if dir == "." {
+		input = "."
+	}
+	line := "//go:generate go tool handlergen"
+	if o.Interface != gen.DefaultInterface {
+		line += " -interface " + o.Interface
+	}
+	line += " -o registry_gen.go " + input
+	pkg, err := packageName(o.Dir, o.Dir == modRoot)
+	if err != nil {
+		return err
+	}
+	var file string
+	for _, f := range []string{"generate.go", "handlergen.go"} {
+		if _, err := os.Lstat(filepath.Join(o.Dir, f)); errors.Is(err, os.ErrNotExist) {
+			file = f
+			break
+		}
+	}
+	if file == "" {
+		return fmt.Errorf("the package has no handlergen directive, and generate.go and handlergen.go both exist: add %q to a file of the package", line)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "package %s\n\n", pkg)
+	b.WriteString("// go generate writes registry_gen.go, which declares Registry: the handlers\n")
+	b.WriteString("// whose contracts are under " + input + ".\n\n")
+	b.WriteString(line + "\n")
+	s.Files = append(s.Files, File{Path: file, Data: b.Bytes()})
+	s.Directive, s.Added = line, true
+	return nil
+}
+
+// Write creates the planned files. A file that exists by then is not
+// replaced: Write stops, removes the files and directories it created,
+// and returns the error.
+func (s *Scaffold) Write() (err error) {
+	var created []string // files, then directories, in creation order
+	defer func() {
+		if err != nil {
+			for _, p := range slices.Backward(created) {
+				os.Remove(p)
+			}
+		}
+	}()
+	for _, f := range s.Files {
+		p := filepath.Join(s.Dir, filepath.FromSlash(f.Path))
+		var dirs []string
+		for d := filepath.Dir(p); d != s.Dir; d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); err == nil {
+				break
+			}
+			dirs = append(dirs, d)
+		}
+		for _, d := range slices.Backward(dirs) {
+			if err := os.Mkdir(d, 0o777); err != nil {
+				return err
+			}
+			created = append(created, d)
+		}
+		fh, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err != nil {
+			if errors.Is(err, os.ErrExist) {
+				return fmt.Errorf("%s exists; handlergen new never replaces a file", f.Path)
+			}
+			return err
+		}
+		created = append(created, p)
+		_, err = fh.Write(f.Data)
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// names derives the package name and the type name from the handler's
+// name: send-email gives package sendemail and type SendEmail.
+func names(name string) (pkg, typ string, err error) {
+	var p, t strings.Builder
+	upper := true
+	for _, r := range name {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			p.WriteRune(unicode.ToLower(r))
+			if upper {
+				r = unicode.ToUpper(r)
+			}
+			t.WriteRune(r)
+			upper = false
+		case r == '-' || r == '_' || r == '.':
+			upper = true
+		default:
+			return "", "", fmt.Errorf("handler name %q: use ASCII letters, digits, '-', '_' and '.'", name)
+		}
+	}
+	pkg, typ = p.String(), t.String()
+	if !token.IsIdentifier(pkg) || pkg == "main" || !token.IsIdentifier(typ) || !unicode.IsUpper(rune(typ[0])) {
+		return "", "", fmt.Errorf("handler name %q does not give a package name and an exported type name (it must start with a letter and not be a Go keyword or main)", name)
+	}
+	return pkg, typ, nil
+}
+
+// empty refuses a target that exists unless it is an empty directory.
+func empty(dir, name string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory; handlergen new never replaces a file", name)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(ents) > 0 {
+		return fmt.Errorf("%s exists and is not empty; handlergen new writes only into a new or empty directory", name)
+	}
+	return nil
+}
+
+// findModule returns the root and path of the module holding dir, and the
+// tools its go.mod declares.
+func findModule(dir string) (root, modPath string, tools []string, err error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			f, err := modfile.Parse(filepath.Join(d, "go.mod"), data, nil)
+			if err != nil {
+				return "", "", nil, fmt.Errorf("go.mod: %v", err)
+			}
+			if f.Module == nil {
+				return "", "", nil, fmt.Errorf("go.mod has no module line")
+			}
+			for _, t := range f.Tool {
+				tools = append(tools, t.Path)
+			}
+			return d, f.Module.Mod.Path, tools, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", "", nil, fmt.Errorf("no go.mod in the working directory or above it: run go mod init first")
+		}
+	}
+}
+
+// packageName is the package clause of the Go files in dir (not tests), or,
+// for a directory without any, main at the module root and the
+// directory's name elsewhere.
+func packageName(dir string, modRoot bool) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	fset := token.NewFileSet()
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || !e.Type().IsRegular() {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.PackageClauseOnly)
+		if err == nil {
+			return f.Name.Name, nil
+		}
+	}
+	if modRoot {
+		return "main", nil
+	}
+	if p, _, err := names(filepath.Base(dir)); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("the working directory has no Go files and its name is no package name; add a Go file with a package clause first")
+}
+
+func relOr(dir, p string) string {
+	if r, err := filepath.Rel(dir, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
+
+// iface is the loaded interface: its qualified name and method set.
+type iface struct {
+	pkg     *types.Package
+	name    string
+	methods []*types.Func
+}
+
+// loadInterface loads IMPORT/PATH.Name with go/packages from dir, so the
+// path resolves in the user's module as the generator will resolve it.
+func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
+	ipath, name, ok := gen.SplitQualified(qualified)
+	if !ok {
+		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", qualified)
+	}
+	cfg := &packages.Config{Context: ctx, Dir: dir, Mode: packages.NeedName | packages.NeedTypes}
+	pkgs, err := packages.Load(cfg, ipath)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %v", ipath, err)
+	}
+	if len(pkgs) != 1 {
+		return nil, fmt.Errorf("-interface %s: %s is not one package", qualified, ipath)
+	}
+	p := pkgs[0]
+	if len(p.Errors) > 0 {
+		return nil, fmt.Errorf("-interface %s: %v", qualified, p.Errors[0])
+	}
+	if p.Types == nil {
+		return nil, fmt.Errorf("-interface %s: package %s has no type information", qualified, ipath)
+	}
+	tn, ok := p.Types.Scope().Lookup(name).(*types.TypeName)
+	if !ok || !tn.Exported() {
+		return nil, fmt.Errorf("-interface %s: package %s declares no exported type %s", qualified, ipath, name)
+	}
+	named, ok := types.Unalias(tn.Type()).(*types.Named)
+	if !ok {
+		return nil, fmt.Errorf("-interface %s: not a named interface type", qualified)
+	}
+	it, ok := named.Underlying().(*types.Interface)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("-interface %s is a %s, not an interface", qualified, named.Underlying())
+	case named.TypeParams().Len() > 0:
+		return nil, fmt.Errorf("-interface %s is generic; give an interface without type parameters", qualified)
+	case !it.IsMethodSet():
+		return nil, fmt.Errorf("-interface %s is a constraint, which no handler value can have", qualified)
+	}
+	out := &iface{pkg: p.Types, name: name}
+	for i := range it.NumMethods() {
+		m := it.Method(i)
+		if !m.Exported() {
+			return nil, fmt.Errorf("-interface %s has the unexported method %s, which no type in another package can implement", qualified, m.Name())
+		}
+		out.methods = append(out.methods, m)
+	}
+	// In the order the interface declares them (as `impl` writes them);
+	// the file's base name keeps the order the same on every machine.
+	slices.SortStableFunc(out.methods, func(a, b *types.Func) int {
+		pa, pb := p.Fset.Position(a.Pos()), p.Fset.Position(b.Pos())
+		if c := strings.Compare(filepath.Base(pa.Filename), filepath.Base(pb.Filename)); c != 0 {
+			return c
+		}
+		if pa.Line != pb.Line {
+			return pa.Line - pb.Line
+		}
+		return strings.Compare(a.Name(), b.Name())
+	})
+	return out, nil
+}
+
+// imports names the packages a generated file refers to, as goimports
+// would: by their own names, with a number where two would clash.
+type imports struct {
+	byPath map[string]string
+	used   map[string]bool
+}
+
+func (im *imports) qualify(p *types.Package) string {
+	if p == nil {
+		return ""
+	}
+	return im.name(p.Path(), p.Name())
+}
+
+func (im *imports) name(pkgPath, name string) string {
+	if n, ok := im.byPath[pkgPath]; ok {
+		return n
+	}
+	n := name
+	for i := 1; im.used[n]; i++ {
+		n = name + strconv.Itoa(i)
+	}
+	im.byPath[pkgPath], im.used[n] = n, true
+	return n
+}
+
+// block renders the import declaration: standard library first, then the
+// rest, each sorted by path.
+func (im *imports) block() string {
+	var std, other []string
+	for p, n := range im.byPath {
+		spec := strconv.Quote(p)
+		if n != path.Base(p) {
+			spec = n + " " + spec
+		}
+		if first, _, _ := strings.Cut(p, "/"); !strings.Contains(first, ".") {
+			std = append(std, spec)
+		} else {
+			other = append(other, spec)
+		}
+	}
+	if len(std)+len(other) == 0 {
+		return ""
+	}
+	sortSpecs := func(s []string) {
+		slices.SortFunc(s, func(a, b string) int { return strings.Compare(unalias(a), unalias(b)) })
+	}
+	sortSpecs(std)
+	sortSpecs(other)
+	var b strings.Builder
+	b.WriteString("import (\n")
+	for _, s := range std {
+		b.WriteString("\t" + s + "\n")
+	}
+	if len(std) > 0 && len(other) > 0 {
+		b.WriteString("\n")
+	}
+	for _, s := range other {
+		b.WriteString("\t" + s + "\n")
+	}
+	b.WriteString(")\n\n")
+	return b.String()
+}
+
+func unalias(spec string) string { return spec[strings.Index(spec, `"`):] }
+
+// handlerSource writes the handler package's Go file: the type and one
+// method per interface method. HandlerType and Describe of registry.Handler
+// (also when another interface embeds it) restate the contract, so the new
+// handler passes registrytest; every other method returns an error saying
+// it is not implemented (or panics, when it has no error result).
+func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it *iface) ([]byte, error) {
+	im := &imports{byPath: map[string]string{}, used: map[string]bool{pkgName: true}}
+	recv := "h"
+	var body strings.Builder
+	for _, m := range it.methods {
+		sig := m.Type().(*types.Signature)
+		fmt.Fprintf(&body, "\nfunc (%s *%s) %s(%s)%s {\n", recv, typeName, m.Name(), params(sig, im, recv), results(sig, im))
+		switch {
+		case isRegistry(sig, "Type") && m.Name() == "HandlerType":
+			fmt.Fprintf(&body, "\treturn %s.%s\n", im.name(registryPath, "registry"), typeConst(typ))
+		case isRegistry(sig, "Descriptor") && m.Name() == "Describe":
+			r := im.name(registryPath, "registry")
+			fmt.Fprintf(&body, "\treturn %s.Descriptor{Name: %q, Type: %s.%s, Version: %s.Version{Major: 1}}\n", r, handlerName, r, typeConst(typ), r)
+		default:
+			msg := strconv.Quote(fmt.Sprintf("%s: %s is not implemented", handlerName, m.Name()))
+			res := sig.Results()
+			if res.Len() == 0 || !isError(res.At(res.Len()-1).Type()) {
+				fmt.Fprintf(&body, "\tpanic(%s)\n", msg)
+				break
+			}
+			var vals []string
+			for i := range res.Len() - 1 {
+				vals = append(vals, zero(res.At(i).Type(), im))
+			}
+			vals = append(vals, im.name("errors", "errors")+".New("+msg+")")
+			fmt.Fprintf(&body, "\treturn %s\n", strings.Join(vals, ", "))
+		}
+		body.WriteString("}\n")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Package %s is the %s handler. handlergen new wrote it: fill in the\n// methods that return \"not implemented\".\npackage %s\n\n", pkgName, handlerName, pkgName)
+	b.WriteString(im.block())
+	fmt.Fprintf(&b, "// %s implements %s.%s for the contract in handler_contract.yaml.\n", typeName, it.pkg.Name(), it.name)
+	fmt.Fprintf(&b, "type %s struct{}\n", typeName)
+	b.WriteString(body.String())
+	src, err := format.Source([]byte(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("internal error: the handler source does not format: %v", err)
+	}
+	return src, nil
+}
+
+const registryPath = "github.com/handlergen/handlergen/registry"
+
+func typeConst(t registry.Type) string {
+	return map[registry.Type]string{registry.Compute: "Compute", registry.Effect: "Effect", registry.NondeterministicCompute: "NondeterministicCompute"}[t]
+}
+
+// isRegistry reports whether sig takes nothing and returns registry.name.
+func isRegistry(sig *types.Signature, name string) bool {
+	if sig.Params().Len() != 0 || sig.Results().Len() != 1 {
+		return false
+	}
+	n, ok := types.Unalias(sig.Results().At(0).Type()).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == registryPath && n.Obj().Name() == name
+}
+
+func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
+
+// params renders a parameter list with the interface's names; a name that
+// would hide the receiver or a package the body uses becomes _.
+func params(sig *types.Signature, im *imports, recv string) string {
+	ps := sig.Params()
+	var out []string
+	for i := range ps.Len() {
+		p := ps.At(i)
+		t := types.TypeString(p.Type(), im.qualify)
+		if sig.Variadic() && i == ps.Len()-1 {
+			t = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), im.qualify)
+		}
+		switch n := p.Name(); {
+		case n == "":
+			out = append(out, t)
+		case n == recv || n == "errors" || im.used[n]:
+			out = append(out, "_ "+t)
+		default:
+			out = append(out, n+" "+t)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func results(sig *types.Signature, im *imports) string {
+	rs := sig.Results()
+	var out []string
+	for i := range rs.Len() {
+		out = append(out, types.TypeString(rs.At(i).Type(), im.qualify))
+	}
+	switch len(out) {
+	case 0:
+		return ""
+	case 1:
+		return " " + out[0]
+	}
+	return " (" + strings.Join(out, ", ") + ")"
+}
+
+// zero is an expression of t's zero value.
+func zero(t types.Type, im *imports) string {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Info()&types.IsBoolean != 0:
+			return "false"
+		case u.Info()&types.IsString != 0:
+			return `""`
+		case u.Info()&types.IsNumeric != 0:
+			return "0"
+		}
+		return "nil"
+	case *types.Struct, *types.Array:
+		return types.TypeString(t, im.qualify) + "{}"
+	}
+	return "nil"
+}
+
+// contract is the new handler's handler_contract.yaml. It points editors at
+// the module's JSON Schema when the module root has one.
+func contract(name, class string, typ registry.Type, dir, modRoot string) []byte {
+	var b bytes.Buffer
+	if _, err := os.Stat(filepath.Join(modRoot, SchemaFile)); err == nil {
+		if rel, err := filepath.Rel(dir, filepath.Join(modRoot, SchemaFile)); err == nil {
+			fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", filepath.ToSlash(rel))
+		}
+	}
+	fmt.Fprintf(&b, "handler_name: %s\n", yamlString(name))
+	fmt.Fprintf(&b, "handler_class: %s\n", yamlString(class))
+	fmt.Fprintf(&b, "handler_type: %s\n", typ)
+	b.WriteString("handler_version: {major: 1, minor: 0, patch: 0}\n")
+	return b.Bytes()
+}
+
+// yamlString quotes s (always: a handler named "yes" or "1e3" must stay a
+// string). JSON strings are YAML double-quoted strings.
+func yamlString(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,73 @@
+package scaffold
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestNames(t *testing.T) {
+	tests := []struct {
+		in, pkg, typ, err string
+	}{
+		{in: "greet", pkg: "greet", typ: "Greet"},
+		{in: "send-email", pkg: "sendemail", typ: "SendEmail"},
+		{in: "send_email.v2", pkg: "sendemailv2", typ: "SendEmailV2"},
+		{in: "HTTPProxy", pkg: "httpproxy", typ: "HTTPProxy"},
+		{in: "a1", pkg: "a1", typ: "A1"},
+		{in: "9lives", err: "does not give"},
+		{in: "-x", pkg: "x", typ: "X"},
+		{in: "main", err: "does not give"},
+		{in: "func", err: "does not give"},
+		{in: "---", err: "does not give"},
+		{in: "a b", err: "ASCII"},
+		{in: "café", err: "ASCII"},
+	}
+	for _, tt := range tests {
+		pkg, typ, err := names(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("names(%q) = %q, %q, %v; want error containing %q", tt.in, pkg, typ, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || pkg != tt.pkg || typ != tt.typ {
+			t.Errorf("names(%q) = %q, %q, %v; want %q, %q", tt.in, pkg, typ, err, tt.pkg, tt.typ)
+		}
+	}
+}
+
+func TestImportBlock(t *testing.T) {
+	im := &imports{byPath: map[string]string{}, used: map[string]bool{"h": true}}
+	for _, p := range [][2]string{{"example.com/b/errors", "errors"}, {"errors", "errors"}, {"context", "context"}, {"example.com/a/h", "h"}, {"io", "io"}} {
+		im.name(p[0], p[1])
+	}
+	// example.com/b/errors came first, so it keeps the name and std errors
+	// is errors1; standard library first, then the rest, by path.
+	want := "import (\n\t\"context\"\n\terrors1 \"errors\"\n\t\"io\"\n\n\th1 \"example.com/a/h\"\n\t\"example.com/b/errors\"\n)\n\n"
+	if got := im.block(); got != want {
+		t.Errorf("block() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWriteRefusesAndRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "taken.go"), []byte("package x\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	s := &Scaffold{Dir: dir, Files: []File{
+		{Path: "a/b/new.go", Data: []byte("package b\n")},
+		{Path: "taken.go", Data: []byte("package y\n")},
+	}}
+	err := s.Write()
+	if err == nil || !strings.Contains(err.Error(), "taken.go exists") {
+		t.Fatalf("Write() = %v, want a refusal to replace taken.go", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("a/ left behind after a failed Write: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "taken.go")); string(b) != "package x\n" {
+		t.Errorf("taken.go = %q, changed", b)
+	}
+}
