@@ -12,8 +12,9 @@ import (
 // patterns into several go list runs (its safeArgMax, 32767-16384 bytes).
 // Those runs overlap: each computes and lists the shared dependencies again,
 // and on a large registry they cost several times one run. Below it the
-// exact import paths are the cheapest patterns.
-const chunkLimit = 16000
+// exact import paths are the cheapest patterns. A variable so that tests can
+// make every load abbreviate.
+var chunkLimit = 16000
 
 // compactPatterns returns go list patterns that match exactly the packages
 // in paths, using "P/..." for every subtree of a main module whose

@@ -1,10 +1,14 @@
 package gen
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/handlergen/handlergen/registry"
 )
 
 func TestCover(t *testing.T) {
@@ -52,5 +56,80 @@ func TestCompactPatterns(t *testing.T) {
 	got = compactPatterns(dir, paths)
 	if slices.Contains(got, "example.com/big/handlers/...") || !slices.Contains(got, "example.com/big/handlers/h0008") {
 		t.Errorf("compactPatterns with a gap = %q", got[:5])
+	}
+}
+
+// TestCompactedLoad runs whole generations with the pattern abbreviation
+// forced on (chunkLimit 0, as a registry of hundreds of handlers does) and
+// off, with the interface in the main module — beside the handlers and
+// inside their subtree, imported by them or not — and expects the same
+// file and no diagnostics either way.
+func TestCompactedLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	t.Setenv("GOWORK", "off")
+	for _, tc := range []struct {
+		name, iface string
+		imports     bool
+	}{
+		{"beside", "iface", false},
+		{"beside-imported", "iface", true},
+		{"inside-imported", "handlers/iface", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ifacePath := "example.com/big/" + tc.iface
+			files := map[string]string{
+				"go.mod":               "module example.com/big\n\ngo 1.26\n",
+				tc.iface + "/iface.go": "package iface\n\ntype Handler interface{ Name() string }\n",
+				"other/other.go":       "package other\n",
+				"out/doc.go":           "package out\n",
+				"cmd/tool/main.go":     "package main\n\nfunc main() {}\n",
+			}
+			for i := range 12 {
+				name := fmt.Sprintf("h%02d", i)
+				src := "package " + name + "\n\ntype Handler struct{}\n\nfunc (Handler) Name() string { return \"" + name + "\" }\n"
+				if tc.imports {
+					src += "\nvar _ = iface.Handler(Handler{})\n"
+					src = strings.Replace(src, "\n\ntype", "\n\nimport \""+ifacePath+"\"\n\ntype", 1)
+				}
+				files["handlers/"+name+"/h.go"] = src
+				files["handlers/"+name+"/contract.yaml"] = "handler_name: " + name + "\nhandler_class: example.com/big/handlers/" + name + ".Handler\nhandler_type: compute\n"
+			}
+			writeFiles(t, dir, files)
+			cfg := Config{Dir: dir, Inputs: []string{"handlers"}, Output: "out/registry_gen.go", Interface: ifacePath + ".Handler"}
+
+			generate := func(limit int) []byte {
+				t.Helper()
+				defer func(old int) { chunkLimit = old }(chunkLimit)
+				chunkLimit = limit
+				res, err := Run(context.Background(), cfg, Check)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Handlers) != 12 || len(res.Diags) != 1 || res.Diags[0].Code != registry.StaleOutput {
+					t.Fatalf("chunkLimit %d: %d handlers, diagnostics:\n%v", limit, len(res.Handlers), res.Diags)
+				}
+				return res.Source
+			}
+			// The abbreviation must really happen, or this test proves nothing.
+			var paths []string
+			for i := range 12 {
+				paths = append(paths, fmt.Sprintf("example.com/big/handlers/h%02d", i))
+			}
+			paths = append(paths, ifacePath)
+			slices.Sort(paths)
+			old := chunkLimit
+			chunkLimit = 0
+			pats := compactPatterns(dir, paths)
+			chunkLimit = old
+			if !slices.Contains(pats, "example.com/big/handlers/...") {
+				t.Fatalf("patterns not abbreviated: %q", pats)
+			}
+			if a, b := generate(0), generate(old); !bytes.Equal(a, b) {
+				t.Errorf("abbreviated and exact patterns generate different files:\n%s\n---\n%s", a, b)
+			}
+		})
 	}
 }

@@ -94,15 +94,38 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 	}
 	slices.Sort(patterns)
 	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: os.Environ()}
-	pkgs, err := packages.Load(pcfg, compactPatterns(dir, patterns)...)
+	compact := compactPatterns(dir, patterns)
+	pkgs, err := packages.Load(pcfg, compact...)
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %s", strings.TrimSpace(cleanMsg(dir, err.Error())))
 	}
 	byPath := make(map[string]*packages.Package, len(pkgs))
-	for _, p := range pkgs {
-		byPath[p.PkgPath] = p
-		if p.PkgPath == "" {
-			byPath[p.ID] = p
+	add := func(pkgs []*packages.Package) {
+		for _, p := range pkgs {
+			if p.PkgPath == "" {
+				byPath[p.ID] = p
+			} else if byPath[p.PkgPath] == nil || byPath[p.PkgPath].Types == nil {
+				byPath[p.PkgPath] = p
+			}
+		}
+	}
+	add(pkgs)
+	if !slices.Equal(compact, patterns) {
+		// Abbreviated patterns are only a way to keep the go command
+		// line short: a wanted package the load did not return as a root
+		// with types (as happened to a main-module -interface beside
+		// hundreds of handlers) is loaded again by its exact path, so the
+		// outcome never depends on how the patterns were spelled.
+		var again []string
+		for _, p := range patterns {
+			if q := byPath[p]; q == nil || q.Types == nil {
+				again = append(again, p)
+			}
+		}
+		if len(again) > 0 {
+			if more, err := packages.Load(pcfg, again...); err == nil {
+				add(more)
+			}
 		}
 	}
 	explainMissing(ctx, dir, patterns, byPath)

@@ -264,15 +264,17 @@ func (b *bench) size(n int, cold bool) {
 	if err := os.RemoveAll(dir); err != nil {
 		log.Fatal(err)
 	}
-	l, err := synth.Write(dir, synth.Options{N: n, Repo: b.repo})
+	// The interface lives in the main module, the common layout (and the
+	// one a large registry once failed on).
+	l, err := synth.Write(dir, synth.Options{N: n, Repo: b.repo, LocalInterface: true})
 	if err != nil {
 		log.Fatal(err)
 	}
 	r := &result{n: n}
 	b.results = append(b.results, r)
 	app := filepath.Join(dir, l.Outputs[0])
-	genArgs := []string{"-o", "registry_gen.go", "../" + l.Inputs[0]}
-	patterns := append(slices.Clone(l.Handlers), "github.com/handlergen/handlergen/registry")
+	genArgs := []string{"-interface", l.Interface, "-o", "registry_gen.go", "../" + l.Inputs[0]}
+	patterns := append(slices.Clone(l.Handlers), l.IfacePkg)
 	floorArgs := append([]string{"list", "-e", "-export", "-deps", "-json"}, patterns...)
 
 	// Warm-up: fills the build cache and writes the registry.
@@ -420,8 +422,8 @@ func (b *bench) profile(n int) {
 	}
 	// The arguments are recorded in the header, so they must be the ones
 	// the measured runs used for check to find the file up to date.
-	args := []string{"-o", "registry_gen.go", "../handlers/r0"}
-	res, err := gen.Run(context.Background(), gen.Config{Dir: app, Inputs: args[2:], Output: args[1], Args: args}, gen.Check)
+	args := []string{"-interface", synth.IfacePath + ".Handler", "-o", "registry_gen.go", "../handlers/r0"}
+	res, err := gen.Run(context.Background(), gen.Config{Dir: app, Inputs: args[4:], Output: args[3], Interface: args[1], Args: args}, gen.Check)
 	pprof.StopCPUProfile()
 	f.Close()
 	if err != nil {

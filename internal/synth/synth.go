@@ -6,6 +6,7 @@
 // The module it writes (module path Module) looks like this:
 //
 //	go.mod, go.sum           replace github.com/handlergen/handlergen => Options.Repo
+//	iface/iface.go           the handler interface, with Options.LocalInterface
 //	handlers/r0/h00000/      package h00000: type Handler struct{}, its contract
 //	...                      (handlers/rK/ for registry K when Registries > 1)
 //	app0/                    output package of registry 0 (registry_gen.go)
@@ -33,6 +34,11 @@ type Options struct {
 	N          int    // handler packages and contracts
 	Registries int    // contract directories and output packages (default 1)
 	Repo       string // absolute directory of the handlergen module, for the replace directive
+	// LocalInterface puts the handler interface in the main module
+	// (package iface, type Handler, the methods of registry.Handler) and
+	// generates with -interface example.com/synth/iface.Handler; otherwise
+	// the registries use registry.Handler from the handlergen module.
+	LocalInterface bool
 }
 
 // Layout names what Write produced.
@@ -41,7 +47,13 @@ type Layout struct {
 	Handlers []string // import paths of the handler packages, sorted
 	Outputs  []string // output package directories, relative: app0, app1, ...
 	Inputs   []string // contract directories, relative, one per output: handlers/r0, ...
+	// Interface is the -interface argument ("" for the default), and
+	// IfacePkg its package's import path.
+	Interface, IfacePkg string
 }
+
+// IfacePath is the import path of the local interface package.
+const IfacePath = Module + "/iface"
 
 // PkgName is the name of handler package i, for N handlers in total.
 func PkgName(i int) string { return fmt.Sprintf("h%05d", i) }
@@ -72,13 +84,20 @@ func Write(dir string, opt Options) (*Layout, error) {
 		Module, modLine(goMod, "go"), modLine(goMod, "\tgithub.com/google/uuid"), opt.Repo))
 	w.file("go.sum", string(sum))
 
-	l := &Layout{Dir: dir}
+	l := &Layout{Dir: dir, IfacePkg: "github.com/handlergen/handlergen/registry"}
+	ifaceType, ifaceImport := "registry.Handler", ""
+	if opt.LocalInterface {
+		l.Interface, l.IfacePkg = IfacePath+".Handler", IfacePath
+		ifaceType, ifaceImport = "iface.Handler", fmt.Sprintf("\t%q\n", IfacePath)
+		w.file("iface/iface.go", ifaceSource)
+	}
 	for k := range opt.Registries {
 		l.Inputs = append(l.Inputs, fmt.Sprintf("handlers/r%d", k))
 		l.Outputs = append(l.Outputs, fmt.Sprintf("app%d", k))
 	}
 	var lit bytes.Buffer
 	lit.WriteString("// Package maplit is the hand-written alternative to a generated registry:\n// a map literal of constructors over the same handlers.\npackage maplit\n\nimport (\n\t\"github.com/handlergen/handlergen/registry\"\n")
+	lit.WriteString(ifaceImport)
 	for i := range opt.N {
 		k := i % opt.Registries
 		name := PkgName(i)
@@ -89,16 +108,20 @@ func Write(dir string, opt Options) (*Layout, error) {
 		w.file(rel+"/handler_contract.yaml", contractSource(name, path, i))
 		fmt.Fprintf(&lit, "\t%q\n", path)
 	}
-	lit.WriteString(")\n\n// Handlers maps each handler name to its constructor.\nvar Handlers = map[string]func() registry.Handler{\n")
+	fmt.Fprintf(&lit, ")\n\n// Handlers maps each handler name to its constructor.\nvar Handlers = map[string]func() %s{\n", ifaceType)
 	for i := range opt.N {
 		name := PkgName(i)
-		fmt.Fprintf(&lit, "\t%q: func() registry.Handler { return &%s.Handler{} },\n", "handler."+name, name)
+		fmt.Fprintf(&lit, "\t%q: func() %s { return &%s.Handler{} },\n", "handler."+name, ifaceType, name)
 	}
-	lit.WriteString("}\n")
+	lit.WriteString("}\n\nvar _ = registry.Compute\n")
 	w.file("maplit/maplit.go", lit.String())
 	w.file("cmd/maplit/main.go", mainSource("maplit", "len(maplit.Handlers)"))
 	for k, out := range l.Outputs {
-		w.file(out+"/doc.go", fmt.Sprintf("// Package %s holds a generated registry.\npackage %s\n\n//go:generate go tool handlergen -o registry_gen.go ../%s\n", out, out, l.Inputs[k]))
+		flags := ""
+		if l.Interface != "" {
+			flags = " -interface " + l.Interface
+		}
+		w.file(out+"/doc.go", fmt.Sprintf("// Package %s holds a generated registry.\npackage %s\n\n//go:generate go tool handlergen%s -o registry_gen.go ../%s\n", out, out, flags, l.Inputs[k]))
 		w.file("cmd/"+out+"/main.go", mainSource(out, out+".Registry.Len()"))
 	}
 	if w.err != nil {
@@ -163,6 +186,27 @@ func (h *Handler) Execute(_ context.Context, req registry.Request) (registry.Res
 }
 `, name)
 }
+
+// ifaceSource is the local interface: registry.Handler's methods, declared
+// again, so that handler types satisfy it structurally.
+const ifaceSource = `// Package iface declares the application's handler interface.
+package iface
+
+import (
+	"context"
+
+	"github.com/handlergen/handlergen/registry"
+)
+
+// Handler is what every handler of the application implements.
+type Handler interface {
+	HandlerType() registry.Type
+	Initialize(ctx context.Context, config map[string]any) error
+	Shutdown(ctx context.Context) error
+	Execute(ctx context.Context, req registry.Request) (registry.Response, error)
+	Describe() registry.Descriptor
+}
+`
 
 func contractSource(name, path string, i int) string {
 	return fmt.Sprintf(`handler_name: "handler.%s"

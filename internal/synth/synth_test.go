@@ -18,23 +18,32 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	l, err := Write(dir, Options{N: 6, Registries: 2, Repo: repo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Handlers) != 6 || len(l.Outputs) != 2 || l.Inputs[1] != "handlers/r1" {
-		t.Fatalf("layout = %+v", l)
-	}
 	bin := filepath.Join(t.TempDir(), "handlergen")
 	run(t, repo, "go", "build", "-o", bin, "./cmd/handlergen")
-	for k, out := range l.Outputs {
-		run(t, filepath.Join(dir, out), bin, "-o", "registry_gen.go", "../"+l.Inputs[k])
-	}
-	run(t, dir, "go", "vet", "./...")
-	got := run(t, dir, "go", "run", "./cmd/app1")
-	if strings.TrimSpace(got) != "3" {
-		t.Errorf("app1 has %q handlers, want 3", got)
+	for _, local := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "m")
+		l, err := Write(dir, Options{N: 6, Registries: 2, Repo: repo, LocalInterface: local})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Handlers) != 6 || len(l.Outputs) != 2 || l.Inputs[1] != "handlers/r1" || (l.Interface != "") != local {
+			t.Fatalf("layout = %+v", l)
+		}
+		for k, out := range l.Outputs {
+			args := []string{"-o", "registry_gen.go", "../" + l.Inputs[k]}
+			if local {
+				args = append([]string{"-interface", l.Interface}, args...)
+			}
+			run(t, filepath.Join(dir, out), bin, args...)
+		}
+		// go generate must agree with the direct runs: the directive
+		// carries the same arguments.
+		run(t, dir, bin, "check", "./...")
+		run(t, dir, "go", "vet", "./...")
+		got := run(t, dir, "go", "run", "./cmd/app1")
+		if strings.TrimSpace(got) != "3" {
+			t.Errorf("app1 has %q handlers, want 3", got)
+		}
 	}
 }
 
