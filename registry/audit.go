@@ -46,9 +46,9 @@ func (a *Audited[H]) Registry() *Registry[H] {
 // Len returns the number of entries.
 func (a *Audited[H]) Len() int { return a.Registry().Len() }
 
-// Lookup returns the entry registered under name, allocating nothing; it
-// does not log.
-func (a *Audited[H]) Lookup(name string) (Entry[H], bool) { return a.Registry().Lookup(name) }
+// Lookup returns the registry's shared entry for name (read it, never
+// modify it), allocating nothing; it does not log.
+func (a *Audited[H]) Lookup(name string) (*Entry[H], bool) { return a.Registry().Lookup(name) }
 
 // Names returns the handler names in sorted order, in a new slice.
 func (a *Audited[H]) Names() []string { return a.Registry().Names() }

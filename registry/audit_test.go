@@ -192,7 +192,7 @@ func TestAuditDelegates(t *testing.T) {
 	if e, ok := a.Lookup("plain"); !ok || e.Name != "plain" {
 		t.Errorf("Lookup(plain) = %+v, %v", e, ok)
 	}
-	var sink registry.Entry[registry.Handler]
+	var sink *registry.Entry[registry.Handler]
 	for _, name := range []string{"audited", "nope"} {
 		if n := testing.AllocsPerRun(1000, func() { sink, _ = a.Lookup(name) }); n != 0 {
 			t.Errorf("Audited.Lookup(%q) allocates %v times", name, n)

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/handlergen/handlergen/internal/phash"
 )
 
 // Entry describes one handler: what its contract declares and how to make
-// it. Generated code fills every field from the contract; the Tags slice is
-// shared by every copy of an Entry and must not be modified.
+// it. Generated code fills every field from the contract. Lookup returns a
+// pointer to the registry's own entry, and the Tags slice is shared by every
+// copy of an Entry: neither may be modified.
 type Entry[H any] struct {
 	Name             string   // handler_name, the key of the registry
 	Class            string   // handler_class, e.g. "github.com/acme/app/handlers/auth.AuthHandler"
@@ -40,12 +42,69 @@ type Entry[H any] struct {
 //
 // A nil *Registry behaves as an empty one.
 type Registry[H any] struct {
+	tab     table      // first, so that a nil *Registry is a nil *table
 	entries []Entry[H] // sorted by Name, names unique
-	seed    uint64
-	pilots  []uint32 // len a power of two
-	slots   []uint32 // len a power of two; slot → index into entries
-	pmask   uint64   // len(pilots) - 1
-	smask   uint64   // len(slots) - 1
+}
+
+// table returns r's table, nil when r is nil, without a branch.
+func (r *Registry[H]) table() *table { return (*table)(unsafe.Pointer(r)) }
+
+// table finds names. It is not generic, so its one out-of-line function
+// serves every H and Lookup stays small enough to be inlined into its
+// caller. It reads the entries' names in place: Name is the first field of
+// Entry[H], so name i is at names + i*stride.
+type table struct {
+	names  unsafe.Pointer // &entries[0].Name, nil when there are no entries
+	n      int            // number of entries
+	stride uintptr        // unsafe.Sizeof(Entry[H])
+	seed   uint64
+	pilots []uint32 // len a power of two; nil for a registry made by New
+	slots  []uint32 // len a power of two; slot → index into entries
+	pmask  uint64   // len(pilots) - 1
+	smask  uint64   // len(slots) - 1
+}
+
+func newTable[H any](entries []Entry[H]) table {
+	t := table{n: len(entries), stride: unsafe.Sizeof(Entry[H]{})}
+	if len(entries) > 0 {
+		t.names = unsafe.Pointer(&entries[0].Name)
+	}
+	return t
+}
+
+func (t *table) name(i int) string { return *(*string)(unsafe.Add(t.names, uintptr(i)*t.stride)) }
+
+// entry returns the address of the entry of name (which is also the
+// address of its Name), or nil: by the perfect hash when there is one (one
+// hash, two table reads, one comparison), else by binary search. It is the
+// one out-of-line call of Lookup.
+func (t *table) entry(name string) unsafe.Pointer {
+	if t == nil || t.n == 0 {
+		return nil
+	}
+	i := 0
+	if t.slots == nil {
+		lo, hi := 0, t.n
+		for lo < hi {
+			h := int(uint(lo+hi) >> 1)
+			if t.name(h) < name {
+				lo = h + 1
+			} else {
+				hi = h
+			}
+		}
+		i = lo
+	} else {
+		h := phash.Hash(t.seed, name)
+		p := t.pilots[(h>>32)&t.pmask]
+		i = int(t.slots[(h^uint64(p)*phash.PilotMul)&t.smask])
+	}
+	if i < t.n {
+		if p := unsafe.Add(t.names, uintptr(i)*t.stride); *(*string)(p) == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // Index is a perfect-hash table over the names of a registry's entries, in
@@ -84,7 +143,7 @@ func New[H any](entries []Entry[H]) *Registry[H] {
 			}
 		}
 	}
-	return &Registry[H]{entries: entries}
+	return &Registry[H]{entries: entries, tab: newTable(entries)}
 }
 
 // NewIndexed returns a registry of entries with a lookup table computed in
@@ -105,14 +164,10 @@ func NewIndexed[H any](entries []Entry[H], ix Index) *Registry[H] {
 }
 
 func newRegistry[H any](entries []Entry[H], ix Index) *Registry[H] {
-	return &Registry[H]{
-		entries: entries,
-		seed:    ix.Seed,
-		pilots:  ix.Pilots,
-		slots:   ix.Slots,
-		pmask:   uint64(len(ix.Pilots) - 1),
-		smask:   uint64(len(ix.Slots) - 1),
-	}
+	t := newTable(entries)
+	t.seed, t.pilots, t.slots = ix.Seed, ix.Pilots, ix.Slots
+	t.pmask, t.smask = uint64(len(ix.Pilots)-1), uint64(len(ix.Slots)-1)
+	return &Registry[H]{entries: entries, tab: t}
 }
 
 func duplicateMessage(name string) string {
@@ -127,49 +182,22 @@ func (r *Registry[H]) Len() int {
 	return len(r.entries)
 }
 
-// Lookup returns the entry registered under name. It hashes name once,
-// reads the perfect-hash table and compares one name; it allocates nothing.
-// It is small enough to be inlined into the caller.
-func (r *Registry[H]) Lookup(name string) (e Entry[H], ok bool) {
-	if i := r.index(name); i >= 0 {
-		return r.entries[i], true
-	}
-	return
+// Lookup returns the entry registered under name. The entry is the
+// registry's own, shared by every caller: read it, never modify it. It
+// hashes name once, reads the perfect-hash table and compares one name; it
+// copies and allocates nothing, and is small enough to be inlined.
+func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
+	p := r.table().entry(name)
+	return (*Entry[H])(p), p != nil
 }
 
 // index returns the index of name in r.entries, or -1.
 func (r *Registry[H]) index(name string) int {
-	if r == nil || len(r.entries) == 0 {
+	p := r.table().entry(name)
+	if p == nil {
 		return -1
 	}
-	if r.slots == nil {
-		return r.search(name)
-	}
-	h := phash.Hash(r.seed, name)
-	p := r.pilots[(h>>32)&r.pmask]
-	i := r.slots[(h^uint64(p)*phash.PilotMul)&r.smask]
-	if int(i) < len(r.entries) && r.entries[i].Name == name {
-		return int(i)
-	}
-	return -1
-}
-
-// search is the binary search of registries made by New.
-func (r *Registry[H]) search(name string) int {
-	es := r.entries
-	lo, hi := 0, len(es)
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if es[h].Name < name {
-			lo = h + 1
-		} else {
-			hi = h
-		}
-	}
-	if lo < len(es) && es[lo].Name == name {
-		return lo
-	}
-	return -1
+	return int((uintptr(p) - uintptr(r.tab.names)) / r.tab.stride)
 }
 
 // New returns a fresh instance of the handler registered under name, made by

@@ -48,8 +48,13 @@ func TestLookup(t *testing.T) {
 			if ok && (e.Name != tt.name || e.Class != "example.com/handlers."+tt.name) {
 				t.Errorf("Lookup(%q) = %+v", tt.name, e)
 			}
-			if !ok && e.Name != "" {
-				t.Errorf("Lookup(%q) returned non-zero entry on miss: %+v", tt.name, e)
+			if !ok && e != nil {
+				t.Errorf("Lookup(%q) returned an entry on a miss: %+v", tt.name, e)
+			}
+			// The entry is the registry's own, not a copy: every lookup
+			// of a name returns the same one, and Entries agrees.
+			if again, _ := r.Lookup(tt.name); ok && again != e {
+				t.Errorf("Lookup(%q) twice returned two entries", tt.name)
 			}
 		})
 	}
