@@ -1,9 +1,12 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,39 +29,50 @@ type emitConfig struct {
 // emit renders the registry file. Everything in it derives from the
 // contracts, the types and the recorded arguments — no time, version or
 // absolute path — so the same inputs give the same bytes anywhere.
+//
+// jennifer renders the file's skeleton (header, package clause, imports,
+// declarations and comments), which go/format then formats; the parts that
+// grow with the number of handlers (entries, index rows, interface guards)
+// are written already formatted and take the place of one placeholder line
+// each. Formatting them, and jennifer's import bookkeeping, which checks
+// each new import name against every earlier one, were most of a large
+// registry's emit time. Every name the file uses for an import is chosen
+// here (nameImports), so no part needs jennifer to qualify identifiers.
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(Header(cfg.Args))
 	declared := declaredNames(cfg.Var)
 	entriesVar, indexVar := declared[1], declared[2]
-	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}}
-	if cfg.IfacePkg != "" {
-		imports = append(imports, importedPkg{cfg.IfacePath, cfg.IfacePkg})
+	ifacePkg := cfg.IfacePkg
+	if ifacePkg == "" {
+		ifacePkg = path.Base(cfg.IfacePath)
 	}
+	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}, {cfg.IfacePath, ifacePkg}}
 	for _, h := range hs {
 		imports = append(imports, importedPkg{h.Contract.ImportPath, h.PkgName})
 	}
 	importName := nameImports(imports, append([]string{cfg.Var, entriesVar, indexVar}, cfg.Pkg.decls...)...)
 	pkgNames := map[string]bool{}
-	for _, im := range imports {
-		name := importName[im.path]
-		if name == im.name {
-			f.ImportName(im.path, name)
-		} else {
-			f.ImportAlias(im.path, name)
-		}
+	for _, name := range importName {
 		pkgNames[name] = true
 	}
-	vars := newLocals(pkgNames)
-	iface := func() *jen.Statement { return jen.Qual(cfg.IfacePath, cfg.IfaceName) }
+	q := emitNames{
+		reg:   importName[registryPath] + ".",
+		ctx:   importName["context"] + ".Context",
+		iface: importName[cfg.IfacePath] + "." + cfg.IfaceName,
+		pkg:   importName,
+		vars:  newLocals(pkgNames),
+	}
+	if len(hs) == 0 {
+		// Nothing but the registry package is used then; an unused
+		// import would not compile.
+		imports = imports[:1]
+		if cfg.IfacePath != registryPath {
+			imports = append(imports, importedPkg{cfg.IfacePath, ifacePkg})
+		}
+	}
+	f.Id(importBlock(imports, importName))
 
-	entries := make([]jen.Code, 0, len(hs)+1)
-	for _, h := range hs {
-		entries = append(entries, jen.Line().Add(entry(cfg, h, iface, vars)))
-	}
-	if len(hs) > 0 {
-		entries = append(entries, jen.Line())
-	}
 	names := make([]string, len(hs))
 	for i, h := range hs {
 		names[i] = h.Contract.Name
@@ -67,65 +81,139 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The placeholders are identifiers no Go file can declare here: the
+	// output package's other names never contain a space.
+	const entriesMark, pilotsMark, slotsMark, guardsMark = "handlergen_entries", "handlergen_pilots", "handlergen_slots", "handlergen_guards"
 	f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
 	f.Comment("Entries and index are static data laid out by the linker: the registry is")
 	f.Comment("ready at program start without building a map or sorting.")
-	f.Var().Id(cfg.Var).Op("=").Qual(registryPath, "NewIndexed").Call(jen.Id(entriesVar).Index(jen.Op(":")), jen.Id(indexVar))
+	f.Var().Id(cfg.Var).Op("=").Id(q.reg+"NewIndexed").Call(jen.Id(entriesVar).Index(jen.Op(":")), jen.Id(indexVar))
 	f.Line()
 	f.Commentf("%s are the entries of %s.", entriesVar, cfg.Var)
 	f.Comment("Each records the contract it came from and that file's SHA-256.")
-	f.Var().Id(entriesVar).Op("=").Index(jen.Op("...")).Qual(registryPath, "Entry").Types(iface()).Values(entries...)
+	var mark []jen.Code
+	if len(hs) > 0 {
+		mark = []jen.Code{jen.Line().Id(entriesMark), jen.Line()}
+	}
+	f.Var().Id(entriesVar).Op("=").Index(jen.Op("...")).Id(q.reg+"Entry").Index(jen.Id(q.iface)).Values(mark...)
 	f.Line()
 	f.Commentf("%s is a perfect hash over the entry names, computed by", indexVar)
 	f.Comment("handlergen: Lookup hashes a name once and compares one entry.")
-	f.Var().Id(indexVar).Op("=").Qual(registryPath, "Index").Values(
+	f.Var().Id(indexVar).Op("=").Id(q.reg+"Index").Values(
 		jen.Line().Id("Seed").Op(":").Id(fmt.Sprintf("0x%016x", ix.Seed)),
-		jen.Line().Id("Pilots").Op(":").Index().Uint32().Add(uint32Rows(ix.Pilots)),
-		jen.Line().Id("Slots").Op(":").Index().Uint32().Add(uint32Rows(ix.Slots)),
+		jen.Line().Id("Pilots").Op(":").Index().Uint32().Values(jen.Line().Id(pilotsMark), jen.Line()),
+		jen.Line().Id("Slots").Op(":").Index().Uint32().Values(jen.Line().Id(slotsMark), jen.Line()),
 		jen.Line(),
 	)
-
 	if len(hs) > 0 {
 		f.Line()
 		f.Comment("Interface guards: go build fails here when a handler stops implementing")
 		f.Commentf("%s, even before the registry is regenerated.", cfg.IfaceName)
-		seen := map[string]bool{}
-		var guards []jen.Code
-		for _, h := range hs {
-			if seen[h.Contract.Class] {
-				continue
-			}
-			seen[h.Contract.Class] = true
-			typ := jen.Qual(h.Contract.ImportPath, h.Contract.TypeName)
-			if h.Pointer || !h.Struct {
-				guards = append(guards, jen.Id("_").Add(iface()).Op("=").Parens(jen.Op("*").Add(typ)).Parens(jen.Nil()))
-			} else {
-				guards = append(guards, jen.Id("_").Add(iface()).Op("=").Add(typ).Values())
-			}
-		}
-		f.Var().Defs(guards...)
+		f.Var().Defs(jen.Id(guardsMark).Op("=").Lit(0))
 	}
-
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := f.Render(&b); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+
+	var ents, guards bytes.Buffer
+	seen := map[string]bool{}
+	for _, h := range hs {
+		writeEntry(&ents, cfg, h, &q)
+		if !seen[h.Contract.Class] {
+			seen[h.Contract.Class] = true
+			typ := q.pkg[h.Contract.ImportPath] + "." + h.Contract.TypeName
+			if h.Pointer || !h.Struct {
+				fmt.Fprintf(&guards, "\t_ %s = (*%s)(nil)\n", q.iface, typ)
+			} else {
+				fmt.Fprintf(&guards, "\t_ %s = %s{}\n", q.iface, typ)
+			}
+		}
+	}
+	out := b.Bytes()
+	for _, r := range []struct {
+		line string
+		with []byte
+	}{
+		{"\t" + entriesMark + ",\n", ents.Bytes()},
+		{"\t\t" + pilotsMark + ",\n", uint32Rows(ix.Pilots)},
+		{"\t\t" + slotsMark + ",\n", uint32Rows(ix.Slots)},
+		{"\t" + guardsMark + " = 0\n", guards.Bytes()},
+	} {
+		if i := bytes.Index(out, []byte(r.line)); i >= 0 {
+			out = slices.Concat(out[:i], r.with, out[i+len(r.line):])
+		}
+	}
+	return out, nil
 }
 
-// uint32Rows renders the braces and elements of a []uint32 literal, 16 to a
-// line, so a 10,000-handler table stays a few hundred lines.
-func uint32Rows(vs []uint32) jen.Code {
-	const perRow = 16
-	var rows []jen.Code
-	for i := 0; i < len(vs); i += perRow {
-		row := make([]string, 0, perRow)
-		for _, v := range vs[i:min(i+perRow, len(vs))] {
-			row = append(row, strconv.FormatUint(uint64(v), 10))
+// importBlock is the file's import declaration as goimports groups it:
+// the standard library, a blank line, everything else. A name differing
+// from the package's own is written as an alias.
+func importBlock(imports []importedPkg, importName map[string]string) string {
+	var std, other []string
+	seen := map[string]bool{}
+	for _, im := range imports {
+		if seen[im.path] {
+			continue
 		}
-		rows = append(rows, jen.Id(strings.Join(row, ", ")))
+		seen[im.path] = true
+		line := strconv.Quote(im.path)
+		if name := importName[im.path]; name != im.name {
+			line = name + " " + line
+		}
+		first, _, _ := strings.Cut(im.path, "/")
+		if strings.Contains(first, ".") {
+			other = append(other, line)
+		} else {
+			std = append(std, line)
+		}
 	}
-	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, rows...)
+	byPath := func(a, b string) int { return strings.Compare(unaliased(a), unaliased(b)) }
+	slices.SortFunc(std, byPath)
+	slices.SortFunc(other, byPath)
+	var b strings.Builder
+	b.WriteString("import (\n")
+	for _, l := range std {
+		b.WriteString("\t" + l + "\n")
+	}
+	if len(std) > 0 && len(other) > 0 {
+		b.WriteString("\n")
+	}
+	for _, l := range other {
+		b.WriteString("\t" + l + "\n")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// unaliased is the quoted path of an import line.
+func unaliased(line string) string { return line[strings.IndexByte(line, '"'):] }
+
+// emitNames are the spellings the pre-formatted parts of the file use.
+type emitNames struct {
+	reg, ctx, iface string            // "registry.", "context.Context", "iface.Handler"
+	pkg             map[string]string // import path → name in the file
+	vars            locals
+}
+
+// uint32Rows renders the elements of a []uint32 literal inside the Index
+// literal, formatted, 16 to a line, so a 10,000-handler table stays a few
+// hundred lines.
+func uint32Rows(vs []uint32) []byte {
+	const perRow = 16
+	var b []byte
+	for i := 0; i < len(vs); i += perRow {
+		b = append(b, "\t\t"...)
+		for k, v := range vs[i:min(i+perRow, len(vs))] {
+			if k > 0 {
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendUint(b, uint64(v), 10)
+		}
+		b = append(b, ",\n"...)
+	}
+	return b
 }
 
 // Header returns the first line of a generated file. It records the
@@ -139,79 +227,98 @@ func Header(args []string) string {
 	return s + "; DO NOT EDIT."
 }
 
-func entry(cfg emitConfig, h *Handler, iface func() *jen.Statement, names locals) jen.Code {
+// writeEntry writes one element of the entries array as gofmt lays it
+// out: the single-line fields' values aligned one space after the longest
+// key among them, then New, whose value spans lines and is not aligned.
+func writeEntry(b *bytes.Buffer, cfg emitConfig, h *Handler, q *emitNames) {
 	c := h.Contract
-	field := func(name string, v jen.Code) jen.Code { return jen.Line().Id(name).Op(":").Add(v) }
-	fields := []jen.Code{
-		field("Name", jen.Lit(c.Name)),
-		field("Class", jen.Lit(c.Class)),
-		field("Type", jen.Qual(registryPath, typeConst(c.Type.String()))),
-		field("ProtocolType", jen.Lit(c.ProtocolType)),
-	}
-	if len(c.Tags) > 0 {
-		tags := make([]jen.Code, len(c.Tags))
-		for i, t := range c.Tags {
-			tags[i] = jen.Lit(t)
-		}
-		fields = append(fields, field("Tags", jen.Index().String().Values(tags...)))
-	}
+	type kv struct{ k, v string }
+	lit := strconv.Quote
 	v := c.Version
-	vf := []jen.Code{jen.Id("Major").Op(":").Lit(v.Major), jen.Id("Minor").Op(":").Lit(v.Minor), jen.Id("Patch").Op(":").Lit(v.Patch)}
+	version := fmt.Sprintf("%sVersion{Major: %d, Minor: %d, Patch: %d", q.reg, v.Major, v.Minor, v.Patch)
 	if v.Prerelease != "" {
-		vf = append(vf, jen.Id("Prerelease").Op(":").Lit(v.Prerelease))
+		version += ", Prerelease: " + lit(v.Prerelease)
 	}
 	if v.Build != "" {
-		vf = append(vf, jen.Id("Build").Op(":").Lit(v.Build))
+		version += ", Build: " + lit(v.Build)
+	}
+	version += "}"
+	fields := []kv{
+		{"Name", lit(c.Name)},
+		{"Class", lit(c.Class)},
+		{"Type", q.reg + typeConst(c.Type.String())},
+		{"ProtocolType", lit(c.ProtocolType)},
+	}
+	if len(c.Tags) > 0 {
+		tags := make([]string, len(c.Tags))
+		for i, t := range c.Tags {
+			tags[i] = lit(t)
+		}
+		fields = append(fields, kv{"Tags", "[]string{" + strings.Join(tags, ", ") + "}"})
 	}
 	fields = append(fields,
-		field("Version", jen.Qual(registryPath, "Version").Values(vf...)),
-		field("Contract", jen.Lit(contractPath(cfg.Dir, c.Path, cfg.Pkg.dir))),
-		field("Digest", jen.Lit(hex.EncodeToString(c.Digest[:]))),
+		kv{"Version", version},
+		kv{"Contract", lit(contractPath(cfg.Dir, c.Path, cfg.Pkg.dir))},
+		kv{"Digest", lit(hex.EncodeToString(c.Digest[:]))},
 	)
 	if c.Security.AuditLogging {
-		fields = append(fields, field("AuditLogging", jen.True()))
+		fields = append(fields, kv{"AuditLogging", "true"})
 	}
 	if c.Security.TrustedNamespace != "" {
-		fields = append(fields, field("TrustedNamespace", jen.Lit(c.Security.TrustedNamespace)))
+		fields = append(fields, kv{"TrustedNamespace", lit(c.Security.TrustedNamespace)})
 	}
 	if c.Routing != "" {
-		fields = append(fields, field("Routing", jen.Lit(c.Routing)))
+		fields = append(fields, kv{"Routing", lit(c.Routing)})
 	}
-	fields = append(fields, field("New", constructorFunc(h, iface, names)), jen.Line())
-	return jen.Values(fields...)
+	width := 0
+	for _, f := range fields {
+		width = max(width, len(f.k))
+	}
+	b.WriteString("\t{\n")
+	for _, f := range fields {
+		b.WriteString("\t\t")
+		b.WriteString(f.k)
+		b.WriteString(":")
+		b.WriteString(strings.Repeat(" ", width-len(f.k)+1))
+		b.WriteString(f.v)
+		b.WriteString(",\n")
+	}
+	b.WriteString("\t\tNew: ")
+	writeConstructor(b, h, q)
+	b.WriteString(",\n\t},\n")
 }
 
-// constructorFunc is the entry's New: the package's New<Type> when it has
-// the right shape, else the zero value (T{} or &T{}).
-func constructorFunc(h *Handler, iface func() *jen.Statement, names locals) jen.Code {
+// writeConstructor writes the entry's New: the package's New<Type> when it
+// has the right shape, else the zero value (T{} or &T{}).
+func writeConstructor(b *bytes.Buffer, h *Handler, q *emitNames) {
 	c, ct := h.Contract, h.Ctor
-	typ := func() *jen.Statement { return jen.Qual(c.ImportPath, c.TypeName) }
-	param := jen.Qual("context", "Context")
+	typ := q.pkg[c.ImportPath] + "." + c.TypeName
+	param := q.ctx
 	if ct != nil && ct.Context {
-		param = jen.Id(names.ctx).Add(param)
+		param = q.vars.ctx + " " + param
 	}
-	sig := jen.Func().Params(param).Params(iface(), jen.Error())
+	fmt.Fprintf(b, "func(%s) (%s, error) {\n", param, q.iface)
 	switch {
 	case ct == nil && h.Pointer:
-		return sig.Block(jen.Return(jen.Op("&").Add(typ()).Values(), jen.Nil()))
+		fmt.Fprintf(b, "\t\t\treturn &%s{}, nil\n", typ)
 	case ct == nil:
-		return sig.Block(jen.Return(typ().Values(), jen.Nil()))
+		fmt.Fprintf(b, "\t\t\treturn %s{}, nil\n", typ)
+	default:
+		arg := ""
+		if ct.Context {
+			arg = q.vars.ctx
+		}
+		call := q.pkg[c.ImportPath] + "." + ct.Name + "(" + arg + ")"
+		if !ct.Error {
+			fmt.Fprintf(b, "\t\t\treturn %s, nil\n", call)
+			break
+		}
+		// Return a nil interface, not an interface holding a nil
+		// pointer, when the constructor fails.
+		v := q.vars
+		fmt.Fprintf(b, "\t\t\t%s, %s := %s\n\t\t\tif %s != nil {\n\t\t\t\treturn nil, %s\n\t\t\t}\n\t\t\treturn %s, nil\n", v.h, v.err, call, v.err, v.err, v.h)
 	}
-	var args []jen.Code
-	if ct.Context {
-		args = append(args, jen.Id(names.ctx))
-	}
-	call := jen.Qual(c.ImportPath, ct.Name).Call(args...)
-	if !ct.Error {
-		return sig.Block(jen.Return(call, jen.Nil()))
-	}
-	// Return a nil interface, not an interface holding a nil pointer, when
-	// the constructor fails.
-	return sig.Block(
-		jen.List(jen.Id(names.h), jen.Id(names.err)).Op(":=").Add(call),
-		jen.If(jen.Id(names.err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(names.err))),
-		jen.Return(jen.Id(names.h), jen.Nil()),
-	)
+	b.WriteString("\t\t}")
 }
 
 // importedPkg is a package the generated file imports, and its name.

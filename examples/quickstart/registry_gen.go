@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+
 	"github.com/handlergen/handlergen/examples/quickstart/handlers/dice"
 	"github.com/handlergen/handlergen/examples/quickstart/handlers/greet"
 	"github.com/handlergen/handlergen/examples/quickstart/handlers/upper"
