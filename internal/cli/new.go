@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
+	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/scaffold"
 	"github.com/handlergen/handlergen/registry"
@@ -73,9 +75,34 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 	if s.Added {
 		fmt.Fprintf(stdout, "added %s\n", s.Directive)
 	}
+	if s.Existing != nil && !reads(*s.Existing, dir, s.Contract) {
+		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry is made by the directive at %s, which does not read %s: add its directory to the directive's inputs", s.Directive, s.Contract))
+	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(stderr, "handlergen new: note: %s\n", n)
 	}
 	fmt.Fprintf(stdout, "next: go generate ./... registers %q (%s)\n", s.Handler, s.Class)
 	return ExitOK
+}
+
+// reads reports whether the registry f would read the contract at path
+// (relative to dir): its recorded arguments, parsed by the flag set that
+// parses a command line, name inputs that discover it.
+func reads(f gen.Found, dir, path string) bool {
+	cfg, err := configFromArgs(f.Args, f.Dir)
+	if err != nil {
+		return false
+	}
+	inputs := cfg.Inputs
+	if len(inputs) == 0 {
+		inputs = []string{"."}
+	}
+	found, _ := contracts.Discover(inputs, contracts.Options{Dir: cfg.Dir})
+	want := filepath.Join(dir, filepath.FromSlash(path))
+	for _, p := range found {
+		if filepath.Join(cfg.Dir, filepath.FromSlash(p)) == want {
+			return true
+		}
+	}
+	return false
 }

@@ -63,7 +63,11 @@ type Scaffold struct {
 	Class     string // handler_class
 	Directive string // the directive written, or the existing one ("file:line") that the package already has
 	Added     bool   // Directive was added by this scaffold
-	Notes     []string
+	// Existing is the registry that the package's directive already
+	// makes; the CLI, which knows its flags, checks that it reads Contract.
+	Existing *gen.Found
+	Contract string // the new contract, relative to Dir, slash-separated
+	Notes    []string
 }
 
 // Plan works out the handler package, contract and directive for o. It
@@ -111,7 +115,8 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	}
 	slashRel := filepath.ToSlash(rel)
 	s.Files = append(s.Files, File{Path: slashRel + "/" + pkgName + ".go", Data: src})
-	s.Files = append(s.Files, File{Path: slashRel + "/handler_contract.yaml", Data: contract(name, s.Class, o.Type, target, modRoot)})
+	s.Contract = slashRel + "/handler_contract.yaml"
+	s.Files = append(s.Files, File{Path: s.Contract, Data: contract(name, s.Class, o.Type, target, modRoot)})
 
 	if err := s.directive(o, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
 		return nil, err
@@ -124,14 +129,13 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 
 // directive adds a file holding the //go:generate line to the working
 // directory's package unless a handlergen directive there already makes a
-// registry, in which case the user is told to check that it reads dir.
+// registry (Existing).
 func (s *Scaffold) directive(o Options, dir, modRoot string) error {
 	found, _ := gen.FindRegistries(o.Dir, []string{"."})
 	for _, f := range found {
 		file, _, _ := strings.Cut(f.Directive, ":")
 		if file != "" && !strings.Contains(file, "/") {
-			s.Directive = f.Directive
-			s.Notes = append(s.Notes, fmt.Sprintf("this package's registry is made by the directive at %s; it must read ./%s for the new contract to be in it", f.Directive, dir))
+			s.Directive, s.Existing = f.Directive, &f
 			return nil
 		}
 	}
