@@ -9,9 +9,12 @@
 // types directly. What was an importlib lookup becomes compile-time linkage,
 // so a handler that is missing, renamed or no longer implements H breaks
 // go build instead of a request. This package only has to hold those entries
-// and answer lookups: a Registry is an immutable slice sorted by name,
-// searched by binary search without allocating, and ready as soon as the
-// package variable is initialised (no maps are built, no init functions run).
+// and answer lookups: a Registry is an immutable slice sorted by name and,
+// for a generated registry, a perfect hash over the names that handlergen
+// computed at generate time (NewIndexed), so a lookup hashes the name once
+// and compares one entry, without allocating. Both are static data, ready
+// as soon as the package variable is initialised: no maps are built, no
+// init functions run. A registry built by hand with New uses binary search.
 //
 // The names and signatures of Registry, Entry, Handler, Type, Version and the
 // error codes are pinned, because generated code and the generator depend on
@@ -22,11 +25,17 @@
 // requested name, the correlation ID from the context (see WithCorrelationID)
 // or a fresh UUIDv4, and for an unknown name the closest known names.
 //
-// A typical use of a generated registry:
+// A typical use of a generated registry, with the request's ID (a
+// uuid.UUID from github.com/google/uuid) as the correlation ID:
 //
-//	ctx = registry.WithCorrelationID(ctx, requestID)
+//	if id, err := uuid.Parse(req.Header.Get("X-Request-ID")); err == nil {
+//		ctx = registry.WithCorrelationID(ctx, id)
+//	}
 //	h, err := handlers.Registry.New(ctx, "auth")
 //	if errors.Is(err, registry.ErrHandlerNotFound) {
 //		// err.Error(): HANDLER_LOADER_050: no handler registered as "auht" (did you mean "auth"?) [correlation_id=...]
 //	}
+//
+// The package registrytest checks a generated registry in a test: every
+// handler can be made and agrees with its contract.
 package registry

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -34,6 +35,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
 			for k, v := range goEnv {
@@ -65,4 +67,22 @@ func goEnv(t *testing.T, names ...string) map[string]string {
 		}
 	}
 	return env
+}
+
+// output REGEX: the last command's stdout or stderr has a line matching
+// REGEX. The README shows what a command prints without saying on which
+// stream; readme.txtar checks it with this.
+func output(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: output REGEX")
+	}
+	re, err := regexp.Compile("(?m)" + args[0])
+	ts.Check(err)
+	found := re.MatchString(ts.ReadFile("stdout")) || re.MatchString(ts.ReadFile("stderr"))
+	switch {
+	case neg && found:
+		ts.Fatalf("unexpected match for %#q in stdout or stderr", args[0])
+	case !neg && !found:
+		ts.Fatalf("no match for %#q in stdout or stderr", args[0])
+	}
 }

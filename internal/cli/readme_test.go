@@ -1,0 +1,316 @@
+package cli_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/handlergen/handlergen/contracts"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/script/readme.txtar from README.md")
+
+// readmeScript is the script generated from the README's commands; TestScripts runs it.
+const readmeScript = "testdata/script/readme.txtar"
+
+// block is a fenced code block of the README: its info string (language,
+// then what the block is for) and its lines.
+type block struct {
+	line    int // of the opening fence
+	lang    string
+	role    string // "norun", "contract", "runtime", a file name, or "" for commands
+	section string // the ## heading it is under
+	body    []string
+}
+
+func readmeBlocks(t *testing.T) []block {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		out     []block
+		cur     *block
+		section string
+	)
+	for i, l := range strings.Split(string(data), "\n") {
+		switch {
+		case cur != nil && l == "```":
+			out = append(out, *cur)
+			cur = nil
+		case cur != nil:
+			cur.body = append(cur.body, l)
+		case strings.HasPrefix(l, "```"):
+			f := strings.Fields(strings.TrimPrefix(l, "```"))
+			b := block{line: i + 1, section: section}
+			if len(f) > 0 {
+				b.lang = f[0]
+			}
+			if len(f) > 1 {
+				b.role = f[1]
+			}
+			cur = &b
+		case strings.HasPrefix(l, "## "):
+			section = strings.TrimPrefix(l, "## ")
+		}
+	}
+	if cur != nil {
+		t.Fatalf("README.md:%d: code block never closed", cur.line)
+	}
+	return out
+}
+
+// TestReadme accounts for every code block of the README: commands
+// (```sh with $ prompts) and the files they use (```go FILE) are turned into
+// testdata/script/readme.txtar, which TestScripts runs, and this test fails
+// when that script is not what the README says (-update rewrites it);
+// contracts (```yaml contract) must be valid; the runtime API (```go runtime)
+// is checked by TestReadmeRuntime. Anything else must say why it is not run
+// (norun: fragments, workflows for other systems, abridged output), so a new
+// block cannot silently go untested.
+func TestReadme(t *testing.T) {
+	var runnable []block
+	for _, b := range readmeBlocks(t) {
+		switch {
+		case b.role == "norun" || b.role == "runtime":
+		case b.role == "contract":
+			c, ds := contracts.Parse("README.md", []byte(strings.Join(b.body, "\n")))
+			if c == nil || ds.HasErrors() {
+				t.Errorf("README.md:%d: the contract example is invalid: %v", b.line, ds)
+			}
+		case b.lang == "sh" && b.role == "":
+			if len(b.body) == 0 || !strings.HasPrefix(b.body[0], "$ ") {
+				t.Errorf("README.md:%d: a sh block either runs ($ prompts) or says norun", b.line)
+				continue
+			}
+			runnable = append(runnable, b)
+		case b.lang == "go" && strings.HasSuffix(b.role, ".go"):
+			runnable = append(runnable, b)
+		default:
+			t.Errorf("README.md:%d: block ```%s %s: say how it is tested (sh with $ prompts, go FILE, yaml contract, go runtime) or mark it norun", b.line, b.lang, b.role)
+		}
+	}
+	got, err := script(runnable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("../..", readmeScript)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is not what README.md says; run go test ./internal/cli -run TestReadme -update\n--- generated:\n%s", readmeScript, got)
+	}
+}
+
+// exitMarker is how a README command says that it fails: "# exits N".
+var exitMarker = regexp.MustCompile(`\s+#\s*exits ([0-9]+)\s*$`)
+
+// script turns the README's runnable blocks into a testscript. The five-
+// minute section runs in a fresh module next to "../handlergen", which is
+// this repository ($HGROOT); every other command runs in this repository.
+// Each output line shown must appear in the command's stdout or stderr
+// ("…" stands for anything); a command shown without output prints nothing
+// on stdout; a command fails when the README says "# exits N" or shows
+// "exit status N" (go run's last line) after it. The one addition of the
+// harness: go.sum gets this repository's sums right after go mod init, so
+// go mod tidy needs no checksum database.
+func script(blocks []block) ([]byte, error) {
+	var cmds, files bytes.Buffer
+	cmds.WriteString("# Code generated from README.md by TestReadme (go test ./internal/cli -run TestReadme -update); DO NOT EDIT.\n")
+	cmds.WriteString("# Every command the README shows, with what it prints.\n")
+	inRepo := false
+	for _, b := range blocks {
+		repo := !strings.HasPrefix(b.section, "Your first handler")
+		if repo && !inRepo {
+			cmds.WriteString("\n# The README's commands in this repository.\ncd $HGROOT\n")
+			inRepo = true
+		} else if !repo && inRepo {
+			return nil, fmt.Errorf("README.md:%d: commands of the five-minute section must come before the others", b.line)
+		}
+		fmt.Fprintf(&cmds, "\n# README.md:%d\n", b.line)
+		if b.lang == "go" {
+			name := "readme/" + b.role
+			fmt.Fprintf(&cmds, "cp $WORK/%s %s\n", name, b.role)
+			fmt.Fprintf(&files, "-- %s --\n%s\n", name, strings.Join(b.body, "\n"))
+			continue
+		}
+		type command struct {
+			line string
+			fail bool
+			out  []string
+		}
+		var cs []*command
+		for _, l := range b.body {
+			if rest, ok := strings.CutPrefix(l, "$ "); ok {
+				c := &command{line: rest}
+				if m := exitMarker.FindStringSubmatch(rest); m != nil {
+					c.line, c.fail = strings.TrimSpace(rest[:len(rest)-len(m[0])]), m[1] != "0"
+				}
+				cs = append(cs, c)
+				continue
+			}
+			if l == "" {
+				continue
+			}
+			c := cs[len(cs)-1]
+			if strings.HasPrefix(l, "exit status ") {
+				c.fail = true
+			}
+			c.out = append(c.out, l)
+		}
+		for _, c := range cs {
+			words := strings.Fields(c.line)
+			switch words[0] {
+			case "cd", "mkdir":
+				fmt.Fprintf(&cmds, "%s\n", c.line)
+				continue
+			case "go":
+			default:
+				return nil, fmt.Errorf("README.md:%d: %q: only go, cd and mkdir commands can run in the script", b.line, c.line)
+			}
+			line := strings.ReplaceAll(c.line, "=../handlergen", "=$HGROOT")
+			if c.fail {
+				fmt.Fprintf(&cmds, "! exec %s\n", line)
+			} else {
+				fmt.Fprintf(&cmds, "exec %s\n", line)
+			}
+			if len(c.out) == 0 {
+				cmds.WriteString("! stdout .\n")
+			}
+			for _, o := range c.out {
+				re := "^" + strings.ReplaceAll(regexp.QuoteMeta(o), "…", ".*") + "$"
+				fmt.Fprintf(&cmds, "output '%s'\n", strings.ReplaceAll(re, "'", "''"))
+			}
+			if words[1] == "mod" && words[2] == "init" {
+				cmds.WriteString("cp $WORK/hg.sum go.sum\n")
+			}
+		}
+	}
+	if files.Len() > 0 {
+		cmds.WriteString("\n")
+		cmds.Write(files.Bytes())
+	}
+	return cmds.Bytes(), nil
+}
+
+// TestReadmeRuntime checks the README's runtime block against package
+// registry: each declaration it shows exists with those parameter and
+// result types, and it shows every exported method of Registry.
+func TestReadmeRuntime(t *testing.T) {
+	var src []string
+	for _, b := range readmeBlocks(t) {
+		if b.role == "runtime" {
+			src = b.body
+		}
+	}
+	if src == nil {
+		t.Fatal("README.md has no ```go runtime block")
+	}
+	fset := token.NewFileSet()
+	doc, err := parser.ParseFile(fset, "README.md", strings.Join(src, "\n"), 0)
+	if err != nil {
+		t.Fatalf("the runtime block does not parse: %v", err)
+	}
+	real := map[string]string{}
+	methods := map[string]bool{}
+	files, _ := filepath.Glob("../../registry/*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range af.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.IsExported() {
+				k, sig := funcKey(fset, fd)
+				real[k] = sig
+				if strings.HasPrefix(k, "Registry.") {
+					methods[k] = true
+				}
+			}
+		}
+	}
+	shown := map[string]bool{}
+	for _, d := range doc.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		k, sig := funcKey(fset, fd)
+		shown[k] = true
+		switch r, ok := real[k]; {
+		case !ok:
+			t.Errorf("README shows %s, which package registry does not declare", k)
+		case r != sig:
+			t.Errorf("README shows %s as\n\t%s\nbut it is\n\t%s", k, sig, r)
+		}
+	}
+	var missing []string
+	for k := range methods {
+		if !shown[k] {
+			missing = append(missing, k)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("README's runtime block omits %s", strings.Join(missing, ", "))
+	}
+}
+
+// funcKey names a function (Registry.Lookup, New) and renders its
+// signature from types alone, so parameter names and layout do not count.
+func funcKey(fset *token.FileSet, fd *ast.FuncDecl) (key, sig string) {
+	expr := func(e ast.Expr) string {
+		var b bytes.Buffer
+		printer.Fprint(&b, fset, e)
+		return b.String()
+	}
+	list := func(fl *ast.FieldList) string {
+		if fl == nil {
+			return ""
+		}
+		var parts []string
+		for _, f := range fl.List {
+			n := max(len(f.Names), 1)
+			for range n {
+				parts = append(parts, expr(f.Type))
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	key = fd.Name.Name
+	if fd.Recv != nil && len(fd.Recv.List) == 1 {
+		t := fd.Recv.List[0].Type
+		if s, ok := t.(*ast.StarExpr); ok {
+			t = s.X
+		}
+		if ix, ok := t.(*ast.IndexExpr); ok {
+			t = ix.X
+		}
+		if id, ok := t.(*ast.Ident); ok {
+			key = id.Name + "." + key
+		}
+	}
+	sig = fmt.Sprintf("[%s](%s) (%s)", list(fd.Type.TypeParams), list(fd.Type.Params), list(fd.Type.Results))
+	return key, sig
+}
