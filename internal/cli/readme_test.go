@@ -145,7 +145,9 @@ func script(blocks []block) ([]byte, error) {
 		} else if !repo && inRepo {
 			return nil, fmt.Errorf("README.md:%d: commands of the five-minute section must come before the others", b.line)
 		}
-		fmt.Fprintf(&cmds, "\n# README.md:%d\n", b.line)
+		// The section, not the line: edits elsewhere in the README must
+		// not change the script.
+		fmt.Fprintf(&cmds, "\n# README.md, %s\n", b.section)
 		if b.lang == "go" {
 			name := "readme/" + b.role
 			fmt.Fprintf(&cmds, "cp $WORK/%s %s\n", name, b.role)
