@@ -26,12 +26,13 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
 // DefaultInterface is the handler interface used when none is given.
-const DefaultInterface = "github.com/handlergen/handlergen/registry.Handler"
+const DefaultInterface = cmdline.DefaultInterface
 
 // Mode says what a run is for.
 type Mode int
@@ -140,14 +141,7 @@ func (c *Config) defaults() error {
 }
 
 // SplitQualified splits IMPORT/PATH.Name at the last '.' after the last '/'.
-func SplitQualified(s string) (path, name string, ok bool) {
-	slash := strings.LastIndex(s, "/")
-	dot := strings.LastIndex(s, ".")
-	if dot <= slash || dot == 0 || dot == len(s)-1 {
-		return "", s, false
-	}
-	return s[:dot], s[dot+1:], true
-}
+func SplitQualified(s string) (path, name string, ok bool) { return cmdline.SplitQualified(s) }
 
 // Run performs one run for one registry. Errors that concern the run
 // itself (a bad configuration, a failure to invoke the go command) are
@@ -388,7 +382,7 @@ func (j *job) emit(mode Mode) error {
 		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", pathless(err))
 	case f.Exists && !ours(f.Data):
 		res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output, Line: 1},
-			"%s %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", what, res.Output, headerPrefix+" …"+headerSuffix)
+			"%s %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", what, res.Output, cmdline.HeaderHint)
 	}
 	if res.Diags.HasErrors() {
 		return nil
@@ -436,20 +430,7 @@ func (j *job) checkNames() {
 // ours reports whether an existing output file may be replaced: it is
 // empty or a handlergen file. A -o that names a hand-written file must not
 // destroy it.
-func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || hasHeader(b) }
-
-// hasHeader reports whether handlergen's header line stands near the top
-// of a file: not necessarily first, so that a registry with merge-conflict
-// markers still counts as one, but a whole line, so that a file that only
-// mentions it does not.
-func hasHeader(b []byte) bool {
-	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
-		if _, ok, _ := parseHeader(string(line)); ok {
-			return true
-		}
-	}
-	return false
-}
+func ours(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 || cmdline.HasHeader(b) }
 
 // invalidFiles lists the contract files that contract diagnostics refuse:
 // the files with an error, not the errors, and not inputs that are not

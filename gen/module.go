@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
@@ -141,8 +142,8 @@ func findUp(dir, name string) string {
 func scanOutput(outDir, outFile, given string) (name string, decls, imported []string) {
 	name = given
 	var files []*ast.File
-	regenerable := map[*ast.File]bool{}     // other handlergen registries
-	fileDirs := map[*ast.File][]directive{} // their go:generate handlergen lines
+	regenerable := map[*ast.File]bool{}             // other handlergen registries
+	fileDirs := map[*ast.File][]cmdline.Directive{} // their go:generate handlergen lines
 	paths := map[*ast.File]string{}
 	entries, _ := os.ReadDir(outDir)
 	for _, e := range entries {
@@ -159,9 +160,9 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 		if f == nil || f.Name == nil {
 			continue
 		}
-		generated := hasHeader(src)
+		generated := cmdline.HasHeader(src)
 		regenerable[f] = generated
-		fileDirs[f] = directives(src)
+		fileDirs[f] = cmdline.Directives(src, filepath.Join(outDir, n), f.Name.Name)
 		paths[f] = filepath.Join(outDir, n)
 		if name == "" && !generated && !strings.HasSuffix(n, "_test.go") {
 			if ok, err := build.Default.MatchFile(outDir, n); err == nil && ok { // not //go:build ignore
@@ -183,9 +184,12 @@ func scanOutput(outDir, outFile, given string) (name string, decls, imported []s
 			continue
 		}
 		for _, d := range fileDirs[f] {
-			if o := d.output(outDir); filepath.Dir(o) == outDir && o != filepath.Clean(outFile) {
+			if d.Err != nil {
+				continue
+			}
+			if o := filepath.Clean(d.Flags.OutputPath(outDir)); filepath.Dir(o) == outDir && o != filepath.Clean(outFile) {
 				made[o] = true
-				decls = append(decls, declaredNames(flagValue(d.args, "var", "Registry"))...)
+				decls = append(decls, declaredNames(d.Flags.Var)...)
 			}
 		}
 	}

@@ -138,3 +138,5 @@ func hasGoFiles(dir string) bool {
 	}
 	return false
 }
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }

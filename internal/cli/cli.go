@@ -9,23 +9,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"go/token"
-	"go/types"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/mod/module"
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -81,7 +78,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "handlergen %s\n", Version())
 		return ExitOK
 	}
-	r := &run{cmd: cmd, stdout: stdout, stderr: stderr, rawArgs: args}
+	r := &run{cmd: cmd, stdout: stdout, stderr: stderr}
 	if err := r.parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -110,173 +107,48 @@ func Version() string {
 type run struct {
 	cmd            string
 	stdout, stderr io.Writer
-	rawArgs        []string
 
+	flags         *cmdline.Flags
 	cfg           gen.Config
 	format        diag.Format
-	diff, verbose bool
-	dir           string
 	correlationID uuid.UUID
-	logFormat     string
-	setFlags      []string // flags given that shape the output (not report-only)
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
+// parse reads the command line with cmdline's flag set and settles what
+// only the CLI decides: the report format and the correlation ID.
 func (r *run) parse(args []string) error {
-	fs := flag.NewFlagSet("handlergen "+r.cmd, flag.ContinueOnError)
-	fs.SetOutput(r.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(r.stderr, "usage: handlergen %s [flags] [INPUT ...]\n\nflags:\n", r.cmd)
-		fs.PrintDefaults()
-	}
-	var allow stringList
-	format := fs.String("format", "", "diagnostics format: text, json, github or sarif (default text, or github when GITHUB_ACTIONS=true)")
-	corr := fs.String("correlation-id", "", "`UUID` tagging this run's logs and JSON report (default: a new UUIDv4)")
-	fs.StringVar(&r.cfg.Output, "o", "registry_gen.go", "output `file`")
-	fs.StringVar(&r.cfg.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")
-	fs.StringVar(&r.cfg.Interface, "interface", gen.DefaultInterface, "interface every handler must implement, as `IMPORT/PATH.Name`")
-	fs.StringVar(&r.cfg.Var, "var", "Registry", "`name` of the generated registry variable")
-	fs.Var(&allow, "allow", "also allow handler_class under `PREFIX`: its import path is PREFIX or continues it past a '/' (repeatable; adds to the default, the main module or every go.work module)")
-	fs.BoolVar(&r.cfg.AllowAny, "allow-any", false, "allow handler_class in any package")
-	fs.IntVar(&r.cfg.MaxHandlers, "max-handlers", 0, "keep the first `N` contracts, sorted by path (0, the default: no limit)")
-	fs.Int64Var(&r.cfg.MaxSize, "max-contract-size", contracts.DefaultMaxSize, "refuse contract files over `BYTES`")
-	fs.BoolVar(&r.cfg.ForbidInit, "forbid-init", false, "make func init() in a handler package an error, not a warning")
-	fs.BoolVar(&r.diff, "diff", false, "with check: print a unified diff of a stale file")
-	fs.StringVar(&r.dir, "C", "", "change to `DIR` before doing anything")
-	fs.BoolVar(&r.verbose, "v", false, "print a summary and timings on stderr")
-	fs.StringVar(&r.logFormat, "log-format", "text", "format of -v logs: text or json")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fs.Visit(func(f *flag.Flag) {
-		if _, ok := reportOnly[f.Name]; !ok {
-			r.setFlags = append(r.setFlags, f.Name)
-		}
-	})
-	if *format == "" {
-		*format = string(diag.Text)
-		if os.Getenv("GITHUB_ACTIONS") == "true" {
-			*format = string(diag.GitHub)
-		}
-	}
-	f, err := diag.ParseFormat(*format)
+	f, err := cmdline.Parse(r.cmd, args, r.stderr)
 	if err != nil {
 		return err
 	}
-	r.format = f
-	if r.logFormat != "text" && r.logFormat != "json" {
-		return fmt.Errorf("-log-format %q: want text or json", r.logFormat)
-	}
-	if r.diff && r.cmd != "check" {
-		return fmt.Errorf("-diff is only for check")
-	}
-	if r.cfg.MaxHandlers < 0 {
-		return fmt.Errorf("-max-handlers must not be negative")
-	}
-	if r.cfg.MaxSize <= 0 {
-		return fmt.Errorf("-max-contract-size must be positive")
-	}
-	ifacePath, _, ok := gen.SplitQualified(r.cfg.Interface)
-	if !ok {
-		return fmt.Errorf("-interface %q: want IMPORT/PATH.Name", r.cfg.Interface)
-	}
-	if err := module.CheckImportPath(ifacePath); err != nil {
-		return fmt.Errorf("-interface %q: %v", r.cfg.Interface, err)
-	}
-	switch v := r.cfg.Var; {
-	case !isIdent(v):
-		return fmt.Errorf("-var %q is not a Go identifier", v)
-	case types.Universe.Lookup(v) != nil:
-		return fmt.Errorf("-var %q would shadow the predeclared identifier %s in the whole package", v, v)
-	case v == "init":
-		return fmt.Errorf("-var %q: init is reserved for package initialisation functions", v)
-	}
-	if r.cfg.Package != "" && !isIdent(r.cfg.Package) {
-		return fmt.Errorf("-package %q is not a Go identifier", r.cfg.Package)
-	}
-	if allow != nil {
-		for _, a := range allow {
-			if strings.TrimSpace(a) == "" {
-				return fmt.Errorf("-allow needs a non-empty prefix")
-			}
+	r.flags = f
+	format := f.Format
+	if format == "" {
+		format = string(diag.Text)
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			format = string(diag.GitHub)
 		}
-		r.cfg.Allow = allow
+	}
+	if r.format, err = diag.ParseFormat(format); err != nil {
+		return err
 	}
 	r.correlationID = uuid.New()
-	if *corr != "" {
-		id, err := uuid.Parse(*corr)
-		if err != nil {
-			return fmt.Errorf("-correlation-id %q: %v", *corr, err)
-		}
-		r.correlationID = id
-	}
-	r.cfg.Inputs = fs.Args()
-	if !slices.Contains(args[:len(args)-fs.NArg()], "--") {
-		for _, in := range r.cfg.Inputs {
-			if len(in) > 1 && in[0] == '-' {
-				// The flag package stops at the first input; a flag after
-				// one would otherwise be searched for as a contract file.
-				return fmt.Errorf("flag %s after the inputs: flags go before INPUT (use -- before an input that starts with -)", in)
-			}
+	if f.CorrelationID != "" {
+		if r.correlationID, err = uuid.Parse(f.CorrelationID); err != nil {
+			return fmt.Errorf("-correlation-id %q: %v", f.CorrelationID, err)
 		}
 	}
 	return nil
 }
 
-// isIdent reports whether s can name a Go package or variable: an
-// identifier that is not a keyword or the blank identifier.
-func isIdent(s string) bool { return s != "_" && token.IsIdentifier(s) }
-
-// reportOnly lists the flags that affect only how a run reports, not what
-// it generates, and whether each takes a value. They are left out of the
-// header, so check, generate and go generate record the same arguments,
-// and they are the only flags allowed with package patterns.
-var reportOnly = map[string]bool{"v": false, "diff": false, "format": true, "correlation-id": true, "log-format": true, "C": true}
-
-// headerArgs are the arguments recorded in the generated file's header:
-// the command line minus report-only flags, with absolute paths made
-// relative to dir so that no machine's layout reaches the file.
-func headerArgs(args []string, dir string) []string {
-	var out []string
-	rel := func(v string) string {
-		if filepath.IsAbs(v) {
-			if r, err := filepath.Rel(dir, v); err == nil {
-				return filepath.ToSlash(r)
-			}
-			return filepath.Base(v)
-		}
-		return v
+// configOf is the generator's configuration for a command line, typed or
+// recorded, run in dir (-C already applied).
+func configOf(f *cmdline.Flags, dir string) gen.Config {
+	return gen.Config{
+		Dir: dir, Inputs: f.Inputs, Output: f.Output, Package: f.Package, Interface: f.Interface, Var: f.Var,
+		Allow: f.Allow, AllowAny: f.AllowAny, MaxHandlers: f.MaxHandlers, MaxSize: f.MaxSize, ForbidInit: f.ForbidInit,
+		Args: f.Header(dir),
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			for _, rest := range args[i:] {
-				out = append(out, rel(rest))
-			}
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			out = append(out, rel(a))
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if takesValue, ok := reportOnly[name]; ok {
-			if takesValue && !hasValue {
-				i++
-			}
-			continue
-		}
-		if hasValue {
-			a = a[:len(a)-len(value)] + rel(value)
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 func (r *run) exec() int {
@@ -285,27 +157,24 @@ func (r *run) exec() int {
 		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
 		return ExitUsage
 	}
-	if r.dir != "" {
-		if !filepath.IsAbs(r.dir) {
-			r.dir = filepath.Join(dir, r.dir)
-		}
-		fi, err := os.Stat(r.dir)
+	if r.flags.Dir != "" {
+		dir = r.flags.RunDir(dir)
+		fi, err := os.Stat(dir)
 		if err != nil || !fi.IsDir() {
-			fmt.Fprintf(r.stderr, "handlergen: -C %s: not a directory\n", filepath.Base(r.dir))
+			fmt.Fprintf(r.stderr, "handlergen: -C %s: not a directory\n", filepath.Base(dir))
 			return ExitUsage
 		}
-		dir = r.dir
 	}
-	r.cfg.Dir = dir
-	r.cfg.Args = headerArgs(r.rawArgs, dir)
-	if r.cfg.Package == "" && r.dir == "" {
+	r.cfg = configOf(r.flags, dir)
+	if r.cfg.Package == "" && r.flags.Dir == "" {
 		// go generate runs in the package's directory and names the
 		// package in $GOPACKAGE; it applies to an output in that directory.
-		out := r.cfg.Output
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(dir, out)
-		}
-		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Clean(out)) == dir {
+		// It is data from the environment: like -package, an identifier.
+		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Clean(r.flags.OutputPath(dir))) == dir {
+			if !cmdline.IsIdent(p) {
+				fmt.Fprintf(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier\n", r.cmd, p)
+				return ExitUsage
+			}
 			r.cfg.Package = p
 		}
 	}
@@ -313,21 +182,7 @@ func (r *run) exec() int {
 	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
 
 	b := &batch{dir: dir, stderr: r.stderr}
-	if mixed(r.cfg.Inputs) {
-		fmt.Fprintf(r.stderr, "handlergen %s: package patterns (./...) cannot be mixed with contract inputs\n", r.cmd)
-		return ExitUsage
-	}
-	if patternMode(r.cfg.Inputs) {
-		if len(r.setFlags) > 0 {
-			where := "each registry's flags come from its go:generate line or header"
-			if f := r.setFlags[0]; f == "allow" || f == "allow-any" {
-				// The allowlist is part of how a registry is made, so it
-				// lives with the registry, where go generate reads it too.
-				where = fmt.Sprintf("a registry's allowlist belongs to that registry: add -%s to its //go:generate handlergen line (a registry without one records its flags in its header: regenerate it once with them)", f)
-			}
-			fmt.Fprintf(r.stderr, "handlergen %s: -%s cannot be combined with package patterns: %s\n", r.cmd, r.setFlags[0], where)
-			return ExitUsage
-		}
+	if cmdline.Patterns(r.cfg.Inputs) {
 		if err := b.runPatterns(r.cfg.Inputs, mode); err != nil {
 			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
 			return ExitUsage
@@ -347,37 +202,13 @@ func (r *run) exec() int {
 		b.commit()
 	}
 	r.report(b)
-	if r.verbose {
+	if r.flags.Verbose {
 		r.summary(log, b)
 	}
 	if b.diags.HasErrors() {
 		return ExitError
 	}
 	return ExitOK
-}
-
-// patternMode reports whether the inputs are package patterns (./...):
-// then handlergen works on every registry it finds there.
-func patternMode(inputs []string) bool {
-	if len(inputs) == 0 {
-		return false
-	}
-	for _, in := range inputs {
-		if !gen.IsPattern(in) {
-			return false
-		}
-	}
-	return true
-}
-
-func mixed(inputs []string) bool {
-	n := 0
-	for _, in := range inputs {
-		if gen.IsPattern(in) {
-			n++
-		}
-	}
-	return n > 0 && n < len(inputs)
 }
 
 // batch is the outcome of a run over one or more registries, with every
@@ -415,18 +246,14 @@ func rebase(dir, from, p string) string {
 // runPatterns finds every registry under the patterns and runs them
 // together: one packages.Load for all their handler packages.
 func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
-	found, ds := gen.FindRegistries(b.dir, patterns)
+	found, ds := cmdline.FindRegistries(b.dir, patterns)
 	b.diags.Append(ds...)
 	var cfgs []gen.Config
 	for _, f := range found {
 		out := relTo(b.dir, f.Output)
-		cfg, err := configFromArgs(f.Args, f.Dir)
-		if err != nil {
-			b.diags.Errorf(registry.StaleOutput, diag.Position{File: out}, "cannot use the recorded handlergen arguments %q: %v", f.Args, err)
-			continue
-		}
+		cfg := configOf(f.Flags, f.Dir)
 		cfg.Base = b.dir
-		if cfg.Package == "" && f.Directive != "" && cfg.Dir == f.Dir && filepath.Dir(f.Output) == f.Dir {
+		if cfg.Package == "" && f.Directive != "" && f.Flags.Dir == "" && filepath.Dir(f.Output) == f.Dir {
 			// What go generate would pass as $GOPACKAGE (see run.exec):
 			// the directive file's package, which for a test file may be
 			// the external test package.
@@ -469,32 +296,10 @@ func relTo(dir, p string) string {
 	return filepath.ToSlash(rel)
 }
 
-// configFromArgs reads a registry's recorded generate arguments with the
-// same flags as the command line, for a run in dir (a -C among them moves
-// it, as it would for go generate).
-func configFromArgs(args []string, dir string) (gen.Config, error) {
-	r := &run{cmd: "generate", stdout: io.Discard, stderr: io.Discard, rawArgs: args}
-	if err := r.parse(args); err != nil {
-		return gen.Config{}, err
-	}
-	if patternMode(r.cfg.Inputs) || mixed(r.cfg.Inputs) {
-		return gen.Config{}, fmt.Errorf("recorded inputs are package patterns")
-	}
-	r.cfg.Dir = dir
-	if r.dir != "" {
-		r.cfg.Dir = filepath.Join(dir, r.dir)
-		if filepath.IsAbs(r.dir) {
-			r.cfg.Dir = r.dir
-		}
-	}
-	r.cfg.Args = headerArgs(args, r.cfg.Dir)
-	return r.cfg, nil
-}
-
 func (r *run) logger() *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	var h slog.Handler = slog.NewTextHandler(r.stderr, opts)
-	if r.logFormat == "json" {
+	if r.flags.LogFormat == "json" {
 		h = slog.NewJSONHandler(r.stderr, opts)
 	}
 	return slog.New(h).With("correlation_id", r.correlationID.String())

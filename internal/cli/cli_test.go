@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	stdtime "time"
@@ -68,23 +67,6 @@ func TestSchemaIsJSON(t *testing.T) {
 	var v map[string]any
 	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &v) != nil || v["$schema"] == nil {
 		t.Fatalf("schema: %d %q %.100q", code, errOut, out)
-	}
-}
-
-func TestHeaderArgs(t *testing.T) {
-	for _, tc := range []struct {
-		in, want []string
-	}{
-		{[]string{"-o", "r.go", "./contracts"}, []string{"-o", "r.go", "./contracts"}},
-		{[]string{"-v", "-format", "json", "-o=r.go", "-C", "dir", "x"}, []string{"-o=r.go", "x"}},
-		{[]string{"--format=github", "-diff", "-correlation-id", "u", "-log-format=json", "a"}, []string{"a"}},
-		{[]string{"-allow", "example.com/x", "/work/app/contracts"}, []string{"-allow", "example.com/x", "contracts"}},
-		{[]string{"-o=/work/app/gen/r.go", "-o", "/work/app/x.go"}, []string{"-o=gen/r.go", "-o", "x.go"}},
-		{[]string{"--", "-odd"}, []string{"--", "-odd"}},
-	} {
-		if got := headerArgs(tc.in, "/work/app"); !slices.Equal(got, tc.want) {
-			t.Errorf("headerArgs(%q) = %q, want %q", tc.in, got, tc.want)
-		}
 	}
 }
 
@@ -155,5 +137,22 @@ func TestDuration(t *testing.T) {
 		if got := duration(stdtime.Duration(tc.ns)); got != tc.want {
 			t.Errorf("duration(%d) = %q, want %q", tc.ns, got, tc.want)
 		}
+	}
+}
+
+// TestGOPACKAGEIsIdent: $GOPACKAGE is data from the environment and is
+// checked as -package is, before anything is read or written.
+func TestGOPACKAGEIsIdent(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, v := range []string{"x\n//go:generate echo pwned", "_", "a b", "1x", "func"} {
+		t.Setenv("GOPACKAGE", v)
+		code, _, errOut := runMain(t, "-o", "r_gen.go", "nothing")
+		if code != ExitUsage || !strings.Contains(errOut, "is not a Go identifier") {
+			t.Errorf("GOPACKAGE=%q: %d %q", v, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r_gen.go")); err == nil {
+		t.Error("written")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/cmdline"
 )
 
 // report writes the run's diagnostics and results in the chosen format.
@@ -39,7 +40,7 @@ func (r *run) report(b *batch) {
 			writeList(r, b)
 		}
 	case "check":
-		if r.diff {
+		if r.flags.Diff {
 			for i, res := range b.results {
 				if res.Stale() {
 					r.stdout.Write(unifiedDiff(b.outputs[i], res))
@@ -75,7 +76,7 @@ func (r *run) result(b *batch) map[string]any {
 			if res.Source != nil {
 				o["stale"] = res.Stale()
 			}
-			if r.diff && res.Stale() {
+			if r.flags.Diff && res.Stale() {
 				o["diff"] = string(unifiedDiff(b.outputs[i], res))
 			}
 		} else {
@@ -83,7 +84,7 @@ func (r *run) result(b *batch) map[string]any {
 		}
 		outs = append(outs, o)
 	}
-	if len(outs) == 1 && !patternMode(r.cfg.Inputs) {
+	if len(outs) == 1 && !cmdline.Patterns(r.cfg.Inputs) {
 		return outs[0]
 	}
 	// With package patterns the shape does not depend on how many

@@ -31,7 +31,7 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPROXY", "GOROOT", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN")
+	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPROXY", "GOROOT", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN", "GOOS", "GOARCH")
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,

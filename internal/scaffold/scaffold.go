@@ -30,6 +30,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -131,7 +132,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 // directory's package unless a handlergen directive there already makes a
 // registry (Existing).
 func (s *Scaffold) directive(o Options, dir, modRoot string) error {
-	found, _ := gen.FindRegistries(o.Dir, []string{"."})
+	found, _ := cmdline.FindRegistries(o.Dir, []string{"."})
 	for _, f := range found {
 		file, _, _ := strings.Cut(f.Directive, ":")
 		if file != "" && !strings.Contains(file, "/") {

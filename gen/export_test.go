@@ -1,4 +1,0 @@
-package gen
-
-// BoolFlags exposes boolFlags to the external tests.
-var BoolFlags = boolFlags
