@@ -11,6 +11,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/gen"
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/scaffold"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -88,11 +89,8 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 // reads reports whether the registry f would read the contract at path
 // (relative to dir): its recorded arguments, parsed by the flag set that
 // parses a command line, name inputs that discover it.
-func reads(f gen.Found, dir, path string) bool {
-	cfg, err := configFromArgs(f.Args, f.Dir)
-	if err != nil {
-		return false
-	}
+func reads(f cmdline.Found, dir, path string) bool {
+	cfg := configOf(f.Flags, f.Dir)
 	inputs := cfg.Inputs
 	if len(inputs) == 0 {
 		inputs = []string{"."}

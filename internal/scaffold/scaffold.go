@@ -66,7 +66,7 @@ type Scaffold struct {
 	Added     bool   // Directive was added by this scaffold
 	// Existing is the registry that the package's directive already
 	// makes; the CLI, which knows its flags, checks that it reads Contract.
-	Existing *gen.Found
+	Existing *cmdline.Found
 	Contract string // the new contract, relative to Dir, slash-separated
 	Notes    []string
 }
