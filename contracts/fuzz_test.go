@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/registry"
 )
 
 func FuzzParse(f *testing.F) {
@@ -26,6 +27,13 @@ func FuzzParse(f *testing.F) {
 		"{a: 1, a: 2}\n",
 		"<<: {a: 1}\n",
 		"? [a]\n: b\n",
+		"handler_name: \"\\q\"\n",
+		"%YAML 9.9\n---\na: b\n",
+		"a: b\nc: *x\n",
+		"a: b\nc:\n  d: e\n\tf: g\n",
+		"capability_tags: !!null [a, b]\nhandler_routing: !!str {a: 1}\n",
+		"handler_routing: {a: 12345678901234567890123, b: 1e400, c: 0x1F, d: 1.50}\n",
+		"handler_version: {major: 1.0, minor: 1.5, patch: 2e1}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -35,6 +43,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("contract %v, errors %v", c, diags.HasErrors())
 		}
 		checkFuzzDiags(t, diags, "f/contract.yaml")
+		lines := 1 + len(yamlLines(data))
+		for _, d := range diags {
+			// Every YAML error says where: a line in the file, never
+			// yaml.v3's own "line N" in the text.
+			if d.Code == registry.InvalidYAMLSyntax && (d.Pos.Line < 1 || d.Pos.Line > lines || strings.Contains(d.Message, "syntax: line ")) {
+				t.Errorf("002 without a good line (file has %d): %v", lines, d)
+			}
+		}
 		if c == nil {
 			return
 		}

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -41,6 +41,25 @@ const (
 )
 
 var coreTags = map[string]bool{strTag: true, intTag: true, floatTag: true, boolTag: true, nullTag: true, mapTag: true, seqTag: true}
+
+// tagKind is the kind of node each core tag can be given to.
+var tagKind = map[string]yaml.Kind{
+	strTag: yaml.ScalarNode, intTag: yaml.ScalarNode, floatTag: yaml.ScalarNode, boolTag: yaml.ScalarNode, nullTag: yaml.ScalarNode,
+	mapTag: yaml.MappingNode, seqTag: yaml.SequenceNode,
+}
+
+// nodeKindName names a node's kind in messages about its syntax.
+func nodeKindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "sequence"
+	case yaml.ScalarNode:
+		return "scalar"
+	}
+	return "node"
+}
 
 // Parse parses and validates one contract. path is used only for positions
 // and Contract.Path. The contract is nil if and only if the list holds
@@ -113,7 +132,7 @@ func (p *parser) document(data []byte) *yaml.Node {
 		p.diags.Errorf(registry.SchemaValidationFailed, p.pos(1, 1), "contract file is empty")
 		return nil
 	case err != nil:
-		p.syntaxError(err)
+		p.syntaxError(data, err)
 		return nil
 	}
 	// PyYAML's safe_load refuses a stream of several documents; so do we,
@@ -124,7 +143,7 @@ func (p *parser) document(data []byte) *yaml.Node {
 		p.errorf(registry.InvalidYAMLSyntax, &next, "contract file holds more than one YAML document")
 		return nil
 	case err != io.EOF:
-		p.syntaxError(err)
+		p.syntaxError(data, err)
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -192,29 +211,193 @@ func printable(r rune) bool {
 
 var yamlLineError = regexp.MustCompile(`(?s)^yaml: line (\d+): (.*)$`)
 
-// syntaxError reports a yaml.v3 error, moving its "line N" into the position.
-func (p *parser) syntaxError(err error) {
-	msg := err.Error()
-	line := 0
-	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if isParserError(msg) {
-			// yaml.v3 reports parser (not scanner) errors with a 0-based
-			// line; see (*parser).fail in its decode.go.
-			line++
-		}
-	} else {
-		msg = trimYAMLPrefix(msg)
-	}
-	p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, 0), "invalid YAML syntax: %s", msg)
+// syntaxError reports a yaml.v3 error at the line and column where the
+// document first becomes invalid for that reason. yaml.v3's own "line N"
+// cannot be used as it is: it names the line of the construct being read
+// (the start of a quoted scalar, not its bad escape), is 0-based for some
+// errors and 1-based for others, and is left out altogether for line 1 and
+// for errors such as "unknown anchor". So the position is found by asking
+// the decoder again: the shortest prefix of the file that fails with the
+// same message ends on the line, and at the character, that breaks it.
+func (p *parser) syntaxError(data []byte, err error) {
+	msg, hint := yamlMessage(err)
+	line, col := locate(data, msg, hint)
+	p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, col), "invalid YAML syntax: %s", msg)
 }
 
-// isParserError recognises the messages of yaml.v3's parserc.go.
-func isParserError(msg string) bool {
-	return strings.HasPrefix(msg, "did not find expected ") ||
-		strings.HasPrefix(msg, "found duplicate %") ||
-		msg == "found incompatible YAML document" || msg == "found undefined tag handle"
+// yamlMessage splits a yaml.v3 error into its message and the line it
+// names (0 when none).
+func yamlMessage(err error) (string, int) {
+	msg := err.Error()
+	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return m[2], n
+	}
+	return trimYAMLPrefix(msg), 0
+}
+
+// decodeError is the message of the first error decoding data as
+// document does (one document, then the check for a second), or "".
+func decodeError(data []byte) string {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for range 2 {
+		var n yaml.Node
+		switch err := decode(dec, &n); {
+		case err == io.EOF:
+			return ""
+		case err != nil:
+			msg, _ := yamlMessage(err)
+			return msg
+		}
+	}
+	return ""
+}
+
+// maxColumnSearch bounds the line length for which the column is sought:
+// a longer line (a hostile one-line file) gets the line alone.
+const maxColumnSearch = 4096
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// locate finds the 1-based line and column at which data first fails to
+// decode with msg: the shortest prefix of whole lines that fails so, then
+// the shortest prefix of that line. The decoder reads a stream in order,
+// so once a prefix holds the fault every longer one fails with it too,
+// and a search over prefix lengths finds the first. hint is yaml.v3's
+// line, at or just before the fault, where the search starts, so that a
+// few decodes suffice. The decoding spent is bounded by a few times the
+// file's size: a large hostile file gets yaml.v3's line (or 1) and no
+// column rather than a long search. The column is 0 when unknown.
+func locate(data []byte, msg string, hint int) (line, col int) {
+	lines := yamlLines(data)
+	n := len(lines)
+	fallback := min(max(hint, 1), max(n, 1))
+	if n == 0 {
+		return fallback, 0
+	}
+	ends := make([]int, n+1)
+	for i, l := range lines {
+		ends[i+1] = ends[i] + len(l)
+	}
+	budget, spent := 4<<20+3*len(data), 0
+	fails := func(end int) bool {
+		if spent += end; spent > budget {
+			return true // ends the search; the result is not used
+		}
+		return decodeError(data[:end]) == msg
+	}
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		// Only an alias token raises it, so the first candidate line
+		// that fails is the one; the column is its '*'.
+		for _, at := range aliasCandidates(data, m[1]) {
+			k := sort.SearchInts(ends[1:], at+1) + 1 // the line holding byte at
+			if fails(ends[k]) && spent <= budget {
+				return k, utf8.RuneCount(data[ends[k-1]:at]) + 1
+			}
+		}
+	}
+	line = firstTrue(1, n, fallback, func(k int) bool { return fails(ends[k]) })
+	if spent > budget {
+		return fallback, 0
+	}
+	text := lines[line-1]
+	if len(text) > maxColumnSearch {
+		return line, 0
+	}
+	start := ends[line-1]
+	c := firstTrue(1, len(text), len(text), func(c int) bool { return fails(start + c) })
+	if spent > budget {
+		return line, 0
+	}
+	// The fault is the c-th byte of the line; columns count runes.
+	return line, utf8.RuneCount(text[:c-1]) + 1
+}
+
+// aliasCandidates returns the offsets of "*name" in data followed by what
+// ends an alias (white space, a flow indicator, the end): every alias
+// token *name among them, and perhaps some text in comments or quotes.
+func aliasCandidates(data []byte, name string) []int {
+	var out []int
+	tok := []byte("*" + name)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], tok)
+		if i < 0 {
+			return out
+		}
+		at := off + i
+		end := at + len(tok)
+		if end == len(data) || bytes.IndexByte([]byte(" \t\r\n,[]{}"), data[end]) >= 0 {
+			out = append(out, at)
+		}
+		off = at + 1
+	}
+}
+
+// yamlLines splits data after each line break as YAML (and yaml.v3's
+// positions) count them: CRLF, CR, LF, NEL, LS and PS.
+func yamlLines(data []byte) [][]byte {
+	var lines [][]byte
+	start := 0
+	for i := 0; i < len(data); {
+		n := 0
+		switch {
+		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			n = 2
+		case data[i] == '\r' || data[i] == '\n':
+			n = 1
+		case bytes.HasPrefix(data[i:], []byte("\u0085")):
+			n = 2
+		case bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
+			n = 3
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		i += n
+		lines = append(lines, data[start:i])
+		start = i
+	}
+	if start < len(data) {
+		lines = append(lines, data[start:])
+	}
+	return lines
+}
+
+// firstTrue returns the smallest k in [lo, hi] with f(k), given f(hi) and
+// that f is false below some k and true from there on. It starts at guess
+// and gallops away from it, so a good guess costs a few calls.
+func firstTrue(lo, hi, guess int, f func(int) bool) int {
+	// Bracket the answer in (a, b]: f(a) false (or a = lo-1), f(b) true.
+	a, b := lo-1, hi
+	if f(guess) {
+		b = guess
+		for step := 1; b-step >= lo; step *= 2 {
+			if !f(b - step) {
+				a = b - step
+				break
+			}
+			b -= step
+		}
+	} else {
+		a = guess
+		for step := 1; a+step < hi; step *= 2 {
+			if f(a + step) {
+				b = a + step
+				break
+			}
+			a += step
+		}
+	}
+	for b-a > 1 {
+		m := a + (b-a)/2
+		if f(m) {
+			b = m
+		} else {
+			a = m
+		}
+	}
+	return b
 }
 
 func trimYAMLPrefix(s string) string {
@@ -294,6 +477,13 @@ func (w *walker) checkTag(n *yaml.Node) {
 		return
 	default:
 		w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML tag %s is not allowed in a contract (only str, int, float, bool, null, map and seq)", n.Tag)
+		return
+	}
+	if explicit && tagKind[n.Tag] != n.Kind {
+		// "!!null [a, b]" and "!!str {a: 1}" parse, and yaml.v3 would
+		// read the node as its kind says; PyYAML refuses them, so a
+		// contract cannot mean one thing to each loader.
+		w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML tag %s cannot be given to a %s", n.Tag, nodeKindName(n.Kind))
 		return
 	}
 	if explicit && n.Kind == yaml.ScalarNode {

@@ -284,8 +284,8 @@ func TestParseErrors(t *testing.T) {
 		// handler_routing.
 		{"routing list", named + "handler_routing: [a]\n", []want{e(c003, 4, 18, "handler_routing must be a mapping, got list")}},
 		{"routing int key", named + "handler_routing: {a: {1: x}}\n", []want{e(c003, 4, 23, "handler_routing keys must be strings, got int")}},
-		{"routing inf", named + "handler_routing: {a: .inf}\n", []want{e(c003, 4, 22, "cannot be represented in JSON")}},
-		{"routing nan", named + "handler_routing: {a: [.nan]}\n", []want{e(c003, 4, 23, "cannot be represented in JSON")}},
+		{"routing inf", named + "handler_routing: {a: .inf}\n", []want{e(c003, 4, 22, "handler_routing value .inf is a YAML number that JSON cannot write as it is written: write a JSON number, or quote it to keep it a string; JSON has no infinity or NaN")}},
+		{"routing nan", named + "handler_routing: {a: [.nan]}\n", []want{e(c003, 4, 23, "JSON has no infinity or NaN")}},
 
 		// Unknown keys.
 		{"unknown with suggestion", named + "handler_nmae: x\n", []want{e(c003, 4, 1, `unknown key "handler_nmae" (did you mean "handler_name"?)`)}},

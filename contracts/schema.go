@@ -26,11 +26,15 @@ const SchemaID = "https://github.com/handlergen/handlergen/contract.schema.json"
 // contract Parse accepts with a qualified handler_class, the schema accepts
 // (contracts/schema_validate_test.go checks this). White space is Go's
 // (unicode.IsSpace), as Parse trims it, and handler_type letters include
-// every rune unicode.ToLower maps to them. The schema accepts some
-// contracts Parse refuses, for what a schema cannot say: YAML-level rules
-// (tags, duplicate keys, one document), Go keywords as type names, numbers
-// that do not fit an int, and a name that leaves the default protocol_type
-// empty.
+// every rune unicode.ToLower maps to them. Integers are JSON Schema's, so
+// 1.0 is one, as Parse (like pydantic's lax mode) reads it. The schema
+// accepts some contracts Parse refuses, for what a schema of the JSON form
+// cannot say: YAML-level rules (tags, duplicate keys, one document), keys
+// that are not strings, routing numbers that JSON cannot write as written
+// (0x1F), Go keywords as type names, numbers that do not fit an int64, and
+// a name that leaves the default protocol_type empty.
+// (schema_validate_test.go's schemaOnly lists them, and FuzzSchemaAgreement
+// fails on any other disagreement in either direction.)
 func Schema() []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

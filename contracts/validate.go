@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/token"
 	"maps"
 	"math"
+	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -263,7 +266,9 @@ func identity(keys []string) map[string]string {
 	return m
 }
 
-// uint returns the non-negative int at e; zero when e is absent.
+// uint returns the non-negative int at e; zero when e is absent. A float
+// with no fractional part (1.0, 2e1) is that integer, as pydantic's lax
+// mode (the Python loader) and JSON Schema's "integer" read it; 1.5 is not.
 func (p *parser) uint(where string, e entry) int {
 	if e.val == nil {
 		return 0
@@ -275,6 +280,21 @@ func (p *parser) uint(where string, e entry) int {
 		// Digits that yaml.v3 could not make an int of: too large.
 		p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
 		return 0
+	case v.Kind == yaml.ScalarNode && v.Tag == floatTag:
+		// Read from the text, exactly: through a float64,
+		// 9007199254740993.0 would quietly become ...992.
+		r, ok := new(big.Rat).SetString(strings.ReplaceAll(v.Value, "_", ""))
+		switch {
+		case !ok || !r.IsInt() || r.Sign() < 0 || leadingZero.MatchString(v.Value):
+			// 089: octal in YAML 1.1 (and so not a number to PyYAML),
+			// decimal in YAML 1.2; neither reading is safe to pick.
+			p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
+			return 0
+		case !r.Num().IsInt64():
+			p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
+			return 0
+		}
+		return int(r.Num().Int64())
 	case v.Kind != yaml.ScalarNode || v.Tag != intTag || v.Decode(&i) != nil || i < 0:
 		p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
 		return 0
@@ -376,7 +396,7 @@ func (p *parser) keyNotString(k *yaml.Node, what string, dk *yaml.Node) {
 }
 
 // plain converts a node to the JSON data model: map[string]any, []any,
-// string, bool, int, uint64, float64 and nil.
+// string, bool, json.Number and nil.
 func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
 	v := deref(n)
 	switch v.Kind {
@@ -405,6 +425,9 @@ func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
 		}
 		return s, ok
 	}
+	if v.Tag == intTag || v.Tag == floatTag || v.Tag == strTag && v.Style == 0 && yamlFloat.MatchString(v.Value) {
+		return p.number(where, n, v)
+	}
 	if isString(v) {
 		return v.Value, true
 	}
@@ -413,11 +436,46 @@ func (p *parser) plain(where string, n *yaml.Node) (any, bool) {
 		p.schemaf(n, "%s value %s: %s", where, v.Value, trimYAMLPrefix(err.Error()))
 		return nil, false
 	}
-	if f, isFloat := x.(float64); isFloat && (math.IsInf(f, 0) || math.IsNaN(f)) {
-		p.schemaf(n, "%s value %s cannot be represented in JSON", where, v.Value)
-		return nil, false
-	}
 	return x, true
+}
+
+var (
+	// jsonNumber is JSON's number grammar (RFC 8259).
+	jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+	// yamlFloat is YAML 1.2's float, which yaml.v3 leaves a string when
+	// it does not fit a float64 (1e400).
+	yamlFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	// leadingZero is a number that YAML 1.1 reads as octal, 1.2 as decimal.
+	leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
+)
+
+// number keeps a number of handler_routing exactly as it is written: JSON
+// can carry any decimal literal, so 12345678901234567890123,
+// -9223372036854775809, 1e400 and 1.50 reach the registry as those very
+// characters (a json.Number), not as the nearest float64. A YAML number
+// that JSON cannot write as it stands (0x1F, 0o17, 1_000, +1, .5, 007,
+// .inf) is refused rather than rewritten: its text would change, and the
+// two loaders do not even agree on what some of them are (PyYAML reads
+// 0o17 and 1e3 as strings, 007 as octal).
+func (p *parser) number(where string, n, v *yaml.Node) (any, bool) {
+	if jsonNumber.MatchString(v.Value) {
+		return json.Number(v.Value), true
+	}
+	var hint string
+	var x any
+	switch {
+	case leadingZero.MatchString(v.Value):
+		hint = "; with its leading 0 it is octal in YAML 1.1 (PyYAML) and decimal in YAML 1.2"
+	case v.Decode(&x) != nil:
+	default:
+		if f, ok := x.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			hint = "; JSON has no infinity or NaN"
+		} else {
+			hint = fmt.Sprintf("; as a JSON number it is %v", x)
+		}
+	}
+	p.schemaf(n, "%s value %s is a YAML number that JSON cannot write as it is written: write a JSON number, or quote it to keep it a string%s", where, v.Value, hint)
+	return nil, false
 }
 
 // didYouMean returns ` (did you mean "k"?)` for the known key k closest to
