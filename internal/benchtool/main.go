@@ -209,6 +209,7 @@ type result struct {
 	compileGen, compileMap  stat
 	initGen, initMap        initCost
 	genFileBytes, mapFileSz int64
+	stages                  gen.Timings // one in-process check run
 }
 
 func (b *bench) build() {
@@ -291,6 +292,9 @@ func (b *bench) size(n int, cold bool) {
 		c = append(c, b.mustRun(app, nil, b.handlergen, append([]string{"check"}, genArgs...)...))
 	}
 	r.generate, r.floor, r.check = summarize(g), summarize(f), summarize(c)
+
+	log.Printf("N=%d: stages of one in-process check", n)
+	r.stages = b.checkInProcess(app, l)
 
 	log.Printf("N=%d: compile of the generated package and the map literal", n)
 	r.genFileBytes = fileSize(filepath.Join(app, "registry_gen.go"))
@@ -405,6 +409,21 @@ func (b *bench) coldRun(name, dir, prog string, args ...string) sample {
 	cache := filepath.Join(b.work, "gocache-"+name)
 	defer os.RemoveAll(cache)
 	return b.mustRun(dir, []string{"GOCACHE=" + cache}, prog, args...)
+}
+
+// checkInProcess runs gen.Run in check mode with the arguments of the
+// measured runs (they are recorded in the header) and returns its stage
+// timings.
+func (b *bench) checkInProcess(app string, l *synth.Layout) gen.Timings {
+	args := []string{"-interface", l.Interface, "-o", "registry_gen.go", "../" + l.Inputs[0]}
+	res, err := gen.Run(context.Background(), gen.Config{Dir: app, Inputs: args[4:], Output: args[3], Interface: args[1], Args: args}, gen.Check)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if res.Diags.HasErrors() {
+		log.Fatalf("check reported errors: %v", res.Diags)
+	}
+	return res.Timings
 }
 
 // profile runs check in-process on the largest module with the CPU
