@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/module"
+	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
 
 	"github.com/handlergen/handlergen/contracts"
@@ -27,13 +29,16 @@ import (
 	"github.com/handlergen/handlergen/registry"
 )
 
-// loadMode is the lightest mode that yields types.Objects: types come from
-// export data the go command builds (and caches), with no syntax for any
-// package. NeedImports costs nothing extra — go list runs with -deps for
+// loadMode asks go/packages only to list: names, files, the import graph
+// and the export data files the go command builds (and caches). Types are
+// then read from those files by decodeTypes, which is what NeedTypes would
+// do, without its costs: go list -compiled, a second go command for the
+// type sizes, and reading every export file one after another under one
+// lock. NeedImports costs nothing extra — go list runs with -deps for
 // export data anyway — and gives the import graph for the cycle check;
 // NeedFiles tells a missing package from a broken one and lists the files
 // the init() audit reads.
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedModule
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedExportFile | packages.NeedModule
 
 type outputPkg struct {
 	dir, file string
@@ -99,12 +104,23 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %s", strings.TrimSpace(cleanMsg(dir, err.Error())))
 	}
+	if len(pkgs) == 0 && len(patterns) > 0 {
+		// go list failed as a whole. With NeedTypes, go/packages asked
+		// the go command for the type sizes too, and that failure (such as
+		// inconsistent vendoring) was the load's error; asked again here,
+		// only on this path, it is reported as before. Other failures
+		// (a go.mod that needs updating) leave the packages missing, and
+		// explainMissing reports them.
+		if _, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedTypesSizes, Dir: dir, Env: os.Environ()}, "unsafe"); err != nil {
+			return nil, fmt.Errorf("loading packages: %s", strings.TrimSpace(cleanMsg(dir, err.Error())))
+		}
+	}
 	byPath := make(map[string]*packages.Package, len(pkgs))
 	add := func(pkgs []*packages.Package) {
 		for _, p := range pkgs {
 			if p.PkgPath == "" {
 				byPath[p.ID] = p
-			} else if byPath[p.PkgPath] == nil || byPath[p.PkgPath].Types == nil {
+			} else if byPath[p.PkgPath] == nil {
 				byPath[p.PkgPath] = p
 			}
 		}
@@ -113,12 +129,12 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 	if !slices.Equal(compact, patterns) {
 		// Abbreviated patterns are only a way to keep the go command
 		// line short: a wanted package the load did not return as a root
-		// with types (as happened to a main-module -interface beside
-		// hundreds of handlers) is loaded again by its exact path, so the
-		// outcome never depends on how the patterns were spelled.
+		// (as happened to a main-module -interface beside hundreds of
+		// handlers) is loaded again by its exact path, so the outcome
+		// never depends on how the patterns were spelled.
 		var again []string
 		for _, p := range patterns {
-			if q := byPath[p]; q == nil || q.Types == nil {
+			if byPath[p] == nil {
 				again = append(again, p)
 			}
 		}
@@ -129,7 +145,70 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 		}
 	}
 	explainMissing(ctx, dir, patterns, byPath)
+	if err := decodeTypes(ctx, dir, patterns, byPath); err != nil {
+		return nil, err
+	}
 	return byPath, nil
+}
+
+// decodeTypes reads the types of the wanted packages from their export
+// data, as packages.Load with NeedTypes does for its roots, into one
+// FileSet and one map of packages, so that the types two packages share
+// (context.Context in the interface and in a handler's methods) are the
+// same objects and types.Implements can compare them. A package the go
+// command did not build (it reported why, or the package is part of an
+// import cycle) has no export data; go/packages type-checks those from
+// source, so they are loaded that way, as before, with their errors.
+func decodeTypes(ctx context.Context, dir string, wanted []string, byPath map[string]*packages.Package) error {
+	fset := token.NewFileSet()
+	imports := map[string]*types.Package{}
+	var fromSource []string
+	for _, path := range wanted {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := byPath[path]
+		if p == nil || p.Types != nil || p.PkgPath == "" || len(p.GoFiles) == 0 {
+			continue
+		}
+		if p.ExportFile == "" {
+			fromSource = append(fromSource, path)
+			continue
+		}
+		tp, err := readExport(fset, imports, p.PkgPath, p.ExportFile)
+		if err != nil {
+			p.Errors = append(p.Errors, packages.Error{Msg: fmt.Sprintf("could not load export data: %v", err), Kind: packages.UnknownError})
+			continue
+		}
+		p.Types, p.Fset = tp, fset
+	}
+	if len(fromSource) == 0 {
+		return nil
+	}
+	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: loadMode | packages.NeedTypes, Dir: dir, Env: os.Environ()}, fromSource...)
+	if err != nil {
+		return nil // the packages keep what the first load said about them
+	}
+	for _, p := range pkgs {
+		if slices.Contains(fromSource, p.PkgPath) {
+			byPath[p.PkgPath] = p
+		}
+	}
+	return nil
+}
+
+// readExport reads one package from the export data in file.
+func readExport(fset *token.FileSet, imports map[string]*types.Package, path, file string) (*types.Package, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := gcexportdata.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", filepath.Base(file), err)
+	}
+	return gcexportdata.Read(r, fset, imports, path)
 }
 
 // check verifies the contracts that passed preflight against the loaded
