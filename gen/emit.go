@@ -96,7 +96,7 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if len(hs) > 0 {
 		mark = []jen.Code{jen.Line().Id(entriesMark), jen.Line()}
 	}
-	f.Var().Id(entriesVar).Op("=").Index(jen.Op("...")).Id(q.reg+"Entry").Index(jen.Id(q.iface)).Values(mark...)
+	f.Var().Id(entriesVar).Op("=").Index(jen.Op("...")).Id(q.reg + "Entry").Index(jen.Id(q.iface)).Values(mark...)
 	f.Line()
 	f.Commentf("%s is a perfect hash over the entry names, computed by", indexVar)
 	f.Comment("handlergen: Lookup hashes a name once and compares one entry.")
