@@ -246,49 +246,11 @@ func isDrivePath(s string) bool {
 		('A' <= s[0] && s[0] <= 'Z' || 'a' <= s[0] && s[0] <= 'z')
 }
 
-// shortDescriptions are the rules' one-line descriptions, as in the README's
-// table of error codes.
-var shortDescriptions = map[registry.Code]string{
-	registry.FileNotFound:                   "A contract file or input path does not exist, or a glob matches nothing.",
-	registry.InvalidYAMLSyntax:              "The contract is not acceptable YAML: syntax, encoding, several documents, a non-core tag, duplicate keys or alias expansion.",
-	registry.SchemaValidationFailed:         "The contract does not match the schema: empty, not a mapping, unknown, missing or mistyped keys.",
-	registry.MissingRequiredFields:          "Required contract keys are missing.",
-	registry.FileSizeExceeded:               "The contract file is larger than the size limit.",
-	registry.ProtocolNotImplemented:         "The handler type does not implement the handler interface.",
-	registry.NotAFile:                       "The input exists but is not a regular file.",
-	registry.FileReadError:                  "A file could not be read.",
-	registry.FileStatError:                  "A file could not be examined (stat or symlink resolution failed).",
-	registry.ModuleNotFound:                 "The handler_class package does not exist, or handler_class is not qualified.",
-	registry.ClassNotFound:                  "The handler_class type does not exist in its package, or is not a named non-interface type.",
-	registry.ImportError:                    "The handler package has errors.",
-	registry.NamespaceNotAllowed:            "The handler_class package is outside the allowlist.",
-	registry.TypeNotInstantiable:            "The handler type cannot be instantiated: unexported, generic, or no way to make a value.",
-	registry.PackageNotImportable:           "The handler package cannot be imported by the registry's package: main, internal, or an import cycle.",
-	registry.InitSideEffect:                 "The handler package declares func init().",
-	registry.DirectoryNotFound:              "A directory input does not exist.",
-	registry.PermissionDenied:               "A directory cannot be read.",
-	registry.NotADirectory:                  "A path used as a directory is not one.",
-	registry.EmptyPatternsList:              "No inputs were given.",
-	registry.InvalidGlobPattern:             "A glob pattern is malformed.",
-	registry.AmbiguousContractConfiguration: "handler_contract.yaml and contract.yaml are in one directory.",
-	registry.DuplicateHandlerName:           "Two contracts declare the same handler_name.",
-	registry.StaleOutput:                    "The generated registry file is missing or out of date.",
-	registry.HandlerLimitReached:            "There are more contracts than the handler limit.",
-	registry.OutputWriteError:               "The generated registry file could not be written.",
-	registry.HandlerNotFound:                "No handler is registered under the requested name.",
-	registry.ConstructorFailed:              "The handler's constructor failed.",
-}
-
-// shortDescription describes c in one sentence. A code without an entry in
-// shortDescriptions is described by its name: ORPHANED_OUTPUT becomes
-// "Orphaned output."; an unknown code by itself.
+// shortDescription describes c in one sentence: its summary in
+// registry's table of codes, or, for a code the table lacks, the code.
 func shortDescription(c registry.Code) string {
-	if s, ok := shortDescriptions[c]; ok {
+	if s := c.Summary(); s != "" {
 		return s
 	}
-	n := c.Name()
-	if n == "" {
-		return c.String()
-	}
-	return n[:1] + strings.ToLower(strings.ReplaceAll(n[1:], "_", " ")) + "."
+	return c.String()
 }
