@@ -48,6 +48,10 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		{"multi-byte before", "é: ü\nx: \"\\q\"\n", 2, 5, "found unknown escape character"},
 		{"columns count runes", "é: \"ü\\q\"\n", 1, 6, "found unknown escape character"},
 		{"no final newline", "a: b\nc: *x", 2, 4, "unknown anchor"},
+		{"CR line breaks", "a: b\rc: d\re: *x\r", 3, 4, "unknown anchor"},
+		{"control character after CR", "a: b\rc: \x01\n", 2, 4, "control character U+0001"},
+		{"NUL after CRLF", "a: b\r\nc: d\x00\n", 2, 5, "contains a NUL byte"},
+		{"bad UTF-8 after LS", "a: b\u2028\xff", 2, 1, "not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, diags := Parse("c.yaml", []byte(tc.src))

@@ -188,9 +188,7 @@ func (p *parser) checkEncoding(data []byte) bool {
 			i += size
 			continue
 		}
-		line := 1 + bytes.Count(data[:i], []byte("\n"))
-		col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
-		p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(line, col), "contract file %s", problem)
+		p.diags.Errorf(registry.InvalidYAMLSyntax, p.pos(lineCol(data, i)), "contract file %s", problem)
 		return false
 	}
 	return true
@@ -339,17 +337,7 @@ func yamlLines(data []byte) [][]byte {
 	var lines [][]byte
 	start := 0
 	for i := 0; i < len(data); {
-		n := 0
-		switch {
-		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
-			n = 2
-		case data[i] == '\r' || data[i] == '\n':
-			n = 1
-		case bytes.HasPrefix(data[i:], []byte("\u0085")):
-			n = 2
-		case bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
-			n = 3
-		}
+		n := breakLen(data, i)
 		if n == 0 {
 			i++
 			continue
@@ -362,6 +350,37 @@ func yamlLines(data []byte) [][]byte {
 		lines = append(lines, data[start:])
 	}
 	return lines
+}
+
+// breakLen is the length of the line break at data[i:], or 0.
+func breakLen(data []byte, i int) int {
+	switch {
+	case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+		return 2
+	case data[i] == '\r' || data[i] == '\n':
+		return 1
+	case bytes.HasPrefix(data[i:], []byte("\u0085")):
+		return 2
+	case bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
+		return 3
+	}
+	return 0
+}
+
+// lineCol is the 1-based line and column (in runes) of byte off of data,
+// lines broken as YAML breaks them.
+func lineCol(data []byte, off int) (line, col int) {
+	line, start := 1, 0
+	for i := 0; i < off; {
+		n := breakLen(data, i)
+		if n == 0 {
+			i++
+			continue
+		}
+		i += n
+		line, start = line+1, min(i, off)
+	}
+	return line, utf8.RuneCount(data[start:off]) + 1
 }
 
 // firstTrue returns the smallest k in [lo, hi] with f(k), given f(hi) and
