@@ -272,7 +272,13 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		cfgs = append(cfgs, cfg)
 	}
 	if len(found) == 0 && len(ds) == 0 {
-		b.diags.Errorf(registry.FileNotFound, diag.Position{}, "no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
+		msg := fmt.Sprintf("no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
+		if nested := cmdline.NestedModules(b.dir, patterns); len(nested) > 0 {
+			// Outside a go.work workspace, ./... stops at nested modules,
+			// as it does for the go command.
+			msg += fmt.Sprintf("; nested modules are not searched: %s (run handlergen in each, or make them workspace modules with go work use)", strings.Join(nested, ", "))
+		}
+		b.diags.Errorf(registry.FileNotFound, diag.Position{}, "%s", msg)
 	}
 	if len(cfgs) == 0 {
 		return nil

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/modfile"
+
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
@@ -37,9 +39,10 @@ type Found struct {
 
 // FindRegistries walks the directories the patterns name (each ending in
 // "..." means recursively, like the go command, stopping at nested modules
-// and skipping testdata, vendor and dot or underscore directories) and
-// returns every registry found, sorted by output path. dir is the working
-// directory, that patterns and positions are relative to.
+// that are not modules of the go.work workspace, and skipping testdata,
+// vendor and dot or underscore directories) and returns every registry
+// found, sorted by output path. dir is the working directory, that
+// patterns and positions are relative to.
 //
 // Every output, and every directory a -C moves to, must lie inside the
 // module whose tree holds the file that records it, symbolic links
@@ -48,6 +51,7 @@ type Found struct {
 func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	var l diag.List
 	s := &scan{base: dir, byOut: map[string]*Found{}, headers: map[string]header{}, scanned: map[string]bool{}, l: &l}
+	work := workspaceModules(dir)
 	for _, p := range patterns {
 		root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
 		if !filepath.IsAbs(root) {
@@ -65,7 +69,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			}
 			name := d.Name()
 			if d.IsDir() {
-				if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(path, "go.mod"))) {
+				if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || nestedModule(path, work)) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -172,6 +176,89 @@ func moduleRoot(dir string) string {
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// nestedModule reports whether the walk stops at path: a directory holding
+// a go.mod, unless it is a module of the workspace (as ./... from a go.work
+// root covers every workspace module below it, for the go command too).
+func nestedModule(path string, work map[string]bool) bool {
+	if !exists(filepath.Join(path, "go.mod")) || work[path] {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(path)
+	return err != nil || !work[real]
+}
+
+// workspaceModules returns the directories of the modules that the go.work
+// governing dir uses (GOWORK=off and an explicit GOWORK honoured as the go
+// command honours them), or nil outside a workspace.
+func workspaceModules(dir string) map[string]bool {
+	work := os.Getenv("GOWORK")
+	if work == "off" {
+		return nil
+	}
+	if work == "" {
+		for d := dir; work == ""; {
+			if fi, err := os.Stat(filepath.Join(d, "go.work")); err == nil && !fi.IsDir() {
+				work = filepath.Join(d, "go.work")
+			} else if parent := filepath.Dir(d); parent != d {
+				d = parent
+			} else {
+				return nil
+			}
+		}
+	}
+	data, err := output.ReadFile(work)
+	if err != nil {
+		return nil
+	}
+	wf, err := modfile.ParseWork(work, data, nil)
+	if err != nil {
+		return nil
+	}
+	mods := map[string]bool{}
+	for _, u := range wf.Use {
+		p := filepath.FromSlash(u.Path)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(work), p)
+		}
+		mods[filepath.Clean(p)] = true
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			mods[real] = true
+		}
+	}
+	return mods
+}
+
+// NestedModules lists, relative to dir and sorted, the directories with a
+// go.mod that the walk of FindRegistries over patterns does not enter
+// because they are not workspace modules: the reason, when it finds
+// nothing, that it found nothing.
+func NestedModules(dir string, patterns []string) []string {
+	work := workspaceModules(dir)
+	var out []string
+	for _, p := range patterns {
+		root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
+		if !filepath.IsAbs(root) {
+			root = filepath.Join(dir, root)
+		}
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() || path == root {
+				return nil
+			}
+			name := d.Name()
+			if name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				return filepath.SkipDir
+			}
+			if nestedModule(path, work) {
+				out = append(out, relSlash(dir, path))
+				return filepath.SkipDir
+			}
+			return nil
+		})
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 // generateContext is the build context go generate uses: the default one
 // with the "generate" build tag set.
