@@ -141,6 +141,7 @@ func TestExplicitTagKinds(t *testing.T) {
 		"handler_routing: {a: !!int \"x\"}\n",
 		"handler_routing: {a: !!map [1]}\n",
 		"handler_routing: {a: !!bool yes}\n", // YAML 1.1's yes is not a 1.2 bool
+		"handler_version: {major: !!int 1.0, minor: 0, patch: 0}\n", // 1.0 is not an int by YAML's rules
 	} {
 		if _, diags := Parse("c.yaml", []byte(head+src)); len(diags) != 1 || diags[0].Code != registry.InvalidYAMLSyntax {
 			t.Errorf("%q: want one 002, got\n%s", src, render(diags))
@@ -155,7 +156,7 @@ func TestRoutingNumbers(t *testing.T) {
 	for _, lit := range []string{
 		"12345678901234567890123", "-9223372036854775809", "18446744073709551616", "1e400", "-1E-400",
 		"1.50", "0.1", "1.0", "-0", "0", "3e2", "2.5E+10", "100000000000000000000000000000000000000000.000000000000000000001",
-		"!!float 1", "!!int 7",
+		"!!float 1", "!!int 7", "!!int 12345678901234567890123", "!!int -9223372036854775809", "!!float 1e400", "!!float 12345678901234567890123",
 	} {
 		c, diags := Parse("c.yaml", []byte(head+"handler_routing: {n: "+lit+", l: ["+lit+"]}\n"))
 		want := strings.TrimPrefix(strings.TrimPrefix(lit, "!!float "), "!!int ")
@@ -178,6 +179,8 @@ func TestRoutingNumbers(t *testing.T) {
 		{".NaN", "JSON has no infinity or NaN"},
 		{"!!int 0x10", "as a JSON number it is 16"},
 		{"!!float .inf", "JSON has no infinity or NaN"},
+		{"!!int 007", "octal in YAML 1.1"},
+		{"!!int +5", "as a JSON number it is 5"},
 	} {
 		_, diags := Parse("c.yaml", []byte(head+"handler_routing: {n: "+tc.lit+"}\n"))
 		if len(diags) != 1 || diags[0].Code != registry.SchemaValidationFailed || diags[0].Pos.Line != 4 || diags[0].Pos.Col != 22 ||
@@ -216,6 +219,8 @@ func TestVersionIntegralFloat(t *testing.T) {
 		{"1e-1", "must be a non-negative integer"},
 		{"089", "must be a non-negative integer, got float 089"},
 		{"9223372036854775808.0", "must be an integer of at most 9223372036854775807"},
+		{"!!int 12345678901234567890123", "must be an integer of at most 9223372036854775807"},
+		{"!!float 1e400", "must be an integer of at most 9223372036854775807"},
 		{"1e19", "must be an integer of at most 9223372036854775807"},
 	} {
 		_, diags := Parse("c.yaml", []byte(head+"handler_version: {major: "+tc.major+", minor: 0, patch: 0}\n"))

@@ -506,6 +506,12 @@ func (w *walker) checkTag(n *yaml.Node) {
 		return
 	}
 	if explicit && n.Kind == yaml.ScalarNode {
+		if n.Tag == intTag && yamlInt.MatchString(n.Value) || n.Tag == floatTag && yamlFloat.MatchString(n.Value) {
+			// A number by YAML 1.2's rules, though maybe too large
+			// for Go to decode (!!int 12345678901234567890123);
+			// validation reads its text.
+			return
+		}
 		// "!!int abc" parses; only decoding notices the mismatch.
 		var v any
 		if err := n.Decode(&v); err != nil {

@@ -445,6 +445,8 @@ var (
 	// yamlFloat is YAML 1.2's float, which yaml.v3 leaves a string when
 	// it does not fit a float64 (1e400).
 	yamlFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	// yamlInt is YAML 1.2's decimal integer.
+	yamlInt = regexp.MustCompile(`^[-+]?[0-9]+$`)
 	// leadingZero is a number that YAML 1.1 reads as octal, 1.2 as decimal.
 	leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
 )
