@@ -140,7 +140,7 @@ func TestExplicitTagKinds(t *testing.T) {
 		"handler_routing: !!str {a: 1}\n",
 		"handler_routing: {a: !!int \"x\"}\n",
 		"handler_routing: {a: !!map [1]}\n",
-		"handler_routing: {a: !!bool yes}\n", // YAML 1.1's yes is not a 1.2 bool
+		"handler_routing: {a: !!bool yes}\n",                        // YAML 1.1's yes is not a 1.2 bool
 		"handler_version: {major: !!int 1.0, minor: 0, patch: 0}\n", // 1.0 is not an int by YAML's rules
 	} {
 		if _, diags := Parse("c.yaml", []byte(head+src)); len(diags) != 1 || diags[0].Code != registry.InvalidYAMLSyntax {
