@@ -256,7 +256,12 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		if cfg.Package == "" && f.Directive != "" && f.Flags.Dir == "" && filepath.Dir(f.Output) == f.Dir {
 			// What go generate would pass as $GOPACKAGE (see run.exec):
 			// the directive file's package, which for a test file may be
-			// the external test package.
+			// the external test package. Like $GOPACKAGE, an identifier.
+			if f.Package != "" && !cmdline.IsIdent(f.Package) {
+				file, _, _ := strings.Cut(f.Directive, ":")
+				b.diags.Errorf(registry.OutputWriteError, diag.Position{File: file}, "$GOPACKAGE %q (the directive file's package) is not a Go identifier; give the directive -package", f.Package)
+				continue
+			}
 			cfg.Package = f.Package
 		}
 		if cfg.AllowAny {
