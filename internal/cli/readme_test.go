@@ -172,6 +172,9 @@ func script(blocks []block) ([]byte, error) {
 			if l == "" {
 				continue
 			}
+			if len(cs) == 0 {
+				return nil, fmt.Errorf("README.md:%d: output before the first $ command", b.line)
+			}
 			c := cs[len(cs)-1]
 			if strings.HasPrefix(l, "exit status ") {
 				c.fail = true
@@ -201,7 +204,7 @@ func script(blocks []block) ([]byte, error) {
 				re := "^" + strings.ReplaceAll(regexp.QuoteMeta(o), "…", ".*") + "$"
 				fmt.Fprintf(&cmds, "output '%s'\n", strings.ReplaceAll(re, "'", "''"))
 			}
-			if words[1] == "mod" && words[2] == "init" {
+			if strings.HasPrefix(c.line, "go mod init ") {
 				cmds.WriteString("cp $WORK/hg.sum go.sum\n")
 			}
 		}
