@@ -319,3 +319,69 @@ func funcKey(fset *token.FileSet, fd *ast.FuncDecl) (key, sig string) {
 	sig = fmt.Sprintf("[%s](%s) (%s)", list(fd.Type.TypeParams), list(fd.Type.Params), list(fd.Type.Results))
 	return key, sig
 }
+
+func TestReadmeScriptGenerator(t *testing.T) {
+	five := "Your first handler in five minutes"
+	tests := []struct {
+		name   string
+		blocks []block
+		want   []string // lines the script must hold
+		err    string
+	}{
+		{
+			name:   "prompt, output with an ellipsis, silence",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ go test .", "ok  \tx\t…", "$ go vet ./..."}}},
+			want:   []string{"exec go test .", "output '^ok  \tx\t.*$'", "exec go vet ./...", "! stdout ."},
+		},
+		{
+			name:   "a failure marked by a comment or by go run's exit status",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ go tool x check ./...   # exits 1", "stale", "$ go run . y", "boom", "exit status 1"}}},
+			want:   []string{"! exec go tool x check ./...", "output '^stale$'", "! exec go run . y", "output '^exit status 1$'"},
+		},
+		{
+			name:   "the clone is this repository; go mod init gets its sums",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ go mod init m", "$ go mod edit -replace=a=../handlergen"}}},
+			want:   []string{"exec go mod init m", "cp $WORK/hg.sum go.sum", "exec go mod edit -replace=a=$HGROOT"},
+		},
+		{
+			name:   "a file block is copied where it appears",
+			blocks: []block{{lang: "go", role: "a/b.go", section: five, body: []string{"package b"}}},
+			want:   []string{"cp $WORK/readme/a/b.go a/b.go", "-- readme/a/b.go --", "package b"},
+		},
+		{
+			name:   "commands elsewhere run in the repository",
+			blocks: []block{{lang: "sh", section: "Set-up", body: []string{"$ go run ./x", "hi's"}}},
+			want:   []string{"cd $HGROOT", "exec go run ./x", "output '^hi''s$'"},
+		},
+		{
+			name:   "only go, cd and mkdir run",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ rm -rf /"}}},
+			err:    "only go, cd and mkdir",
+		},
+		{
+			name:   "the five-minute section comes first",
+			blocks: []block{{lang: "sh", section: "Set-up", body: []string{"$ go version"}}, {lang: "sh", section: five, body: []string{"$ go version"}}},
+			err:    "must come before",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := script(tt.blocks)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("script() error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(got), "\n")
+			for _, w := range tt.want {
+				if !slices.Contains(lines, w) {
+					t.Errorf("script lacks the line %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
