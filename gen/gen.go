@@ -308,7 +308,7 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 	}
 	for _, g := range groups {
 		t := time.Now()
-		byPath, err := loadPackages(ctx, g.dir, g.paths)
+		ld, err := loadPackages(ctx, g.dir, g.paths)
 		if err != nil {
 			// The go command could not list anything (a broken go.mod,
 			// inconsistent vendoring): every registry of the group fails
@@ -322,7 +322,7 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 		for _, j := range g.jobs {
 			t := time.Now()
 			j.res.Timings.Load = load
-			j.res.Handlers = j.r.check(j.todo, byPath)
+			j.res.Handlers = j.r.check(j.todo, ld)
 			j.res.Timings.Verify = time.Since(t)
 			j.r.cycles = nil // it holds the package graph
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -60,6 +61,9 @@ type resolver struct {
 	cycles               *reacher        // which packages import the output package
 	audited              map[string]bool // packages whose init() has been audited
 	root                 string          // module or workspace root of cfg.Dir, once known
+	ld                   *loaded         // the packages, during check
+	iface                *types.Interface
+	srcHash              map[string]string // import path → digest of its files, from auditInit
 }
 
 // preflight checks what can be checked without loading anything: the class
@@ -92,7 +96,7 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 
 // loadPackages is the run's one packages.Load: every handler package of
 // every registry in the run, plus the interface packages, from dir.
-func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[string]*packages.Package, error) {
+func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*loaded, error) {
 	patterns := make([]string, 0, len(paths))
 	for p := range paths {
 		patterns = append(patterns, p)
@@ -145,49 +149,86 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (map[s
 		}
 	}
 	explainMissing(ctx, dir, patterns, byPath)
-	if err := decodeTypes(ctx, dir, patterns, byPath); err != nil {
+	if err := loadFromSource(ctx, dir, patterns, byPath); err != nil {
 		return nil, err
 	}
-	return byPath, nil
+	return &loaded{byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
 }
 
-// decodeTypes reads the types of the wanted packages from their export
-// data, as packages.Load with NeedTypes does for its roots, into one
-// FileSet and one map of packages, so that the types two packages share
-// (context.Context in the interface and in a handler's methods) are the
-// same objects and types.Implements can compare them. A package the go
-// command did not build (it reported why, or the package is part of an
-// import cycle) has no export data; go/packages type-checks those from
-// source, so they are loaded that way, as before, with their errors.
-func decodeTypes(ctx context.Context, dir string, wanted []string, byPath map[string]*packages.Package) error {
-	fset := token.NewFileSet()
-	imports := map[string]*types.Package{}
+// loaded is what loadPackages found: the listed packages and the one
+// universe (FileSet and packages by path) their types are read into, on
+// demand, so that types two packages share are the same objects for
+// types.Implements.
+type loaded struct {
+	byPath  map[string]*packages.Package
+	fset    *token.FileSet
+	imports map[string]*types.Package
+	digests map[*packages.Package]string // see digest
+	cache   *cache                       // nil when disabled
+}
+
+// hasTypes reports whether p's types are known or can be read.
+func hasTypes(p *packages.Package) bool { return p.Types != nil || p.ExportFile != "" }
+
+// types reads p's types from its export data, once. A failure is one of
+// p's errors, reported as go/packages reported it.
+func (ld *loaded) types(p *packages.Package) error {
+	if p.Types != nil {
+		return nil
+	}
+	tp, err := readExport(ld.fset, ld.imports, p.PkgPath, p.ExportFile)
+	if err != nil {
+		p.ExportFile = ""
+		e := packages.Error{Msg: fmt.Sprintf("could not load export data: %v", err), Kind: packages.UnknownError}
+		p.Errors = append(p.Errors, e)
+		return err
+	}
+	p.Types, p.Fset = tp, ld.fset
+	return nil
+}
+
+// digest identifies p's types: its export file, which the go command names
+// by a hash of its content, and the digests of everything it imports
+// (export data names the types of other packages without describing
+// them). "" when some package of the graph has no export data.
+func (ld *loaded) digest(p *packages.Package) string {
+	if d, ok := ld.digests[p]; ok {
+		return d
+	}
+	ld.digests[p] = "" // an import cycle is not valid Go; this only guards bad input
+	if p.ExportFile == "" && p.PkgPath != "unsafe" {
+		return ""
+	}
+	k := (&keyer{}).add(p.PkgPath, p.Name, p.ExportFile)
+	for _, path := range slices.Sorted(maps.Keys(p.Imports)) {
+		d := ld.digest(p.Imports[path])
+		if d == "" {
+			return ""
+		}
+		k.add(path, d)
+	}
+	sum := k.sum()
+	ld.digests[p] = string(sum[:])
+	return ld.digests[p]
+}
+
+// loadFromSource loads the wanted packages that have no export data (the
+// go command did not build them: it reported why, or the package is part
+// of an import cycle) as go/packages does with NeedTypes: type-checked from
+// source, with their errors.
+func loadFromSource(ctx context.Context, dir string, wanted []string, byPath map[string]*packages.Package) error {
 	var fromSource []string
 	for _, path := range wanted {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p := byPath[path]
-		if p == nil || p.Types != nil || p.PkgPath == "" || len(p.GoFiles) == 0 {
-			continue
-		}
-		if p.ExportFile == "" {
+		if p := byPath[path]; p != nil && p.ExportFile == "" && p.PkgPath != "" && len(p.GoFiles) > 0 {
 			fromSource = append(fromSource, path)
-			continue
 		}
-		tp, err := readExport(fset, imports, p.PkgPath, p.ExportFile)
-		if err != nil {
-			p.Errors = append(p.Errors, packages.Error{Msg: fmt.Sprintf("could not load export data: %v", err), Kind: packages.UnknownError})
-			continue
-		}
-		p.Types, p.Fset = tp, fset
 	}
 	if len(fromSource) == 0 {
-		return nil
+		return ctx.Err()
 	}
 	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: loadMode | packages.NeedTypes, Dir: dir, Env: os.Environ()}, fromSource...)
 	if err != nil {
-		return nil // the packages keep what the first load said about them
+		return ctx.Err() // the packages keep what the first load said about them
 	}
 	for _, p := range pkgs {
 		if slices.Contains(fromSource, p.PkgPath) {
@@ -212,12 +253,15 @@ func readExport(fset *token.FileSet, imports map[string]*types.Package, path, fi
 }
 
 // check verifies the contracts that passed preflight against the loaded
-// packages and returns the handlers, sorted by name.
-func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages.Package) []*Handler {
+// packages and returns the handlers, sorted by name. Types are read only
+// for the verifications the cache does not answer.
+func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
+	byPath := ld.byPath
+	r.ld = ld
 	var iface *types.Interface
+	ifaceOK := false
 	if !r.ifaceUnloadable {
-		var ok bool
-		if iface, ok = r.lookupInterface(byPath[r.ifacePath]); !ok {
+		if ifaceOK = r.lookupInterface(byPath[r.ifacePath]); !ifaceOK {
 			return nil
 		}
 	}
@@ -243,15 +287,144 @@ func (r *resolver) check(todo []*contracts.Contract, byPath map[string]*packages
 			}
 			r.auditInit(p)
 		}
-		if iface == nil {
+		if !ifaceOK {
 			continue // reported already; the packages are still checked
 		}
-		if h := r.verify(c, p, iface); h != nil {
+		key, cacheable := r.verifyKey(c, p)
+		if cacheable {
+			var v verdict
+			if ld.cache.get(key, &v) {
+				cacheStats.hits.Add(1)
+				if h := r.replay(c, &v); h != nil {
+					hs = append(hs, h)
+				}
+				continue
+			}
+			cacheStats.misses.Add(1)
+		}
+		if iface == nil {
+			if iface = r.interfaceType(byPath[r.ifacePath]); iface == nil {
+				return nil
+			}
+		}
+		if err := ld.types(p); err != nil {
+			// As checkPackage reports a package whose export data
+			// go/packages could not read.
+			_, msg := r.compilerError(p, p.Errors[len(p.Errors)-1])
+			r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, msg)
+			usable[c.ImportPath] = false
+			continue
+		}
+		n, hadAudit := len(*r.diags), len(r.audited)
+		h := r.verify(c, p, iface)
+		if cacheable && len(r.audited) == hadAudit && !r.aliasElsewhere(c, p) {
+			// An alias of a type in another package is verified at
+			// that package too (aliasTarget), whose sources the key does
+			// not cover: it is never cached.
+			ld.cache.put(key, r.record(h, (*r.diags)[n:]))
+		}
+		if h != nil {
 			hs = append(hs, h)
 		}
 	}
 	slices.SortFunc(hs, func(a, b *Handler) int { return strings.Compare(a.Contract.Name, b.Contract.Name) })
 	return hs
+}
+
+// aliasElsewhere reports whether c's class is an alias of a type declared
+// in another package.
+func (r *resolver) aliasElsewhere(c *contracts.Contract, p *packages.Package) bool {
+	tn, ok := p.Types.Scope().Lookup(c.TypeName).(*types.TypeName)
+	if !ok {
+		return false
+	}
+	named, ok := types.Unalias(tn.Type()).(*types.Named)
+	return ok && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() != p.PkgPath
+}
+
+// verdict is a cached verification: the handler verify made (OK) and the
+// diagnostics it reported, with the files among their positions that are
+// named by import path (see pkgRel).
+type verdict struct {
+	OK       bool
+	PkgName  string
+	Pointer  bool
+	Struct   bool
+	Ctor     *Constructor
+	GoPos    diag.Position
+	Diags    []cachedDiag
+	External []string
+}
+
+// cachedDiag is a diag.Diagnostic as the cache stores it: the code and
+// severity as numbers (their JSON is for people, and is not read back).
+type cachedDiag struct {
+	Code     uint16
+	Severity uint8
+	Pos      diag.Position
+	Message  string
+	Related  []diag.Related
+}
+
+// verifyKey is the cache key of verifying c in p: everything verify reads.
+// The package's and the interface's types (by digest), the package's source
+// files (verify parses them to explain an unexported type), the contract and
+// where it is, the interface, the working directory that positions are made
+// relative to, the output package, the allowlist and this binary.
+func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]byte, bool) {
+	if r.ld.cache == nil {
+		return [32]byte{}, false
+	}
+	pd, id := r.ld.digest(p), r.ld.digest(r.ld.byPath[r.ifacePath])
+	src, ok := r.srcHash[p.PkgPath]
+	if pd == "" || id == "" || !ok {
+		return [32]byte{}, false
+	}
+	k := (&keyer{}).add(cacheFormat, r.ld.cache.self, pd, id, src, r.ifacePath, r.ifaceName, r.ifacePkgName,
+		c.Class, c.ImportPath, c.TypeName, c.ClassPos.String(), string(c.Digest[:]),
+		r.cfg.Dir, r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
+	return k.sum(), true
+}
+
+// record makes a verdict of verify's result and diagnostics.
+func (r *resolver) record(h *Handler, ds diag.List) verdict {
+	var v verdict
+	for _, d := range ds {
+		v.Diags = append(v.Diags, cachedDiag{uint16(d.Code), uint8(d.Severity), d.Pos, d.Message, slices.Clone(d.Related)})
+	}
+	if h != nil {
+		v.OK, v.PkgName, v.Pointer, v.Struct, v.Ctor, v.GoPos = true, h.PkgName, h.Pointer, h.Struct, h.Ctor, h.GoPos
+	}
+	files := []string{v.GoPos.File}
+	for _, d := range ds {
+		files = append(files, d.Pos.File)
+		for _, rel := range d.Related {
+			files = append(files, rel.Pos.File)
+		}
+	}
+	for _, f := range files {
+		if r.external[f] && !slices.Contains(v.External, f) {
+			v.External = append(v.External, f)
+		}
+	}
+	return v
+}
+
+// replay reports a cached verdict as verify would have.
+func (r *resolver) replay(c *contracts.Contract, v *verdict) *Handler {
+	for _, d := range v.Diags {
+		r.diags.Append(diag.Diagnostic{Code: registry.Code(d.Code), Severity: diag.Severity(d.Severity), Pos: d.Pos, Message: d.Message, Related: d.Related})
+	}
+	for _, f := range v.External {
+		if r.external == nil {
+			r.external = map[string]bool{}
+		}
+		r.external[f] = true
+	}
+	if !v.OK {
+		return nil
+	}
+	return &Handler{Contract: c, PkgName: v.PkgName, Pointer: v.Pointer, Struct: v.Struct, Ctor: v.Ctor, GoPos: v.GoPos}
 }
 
 // explainMissing fills in packages that the export-data load dropped
@@ -290,16 +463,16 @@ func explainMissing(ctx context.Context, dir string, patterns []string, byPath m
 
 // lookupInterface resolves -interface. Its diagnostics have no file: they
 // are about the command line.
-func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool) {
+func (r *resolver) lookupInterface(p *packages.Package) bool {
 	var pos diag.Position
-	if p == nil || p.Types == nil || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
+	if p == nil || !hasTypes(p) || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
 		msg := ""
 		if p != nil && len(p.Errors) > 0 {
 			_, m := r.compilerError(p, p.Errors[0])
 			msg = ": " + m
 		}
 		r.diags.Errorf(registry.ModuleNotFound, pos, "-interface: package %s not found%s", r.ifacePath, msg)
-		return nil, false
+		return false
 	}
 	if len(p.Errors) > 0 {
 		epos, msg := r.compilerError(p, p.Errors[0])
@@ -307,42 +480,76 @@ func (r *resolver) lookupInterface(p *packages.Package) (*types.Interface, bool)
 		if epos.File != "" {
 			d.Related = append(d.Related, diag.Related{Pos: epos, Message: msg})
 		}
-		return nil, false
+		return false
 	}
 	if why := r.unimportable(p); why != "" {
 		r.diags.Errorf(registry.PackageNotImportable, pos, "-interface: %s", why)
-		return nil, false
+		return false
+	}
+	r.ifacePkgName = p.Name
+	// What remains needs the interface's types: it is cached as one
+	// verdict, so a run whose handlers all hit reads no export data.
+	var key [32]byte
+	if d := r.ld.digest(p); d != "" && r.ld.cache != nil {
+		key = (&keyer{}).add(cacheFormat, "interface", r.ld.cache.self, d, r.ifacePath, r.ifaceName).sum()
+		var v verdict
+		if r.ld.cache.get(key, &v) && v.OK && len(v.Diags) == 0 {
+			return true
+		}
+	}
+	n := len(*r.diags)
+	ok := r.interfaceType(p) != nil
+	if key != ([32]byte{}) && ok && len(*r.diags) == n {
+		r.ld.cache.put(key, verdict{OK: true})
+	}
+	return ok
+}
+
+// interfaceType reads the interface's types and checks that it names a
+// usable interface; nil when it does not (reported).
+func (r *resolver) interfaceType(p *packages.Package) *types.Interface {
+	var pos diag.Position
+	if r.iface != nil {
+		return r.iface
+	}
+	if err := r.ld.types(p); err != nil {
+		epos, msg := r.compilerError(p, p.Errors[len(p.Errors)-1])
+		d := r.diags.Errorf(registry.ImportError, pos, "-interface: package %s has errors: %s", r.ifacePath, msg)
+		if epos.File != "" {
+			d.Related = append(d.Related, diag.Related{Pos: epos, Message: msg})
+		}
+		return nil
 	}
 	obj := p.Types.Scope().Lookup(r.ifaceName)
 	if obj == nil {
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s not found in package %s", r.ifaceName, r.ifacePath)
-		return nil, false
+		return nil
 	}
 	iface, ok := obj.Type().Underlying().(*types.Interface)
 	if _, isType := obj.(*types.TypeName); !ok || !isType {
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s.%s is not an interface type", r.ifacePath, r.ifaceName)
-		return nil, false
+		return nil
 	}
 	if generic(obj) {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is generic; give an interface without type parameters", r.ifacePath, r.ifaceName)
-		return nil, false
+		return nil
 	}
 	if !iface.IsMethodSet() {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is a constraint (it lists types, not only methods), which no handler value can have", r.ifacePath, r.ifaceName)
-		return nil, false
+		return nil
 	}
 	if !obj.Exported() {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is not exported", r.ifacePath, r.ifaceName)
-		return nil, false
+		return nil
 	}
-	r.ifacePkgName = p.Name
-	return iface, true
+	r.iface = iface
+	return iface
 }
 
 // checkPackage reports a missing (010), broken (012) or unimportable (015)
 // package once, at the first contract that names it.
 func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool {
-	if p == nil || len(p.GoFiles) == 0 && len(p.CompiledGoFiles) == 0 && (len(p.Errors) > 0 || p.Types == nil) {
+	if p == nil || len(p.GoFiles) == 0 && len(p.CompiledGoFiles) == 0 && (len(p.Errors) > 0 || !hasTypes(p)) {
 		msg := "module not found: no package " + c.ImportPath
 		if p != nil && len(p.Errors) > 0 {
 			m := r.cleanMsg(p.Errors[0].Msg)
@@ -356,7 +563,7 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "%s", msg)
 		return false
 	}
-	if len(p.Errors) > 0 || p.Types == nil {
+	if len(p.Errors) > 0 || !hasTypes(p) {
 		pos, msg := r.compilerError(p, p.Errors[0])
 		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, msg)
 		if pos.File != "" {
@@ -813,8 +1020,17 @@ func (r *resolver) auditInit(p *packages.Package) {
 	}
 	r.audited[p.PkgPath] = true
 	fset := token.NewFileSet()
+	h := sha256.New()
+	defer func() {
+		if r.srcHash == nil {
+			r.srcHash = map[string]string{}
+		}
+		r.srcHash[p.PkgPath] = string(h.Sum(nil))
+	}()
 	for _, file := range p.GoFiles {
 		src, err := output.ReadFile(file) // bounded, never blocks
+		fmt.Fprintf(h, "%q %d %v\n", file, len(src), err)
+		h.Write(src)
 		if err != nil || !bytes.Contains(src, []byte("init")) {
 			continue
 		}

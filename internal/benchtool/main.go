@@ -89,6 +89,9 @@ func main() {
 	if err := snapshot(repo, snap); err != nil {
 		log.Fatal(err)
 	}
+	// In-process runs (stage timings, the profile) do all the work: the
+	// cache is off for this process; the children get their own setting.
+	os.Setenv("HANDLERGEN_CACHE", "off")
 	b := &bench{repo: snap, live: repo, work: work, runs: *flagRuns, machine: describeMachine()}
 	b.build()
 	for _, n := range ns {
@@ -209,7 +212,9 @@ type result struct {
 	compileGen, compileMap  stat
 	initGen, initMap        initCost
 	genFileBytes, mapFileSz int64
-	stages                  gen.Timings // one in-process check run
+	stages                  gen.Timings // one in-process check run, cache off
+	genOff, genEdit         stat        // cache off; cache on after one package changed
+	floorEdit               stat        // the floor after one package changed
 }
 
 func (b *bench) build() {
@@ -278,20 +283,40 @@ func (b *bench) size(n int, cold bool) {
 	patterns := append(slices.Clone(l.Handlers), l.IfacePkg)
 	floorArgs := append([]string{"list", "-e", "-export", "-deps", "-json"}, patterns...)
 
-	// Warm-up: fills the build cache and writes the registry.
-	log.Printf("N=%d: warm-up", n)
-	b.mustRun(app, nil, b.handlergen, genArgs...)
-	b.mustRun(dir, nil, "go", floorArgs...)
-	b.mustRun(app, nil, b.handlergen, append([]string{"check"}, genArgs...)...)
+	// handlergen's verification cache: its own directory per N, filled by
+	// the warm-up; "off" for the uncached contender.
+	on := []string{"HANDLERGEN_CACHE=" + filepath.Join(b.work, fmt.Sprintf("hgcache-%d", n))}
+	off := []string{"HANDLERGEN_CACHE=off"}
+	// edit changes one handler package's exported API (so its export data
+	// and its cache key change), as an edit during development does.
+	edit := func() {
+		src := fmt.Sprintf("package %s\n\n// BenchEdit changes with every edit.\nconst BenchEdit = %d\n", synth.PkgName(0), time.Now().UnixNano())
+		if err := os.WriteFile(filepath.Join(dir, l.Inputs[0], synth.PkgName(0), "zz_edit.go"), []byte(src), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 
-	log.Printf("N=%d: warm generate, floor, check ×%d", n, b.runs)
-	var g, f, c []sample
+	// Warm-up: fills the build cache and handlergen's, and writes the registry.
+	log.Printf("N=%d: warm-up", n)
+	b.mustRun(app, on, b.handlergen, genArgs...)
+	b.mustRun(dir, nil, "go", floorArgs...)
+	b.mustRun(app, on, b.handlergen, append([]string{"check"}, genArgs...)...)
+	b.mustRun(app, off, b.handlergen, genArgs...)
+
+	log.Printf("N=%d: warm generate (cache on, off, one package edited), floor, check ×%d", n, b.runs)
+	var g, f, c, goff, gedit, fedit []sample
 	for range b.runs {
-		g = append(g, b.mustRun(app, nil, b.handlergen, genArgs...))
+		g = append(g, b.mustRun(app, on, b.handlergen, genArgs...))
 		f = append(f, b.mustRun(dir, nil, "go", floorArgs...))
-		c = append(c, b.mustRun(app, nil, b.handlergen, append([]string{"check"}, genArgs...)...))
+		c = append(c, b.mustRun(app, on, b.handlergen, append([]string{"check"}, genArgs...)...))
+		goff = append(goff, b.mustRun(app, off, b.handlergen, genArgs...))
+		edit()
+		gedit = append(gedit, b.mustRun(app, on, b.handlergen, genArgs...))
+		edit()
+		fedit = append(fedit, b.mustRun(dir, nil, "go", floorArgs...))
 	}
 	r.generate, r.floor, r.check = summarize(g), summarize(f), summarize(c)
+	r.genOff, r.genEdit, r.floorEdit = summarize(goff), summarize(gedit), summarize(fedit)
 
 	log.Printf("N=%d: stages of one in-process check", n)
 	r.stages = b.checkInProcess(app, l)

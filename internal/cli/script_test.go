@@ -32,12 +32,20 @@ func TestScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPROXY", "GOROOT", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN", "GOOS", "GOARCH")
+	// handlergen's verification cache: shared by the scripts of this run
+	// (so later scripts hit what earlier ones stored), never the user's;
+	// HANDLERGEN_CACHE=off runs the scripts without it.
+	hgCache := os.Getenv("HANDLERGEN_CACHE")
+	if hgCache == "" {
+		hgCache = t.TempDir()
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
+			env.Setenv("HANDLERGEN_CACHE", hgCache)
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}

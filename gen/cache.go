@@ -1,0 +1,144 @@
+package gen
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// The verification cache (DESIGN "Caching"). A handler's verification
+// depends on its package's and the interface package's types, which come
+// from export data the go command names by a hash of its content in the
+// build cache, and on the contract. An entry is keyed by a digest of all
+// of that (see verifyKey) and holds what verify decided and the diagnostics
+// it reported, so a hit gives the same bytes and diagnostics as a miss
+// without reading any export data. A run that hits for every handler reads
+// no types at all.
+//
+// HANDLERGEN_CACHE=off disables it, HANDLERGEN_CACHE=DIR moves it from
+// os.UserCacheDir()/handlergen. Nothing about it is ever an error: a cache
+// that cannot be read or written is a miss, and so is a damaged entry.
+
+// cacheEnv is the environment variable that moves or disables the cache.
+const cacheEnv = "HANDLERGEN_CACHE"
+
+// cacheFormat names the layout of entries; a change of what is stored, or
+// of how it is keyed, takes a new name so old entries are never read.
+const cacheFormat = "handlergen-verify-1"
+
+type cache struct {
+	dir  string // .../handlergen/verify-1; "" when disabled
+	self string // identifies this handlergen binary, part of every key
+}
+
+var (
+	cacheOnce sync.Once
+	theCache  *cache
+)
+
+// cacheStats counts lookups, for tests.
+var cacheStats struct{ hits, misses atomic.Int64 }
+
+// openCache returns the process's cache, or nil when it is disabled or
+// has no place to live.
+func openCache() *cache {
+	cacheOnce.Do(func() {
+		dir := os.Getenv(cacheEnv)
+		switch dir {
+		case "off":
+			return
+		case "":
+			d, err := os.UserCacheDir()
+			if err != nil {
+				return
+			}
+			dir = filepath.Join(d, "handlergen")
+		}
+		if !filepath.IsAbs(dir) {
+			return // a relative directory would move with -C
+		}
+		theCache = &cache{dir: filepath.Join(dir, "verify-1"), self: selfID()}
+	})
+	return theCache
+}
+
+// selfID identifies the running binary by its path, size and modification
+// time: a rebuilt handlergen, whose verification may differ, never reads
+// the entries of another build.
+func selfID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return exe
+	}
+	return exe + "\x00" + strconv.FormatInt(fi.Size(), 10) + "\x00" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+}
+
+func (c *cache) file(key [32]byte) string {
+	h := hex.EncodeToString(key[:])
+	return filepath.Join(c.dir, h[:2], h)
+}
+
+// get decodes the entry of key into v. A missing, unreadable or damaged
+// entry (its checksum does not match) is a miss.
+func (c *cache) get(key [32]byte, v any) bool {
+	data, err := os.ReadFile(c.file(key))
+	if err != nil {
+		return false
+	}
+	head, payload, ok := bytes.Cut(data, []byte("\n"))
+	sum := sha256.Sum256(payload)
+	if !ok || string(head) != cacheFormat+" "+hex.EncodeToString(sum[:]) {
+		return false
+	}
+	return json.Unmarshal(payload, v) == nil
+}
+
+// put stores v under key, through a temporary file and a rename so that a
+// reader never sees half an entry. Failures are ignored: the next run
+// misses and tries again.
+func (c *cache) put(key [32]byte, v any) {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(payload)
+	data := append(fmt.Appendf(nil, "%s %x\n", cacheFormat, sum), payload...)
+	file := c.file(key)
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// keyer builds a key from parts, each length-prefixed so that no two lists
+// of parts give the same bytes.
+type keyer struct{ b []byte }
+
+func (k *keyer) add(parts ...string) *keyer {
+	for _, p := range parts {
+		k.b = strconv.AppendInt(k.b, int64(len(p)), 10)
+		k.b = append(k.b, ':')
+		k.b = append(k.b, p...)
+	}
+	return k
+}
+
+func (k *keyer) sum() [32]byte { return sha256.Sum256(k.b) }
