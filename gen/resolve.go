@@ -11,6 +11,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -238,14 +239,21 @@ func loadFromSource(ctx context.Context, dir string, wanted []string, byPath map
 	return nil
 }
 
-// readExport reads one package from the export data in file.
+// readExport reads one package from the export data in file: the export
+// data section of a compiler archive, which is what go list -export names up
+// to Go 1.27, or a cmd/export file, which gcexportdata.Read takes as it is.
 func readExport(fset *token.FileSet, imports map[string]*types.Package, path, file string) (*types.Package, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := gcexportdata.NewReader(bufio.NewReader(f))
+	var r io.Reader = bufio.NewReader(f)
+	if head, _ := r.(*bufio.Reader).Peek(1); len(head) == 1 && head[0] == 'i' {
+		return gcexportdata.Read(r, fset, imports, path)
+	}
+	//lint:ignore SA1019 go list -export names compiler archives until Go 1.28, and only NewReader finds their export data.
+	r, err = gcexportdata.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %v", filepath.Base(file), err)
 	}
