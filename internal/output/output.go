@@ -81,6 +81,11 @@ func Read(path string) (File, error) {
 	f := File{Path: real, Perm: 0o644}
 	fi, err := os.Lstat(real)
 	if absent(err) {
+		// The kernel may still reach something: a magic link such as
+		// /dev/stdout → /proc/self/fd/1 → "pipe:[…]" names no path.
+		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+			return f, &NotRegularError{fi.Mode()}
+		}
 		return f, nil
 	}
 	if err != nil {

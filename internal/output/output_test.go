@@ -228,3 +228,23 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("%d entries left: the write left a temporary file of its own?", len(entries))
 	}
 }
+
+// TestReadMagicLink: /proc/self/fd/N of a pipe is a link whose target
+// ("pipe:[…]") names no path; the kernel still reaches the pipe, and so
+// it is refused, not taken for an absent file. (/dev/stdout is such a link.)
+func TestReadMagicLink(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	p := "/proc/self/fd/" + strconv.Itoa(int(r.Fd()))
+	if _, err := os.Lstat(p); err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	var nr *NotRegularError
+	if f, err := Read(p); !errors.As(err, &nr) {
+		t.Errorf("Read(%s) = %+v, %v", p, f, err)
+	}
+}
