@@ -249,6 +249,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	found, ds := cmdline.FindRegistries(b.dir, patterns)
 	b.diags.Append(ds...)
 	var cfgs []gen.Config
+	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
 		out := relTo(b.dir, f.Output)
 		cfg := configOf(f.Flags, f.Dir)
@@ -275,6 +276,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 			}
 		}
 		cfgs = append(cfgs, cfg)
+		bounds = append(bounds, f.Bound)
 	}
 	if len(found) == 0 && len(ds) == 0 {
 		msg := fmt.Sprintf("no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
@@ -293,6 +295,12 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		return err
 	}
 	for i, res := range rs {
+		// The path gen resolved, once, for reading the output and for
+		// writing it must still lie in the module: a link swapped since
+		// discovery does not lead the write out.
+		if bounds[i] != "" && res.Path != "" && !cmdline.Within(bounds[i], res.Path) {
+			res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "the output leads outside the module; recorded arguments may not reach outside the module that holds them")
+		}
 		b.add(res, cfgs[i].Dir)
 	}
 	b.diags.Sort()

@@ -33,6 +33,11 @@ type Found struct {
 	Directive string // "file:line" of the go:generate directive, relative; "" if none
 	Package   string // the directive file's package clause: go generate's $GOPACKAGE
 
+	// Bound is the module directory, resolved, that the output must stay
+	// in: checked here, and again by the CLI on the path gen resolved for
+	// the read and the write.
+	Bound string
+
 	raw string // the output as the recorded arguments name it, ".." kept
 	src string // the file the arguments were read from
 }
@@ -145,12 +150,13 @@ func contained(f *Found) error {
 	if err != nil {
 		return fmt.Errorf("cannot resolve the module directory: %v", pathless(err))
 	}
+	f.Bound = bound
 	for _, c := range []struct{ what, path string }{{"-C", f.Dir}, {"-o", f.raw}} {
 		real, err := output.Resolve(c.path)
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.what, pathless(err))
 		}
-		if rel, err := filepath.Rel(bound, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		if !Within(bound, real) {
 			v := f.Flags.Output
 			if c.what == "-C" {
 				v = f.Flags.Dir
@@ -159,6 +165,12 @@ func contained(f *Found) error {
 		}
 	}
 	return nil
+}
+
+// Within reports whether path lies in the tree of dir (both resolved).
+func Within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // moduleRoot is the directory of the go.mod nearest above dir, or dir.
