@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -115,5 +116,90 @@ func damage(t *testing.T, dir string) {
 	})
 	if n == 0 {
 		t.Fatal("no cache entries to damage")
+	}
+}
+
+// TestRepeatCheck: a second check of an unchanged tree is answered from
+// the cache with the same result; a change to any kind of input (a
+// handler's source, a contract, go.mod, the go command's environment, the
+// output file) makes the check run in full again, with the result a full
+// check gives.
+func TestRepeatCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	fix := filepath.Join(t.TempDir(), "fixture")
+	if err := os.CopyFS(fix, os.DirFS("testdata/fixture")); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	useCache(t, cacheDir)
+	cfg := Config{Dir: fix, Inputs: []string{"contracts"}, Output: "out/registry_gen.go", Interface: "example.com/fixture/iface.Handler", Args: []string{"-o", "out/registry_gen.go"}}
+	regen := func() {
+		t.Helper()
+		res, err := Run(context.Background(), cfg, Generate)
+		if err != nil || res.Diags.HasErrors() {
+			t.Fatalf("generate: %v %v", err, res.Diags)
+		}
+		if err := os.WriteFile(filepath.Join(fix, "out", "registry_gen.go"), res.Source, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	regen()
+	check := func(wantReplay bool) string {
+		t.Helper()
+		r0 := cacheStats.replays.Load()
+		res, err := Run(context.Background(), cfg, Check)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if replayed := cacheStats.replays.Load() > r0; replayed != wantReplay {
+			t.Errorf("replayed = %v, want %v", replayed, wantReplay)
+		}
+		var names []string
+		for _, h := range res.Handlers {
+			names = append(names, h.Contract.Name+" "+h.PkgName+" "+h.GoPos.String())
+		}
+		ds, _ := json.Marshal(res.Diags)
+		return strings.Join(names, ",") + "\n" + string(ds) + "\n" + string(res.Source) + strconv.FormatBool(res.Stale())
+	}
+	full := check(false)
+	if again := check(true); again != full {
+		t.Fatalf("replayed check differs:\n%s\n--- full:\n%s", again, full)
+	}
+	edit := func(rel, add string) {
+		t.Helper()
+		p := filepath.Join(fix, rel)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, append(data, add...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, change := range []struct {
+		name string
+		do   func()
+	}{
+		{"handler source", func() { edit("good/good.go", "\n// a comment\n") }},
+		{"contract", func() { edit("contracts/plain/handler_contract.yaml", "\n# a comment\n") }},
+		{"go.mod", func() { edit("go.mod", "\n// a comment\n") }},
+		{"environment", func() { t.Setenv("GOFLAGS", "-mod=mod") }},
+		{"output file", func() { edit("out/registry_gen.go", "\n// hand edit\n") }},
+	} {
+		// The unchanged tree is answered from the cache first, so that
+		// the full check below is the change's doing.
+		regen()
+		Run(context.Background(), cfg, Check) // a full check, or a replay
+		check(true)
+		change.do()
+		got := check(false)
+		useCache(t, "off")
+		want := check(false)
+		useCache(t, cacheDir)
+		if got != want {
+			t.Errorf("after a change of the %s: check differs from an uncached one:\n%s\n--- want\n%s", change.name, got, want)
+		}
 	}
 }

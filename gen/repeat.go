@@ -1,0 +1,265 @@
+package gen
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/output"
+)
+
+// A repeat check of an unchanged tree is answered from the cache, as go test
+// answers a passing test whose inputs have not changed: after a check that
+// found no error, the run's result is recorded under a digest of
+// everything it depends on (checkKey); a later check with the same digest
+// gives that result without running the go command. Any change of an input
+// changes the digest, and the check runs in full. The digest lives in the
+// cache, never in the generated file, which would otherwise change on
+// every edit.
+
+// checkRecord is what a clean check found, per registry.
+type checkRecord struct {
+	Jobs []checkedJob
+}
+
+type checkedJob struct {
+	Handlers []checkedHandler
+	Diags    []cachedDiag // all of the registry's diagnostics (warnings only), before rebase
+	External []string
+}
+
+type checkedHandler struct {
+	Todo    int // index into the job's contracts that passed preflight
+	PkgName string
+	Pointer bool
+	Struct  bool
+	Ctor    *Constructor
+	GoPos   diag.Position
+}
+
+// checkKey is the digest of a check's inputs: the binary, each registry's
+// configuration, contracts, preflight diagnostics and output file, the
+// module trees (non-test Go files, go.mod, go.sum, go.work, vendor/modules.txt
+// and the local targets of replace directives), the go command and the
+// environment it reads. ok is false when some input cannot be read, and
+// the check then runs in full.
+func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool) {
+	k := (&keyer{}).add(cacheFormat, "check", c.self)
+	roots := map[string]bool{}
+	for _, j := range jobs {
+		cfg := j.cfg
+		k.add(cfg.Dir, cfg.Base, cfg.Output, cfg.Package, cfg.Interface, cfg.Var, strconv.FormatBool(cfg.AllowAny), strconv.FormatBool(cfg.ForbidInit),
+			strconv.Itoa(cfg.MaxHandlers), strconv.FormatInt(cfg.MaxSize, 10), strings.Join(cfg.Inputs, "\x00"), strings.Join(cfg.Allow, "\x00"), strings.Join(cfg.Args, "\x00"))
+		for _, ct := range j.res.Contracts {
+			k.add(ct.Path, string(ct.Digest[:]))
+		}
+		ds, err := json.Marshal(j.res.Diags)
+		if err != nil {
+			return key, nil, false
+		}
+		k.add(string(ds), strconv.Itoa(j.res.Discovered), strings.Join(j.res.Files, "\x00"), j.r.out.path, j.r.out.name,
+			strings.Join(j.r.out.decls, "\x00"), strings.Join(j.r.out.imported, "\x00"))
+		f, err := output.Read(j.outAbs)
+		if err != nil || !f.Exists {
+			return key, nil, false // check reports these; let it
+		}
+		sum := sha256.Sum256(f.Data)
+		k.add(f.Path, string(sum[:]), f.Perm.String())
+		outs = append(outs, f)
+		roots[moduleRoot(cfg.Dir)] = true
+	}
+	// The go command and what it reads from the environment.
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return key, nil, false
+	}
+	fi, err := os.Stat(goBin)
+	if err != nil {
+		return key, nil, false
+	}
+	k.add(goBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
+	var env []string
+	for _, e := range os.Environ() {
+		if strings.HasPrefix(e, "GO") || strings.HasPrefix(e, "CGO_") || strings.HasPrefix(e, "HOME=") || strings.HasPrefix(e, "XDG_CONFIG_HOME=") {
+			env = append(env, e)
+		}
+	}
+	slices.Sort(env)
+	k.add(env...)
+	// The module trees.
+	var dirs []string
+	for root := range roots {
+		if root == "" {
+			return key, nil, false
+		}
+		for _, d := range mainModuleDirs(root) {
+			dirs = append(dirs, d)
+		}
+	}
+	dirs = append(dirs, replaceTargets(dirs)...)
+	slices.Sort(dirs)
+	dirs = slices.Compact(dirs)
+	for _, d := range dirs {
+		sum, ok := treeDigest(d)
+		if !ok {
+			return key, nil, false
+		}
+		k.add(d, sum)
+	}
+	return k.sum(), outs, true
+}
+
+// replaceTargets lists the local directories that replace directives of
+// the modules in dirs (and of a go.work above them) name.
+func replaceTargets(dirs []string) []string {
+	var out []string
+	add := func(base string, rs []*modfile.Replace) {
+		for _, r := range rs {
+			if r.New.Version == "" && (filepath.IsAbs(r.New.Path) || strings.HasPrefix(r.New.Path, ".")) {
+				p := r.New.Path
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(base, p)
+				}
+				out = append(out, filepath.Clean(p))
+			}
+		}
+	}
+	for _, d := range dirs {
+		gomod := filepath.Join(d, "go.mod")
+		if data, err := os.ReadFile(gomod); err == nil {
+			if f, err := modfile.ParseLax(gomod, data, nil); err == nil {
+				add(d, f.Replace)
+			}
+		}
+		if work := findUp(d, "go.work"); work != "" {
+			if data, err := os.ReadFile(work); err == nil {
+				if f, err := modfile.ParseWork(work, data, nil); err == nil {
+					add(filepath.Dir(work), f.Replace)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// treeDigest hashes the files of the module at root that a build reads:
+// its non-test Go files and its module files, with their paths, skipping
+// what the go command skips (testdata, names starting with . or _, nested
+// modules). Files are read GOMAXPROCS at a time.
+func treeDigest(root string) (string, bool) {
+	var files []string
+	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum", filepath.Join("vendor", "modules.txt")} {
+		files = append(files, filepath.Join(root, f))
+	}
+	if w := findUp(root, "go.work"); w != "" {
+		files = append(files, w, w+".sum")
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(p, "go.mod"))) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", false
+	}
+	sums := make([][32]byte, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				data, err := os.ReadFile(files[i])
+				if err != nil {
+					data = []byte("\x00" + err.Error()) // absent files count too
+					if os.IsNotExist(err) {
+						data = []byte("\x00absent")
+					}
+				}
+				sums[i] = sha256.Sum256(data)
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	k := &keyer{}
+	for i, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		k.add(rel, string(sums[i][:]))
+	}
+	sum := k.sum()
+	return string(sum[:]), true
+}
+
+// checked is what a check found for one registry, before rebase, for the
+// record; ok is false when it cannot be recorded.
+func checked(j *job) (cj checkedJob, ok bool) {
+	for _, h := range j.res.Handlers {
+		i := slices.Index(j.todo, h.Contract)
+		if i < 0 {
+			return cj, false
+		}
+		cj.Handlers = append(cj.Handlers, checkedHandler{Todo: i, PkgName: h.PkgName, Pointer: h.Pointer, Struct: h.Struct, Ctor: h.Ctor, GoPos: h.GoPos})
+	}
+	v := j.r.record(nil, j.res.Diags)
+	cj.Diags, cj.External = v.Diags, v.External
+	return cj, true
+}
+
+// replayCheck gives each job the result a clean check recorded, and
+// reports whether there was one.
+func replayCheck(c *cache, key [32]byte, jobs []*job, outs []output.File) bool {
+	var rec checkRecord
+	if !c.get(key, &rec) || len(rec.Jobs) != len(jobs) {
+		return false
+	}
+	for _, cj := range rec.Jobs {
+		for _, h := range cj.Handlers {
+			if h.Todo < 0 {
+				return false
+			}
+		}
+	}
+	for i, j := range jobs {
+		cj := rec.Jobs[i]
+		hs := make([]*Handler, 0, len(cj.Handlers))
+		for _, h := range cj.Handlers {
+			if h.Todo >= len(j.todo) {
+				return false
+			}
+			hs = append(hs, &Handler{Contract: j.todo[h.Todo], PkgName: h.PkgName, Pointer: h.Pointer, Struct: h.Struct, Ctor: h.Ctor, GoPos: h.GoPos})
+		}
+		j.res.Handlers = hs
+		j.res.Diags = nil
+		j.r.replay(nil, &verdict{Diags: cj.Diags, External: cj.External})
+		f := outs[i]
+		j.res.Path, j.res.OnDisk, j.res.Exists, j.res.Perm = f.Path, f.Data, f.Exists, f.Perm
+		j.res.Source = f.Data // a clean check found the file up to date
+	}
+	cacheStats.replays.Add(1)
+	return true
+}
