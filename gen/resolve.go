@@ -767,7 +767,13 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		// (or field) with the wrong signature where it is declared, then
 		// the type, which is where a missing method goes.
 		for _, pr := range probs {
-			if pos := r.tokenPos(p, p.Fset.Position(pr.pos)); pr.pos.IsValid() && pos.File != "" {
+			// A method promoted from an embedded type of another package
+			// is named by that package when its file is outside the module.
+			declaring := p
+			if pr.pkg != "" && pr.pkg != p.PkgPath {
+				declaring = &packages.Package{PkgPath: pr.pkg}
+			}
+			if pos := r.tokenPos(declaring, p.Fset.Position(pr.pos)); pr.pos.IsValid() && pos.File != "" {
 				d.Related = append(d.Related, diag.Related{Pos: pos, Message: pr.name + " declared here"})
 			}
 		}
@@ -940,6 +946,14 @@ func isError(t types.Type) bool { return types.Identical(t, types.Universe.Looku
 type methodProblem struct {
 	msg, name string
 	pos       token.Pos
+	pkg       string // import path of the package declaring the member
+}
+
+func pkgPath(obj types.Object) string {
+	if obj.Pkg() == nil {
+		return ""
+	}
+	return obj.Pkg().Path()
 }
 
 // methodProblems names every method of iface that T's method set lacks or
@@ -962,9 +976,9 @@ func methodProblems(t types.Type, iface *types.Interface, from *types.Package) [
 		case obj == nil:
 			out = append(out, methodProblem{msg: "missing method " + want})
 		case !ok:
-			out = append(out, methodProblem{msg: fmt.Sprintf("%s is a field, not a method (want %s)", m.Name(), want), name: m.Name(), pos: obj.Pos()})
+			out = append(out, methodProblem{msg: fmt.Sprintf("%s is a field, not a method (want %s)", m.Name(), want), name: m.Name(), pos: obj.Pos(), pkg: pkgPath(obj)})
 		case !types.Identical(have.Type(), m.Type()):
-			out = append(out, methodProblem{msg: fmt.Sprintf("wrong signature for %s: have %s, want %s", m.Name(), m.Name()+types.TypeString(have.Type(), qual)[len("func"):], want), name: m.Name(), pos: have.Pos()})
+			out = append(out, methodProblem{msg: fmt.Sprintf("wrong signature for %s: have %s, want %s", m.Name(), m.Name()+types.TypeString(have.Type(), qual)[len("func"):], want), name: m.Name(), pos: have.Pos(), pkg: pkgPath(have)})
 		}
 	}
 	if len(out) == 0 {
