@@ -151,7 +151,10 @@ func absent(err error) bool {
 // directory too — not from the path as written, which differs from the
 // kernel's answer whenever a directory on the way is a link. A path whose
 // end does not exist yet (a dangling link, a directory to be created) is
-// resolved as far as it exists.
+// resolved as far as it exists, and the rest is what Write creates there;
+// a ".." that climbs back out of the missing part is resolved again from
+// where it lands, never joined lexically onto what follows: in
+// "new/../link/x.go" the link is followed, as it would be once new exists.
 func Resolve(p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		wd, err := os.Getwd()
@@ -164,6 +167,7 @@ func Resolve(p string) (string, error) {
 	root := vol + string(filepath.Separator)
 	real := root
 	rest := split(p[len(vol):])
+	missing := 0 // trailing elements of real that do not exist (yet)
 	for links := 0; len(rest) > 0; {
 		c := rest[0]
 		rest = rest[1:]
@@ -172,12 +176,18 @@ func Resolve(p string) (string, error) {
 			continue
 		case "..":
 			real = filepath.Dir(real)
+			missing = max(missing-1, 0)
 			continue
 		}
 		next := filepath.Join(real, c)
+		if missing > 0 {
+			real, missing = next, missing+1
+			continue
+		}
 		fi, err := os.Lstat(next)
 		if absent(err) {
-			return filepath.Join(append([]string{next}, rest...)...), nil
+			real, missing = next, 1
+			continue
 		}
 		if err != nil {
 			return "", err

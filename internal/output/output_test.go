@@ -248,3 +248,68 @@ func TestReadMagicLink(t *testing.T) {
 		t.Errorf("Read(%s) = %+v, %v", p, f, err)
 	}
 }
+
+// TestResolveThroughMissing: a path that climbs back out of a directory
+// that does not exist yet ("new/../link/x.go") is resolved as the kernel
+// resolves it once the directory exists — the link is followed — not
+// joined lexically past the link, which would let a check of the result
+// pass while the write lands where the link points.
+func TestResolveThroughMissing(t *testing.T) {
+	dir := t.TempDir()
+	dir, _ = filepath.EvalSymlinks(dir)
+	for _, d := range []string{"work", "elsewhere"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../elsewhere", filepath.Join(dir, "work/out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "work/file.go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path, want string
+		create     []string // the directories a write creates, for the kernel's answer
+	}{
+		{"work/new/../out/x.go", "elsewhere/x.go", []string{"work/new"}},
+		{"work/new/a/../../out/x.go", "elsewhere/x.go", []string{"work/new/a"}},
+		{"work/new/../../elsewhere/x.go", "elsewhere/x.go", []string{"work/new"}},
+		{"work/new/../new2/out/x.go", "work/new2/out/x.go", []string{"work/new", "work/new2/out"}},
+		{"work/new/b/../c/x.go", "work/new/c/x.go", []string{"work/new/b", "work/new/c"}},
+		{"work/out/new/../x.go", "elsewhere/x.go", []string{"elsewhere/new"}},
+		{"work/new/../../../x.go", filepath.Join("..", "x.go"), nil},
+	} {
+		got, err := Resolve(dir + "/" + c.path)
+		if err != nil {
+			t.Errorf("%s: %v", c.path, err)
+			continue
+		}
+		want := filepath.Clean(filepath.Join(dir, c.want))
+		if got != want {
+			t.Errorf("Resolve(%s) = %s, want %s", c.path, got, want)
+			continue
+		}
+		if c.create == nil {
+			continue
+		}
+		// The kernel agrees once the missing directories exist.
+		for _, d := range c.create {
+			os.MkdirAll(filepath.Join(dir, d), 0o755)
+		}
+		if err := os.WriteFile(dir+"/"+c.path, []byte(c.path), 0o644); err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if b, err := os.ReadFile(got); err != nil || string(b) != c.path {
+			t.Errorf("%s: the kernel wrote elsewhere than %s (%q, %v)", c.path, got, b, err)
+		}
+		for _, p := range []string{"elsewhere/x.go", "work/new", "work/new2", "elsewhere/new"} {
+			os.RemoveAll(filepath.Join(dir, p))
+		}
+	}
+	// A path element that is a file is no directory: what lies past it is
+	// missing, and a ".." back out of it resolves from the file's directory.
+	if got, err := Resolve(dir + "/work/file.go/x/../../out/y.go"); err != nil || got != filepath.Join(dir, "elsewhere/y.go") {
+		t.Errorf("through a file: %s, %v", got, err)
+	}
+}
