@@ -97,6 +97,20 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 	}
 	slices.Sort(env)
 	k.add(env...)
+	// go env -w writes to this file, which the go command reads too.
+	goenv := os.Getenv("GOENV")
+	if goenv == "" {
+		if d, err := os.UserConfigDir(); err == nil {
+			goenv = filepath.Join(d, "go", "env")
+		}
+	}
+	if goenv != "" && goenv != "off" {
+		data, err := os.ReadFile(goenv)
+		if err != nil && !os.IsNotExist(err) {
+			return key, nil, false
+		}
+		k.add(goenv, string(data))
+	}
 	// The module trees.
 	var dirs []string
 	for root := range roots {
@@ -153,8 +167,13 @@ func replaceTargets(dirs []string) []string {
 	return out
 }
 
+// buildSource are the extensions of the other files the go command compiles
+// into a package (cgo can derive Go types from C headers).
+var buildSource = map[string]bool{".c": true, ".h": true, ".s": true, ".S": true, ".cc": true, ".cpp": true, ".cxx": true,
+	".hh": true, ".hpp": true, ".hxx": true, ".m": true, ".f": true, ".F": true, ".for": true, ".f90": true, ".syso": true, ".swig": true, ".swigcxx": true}
+
 // treeDigest hashes the files of the module at root that a build reads:
-// its non-test Go files and its module files, with their paths, skipping
+// its non-test Go files (and cgo's sources) and its module files, with their paths, skipping
 // what the go command skips (testdata, names starting with . or _, nested
 // modules). Files are read GOMAXPROCS at a time.
 func treeDigest(root string) (string, bool) {
@@ -176,7 +195,7 @@ func treeDigest(root string) (string, bool) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+		if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)] {
 			files = append(files, p)
 		}
 		return nil
