@@ -72,7 +72,10 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 			imports = append(imports, importedPkg{cfg.IfacePath, ifacePkg})
 		}
 	}
-	f.Id(importBlock(imports, importName))
+	// The import block, one line per handler package, is written already
+	// formatted too; go/format sees one placeholder import.
+	const importsMark = `import handlergen_imports "handlergen_imports"`
+	f.Id(importsMark)
 
 	names := make([]string, len(hs))
 	for i, h := range hs {
@@ -136,6 +139,7 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 		line string
 		with []byte
 	}{
+		{importsMark + "\n", []byte(importBlock(imports, importName) + "\n")},
 		{"\t" + entriesMark + ",\n", ents.Bytes()},
 		{"\t\t" + pilotsMark + ",\n", uint32Rows(ix.Pilots)},
 		{"\t\t" + slotsMark + ",\n", uint32Rows(ix.Slots)},
