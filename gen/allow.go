@@ -1,13 +1,22 @@
 package gen
 
-import "strings"
+import (
+	"go/token"
+	"slices"
+	"strings"
+)
 
 // Allowlist decides which handler_class values may be loaded. It is checked
 // before anything is loaded, so a contract naming a package outside it costs
 // nothing and runs nothing, even when that package does not exist.
 type Allowlist struct {
-	Any      bool     // every package allowed (-allow-any)
-	Prefixes []string // allowed prefixes: the main module(s) and each -allow
+	Any bool // every package allowed (-allow-any)
+	// Modules are the main module(s): module paths, which admit their own
+	// packages and nothing else (matchModule). A module path may look like
+	// a class (example.com/lib.V2 reads as type V2 of example.com/lib, a
+	// package of another module), so it is never matched as one.
+	Modules  []string
+	Prefixes []string // each -allow (matchPrefix)
 }
 
 // Allows reports whether class (IMPORT/PATH.Type) lies under one of the
@@ -16,12 +25,24 @@ func (a Allowlist) Allows(class string) bool {
 	if a.Any {
 		return true
 	}
+	for _, m := range a.Modules {
+		if matchModule(m, class) {
+			return true
+		}
+	}
 	for _, p := range a.Prefixes {
 		if matchPrefix(p, class) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchModule reports whether class lies in module path m: its import path
+// is m or continues it past a '/'.
+func matchModule(m, class string) bool {
+	path, _, ok := SplitQualified(class)
+	return ok && m != "" && (path == m || strings.HasPrefix(path, m+"/"))
 }
 
 // matchPrefix applies the allowlist rule to one prefix. The class is split
@@ -34,7 +55,10 @@ func (a Allowlist) Allows(class string) bool {
 //     example.com/x.T) or continues it past a '/' (example.com/x/h.T);
 //   - with a trailing '/', an import path that continues past it;
 //   - with a trailing '.', a class whose import path is what precedes it;
-//   - a class equal to it, so one type can be allowed (example.com/x.T).
+//   - a class equal to it whose type name is exported, so one type can be
+//     allowed (example.com/x.T) but a module path such as gopkg.in/yaml.v3
+//     never admits type v3 of gopkg.in/yaml (an unexported type is no
+//     handler anyway).
 //
 // This is the Python loader's namespace rule (a prefix matches whole dotted
 // components) with Go's '/' as the component separator and the '.' kept for
@@ -43,12 +67,12 @@ func matchPrefix(prefix, class string) bool {
 	if prefix == "" {
 		return false
 	}
-	if class == prefix {
-		return true
-	}
-	path, _, ok := SplitQualified(class)
+	path, name, ok := SplitQualified(class)
 	if !ok {
 		return false
+	}
+	if class == prefix {
+		return token.IsExported(name)
 	}
 	switch {
 	case strings.HasSuffix(prefix, "/"):
@@ -64,12 +88,12 @@ func (a Allowlist) String() string {
 	if a.Any {
 		return "(any)"
 	}
-	if len(a.Prefixes) == 0 {
+	if len(a.Modules)+len(a.Prefixes) == 0 {
 		return "(none - empty allowlist)"
 	}
-	q := make([]string, len(a.Prefixes))
-	for i, p := range a.Prefixes {
-		q[i] = "'" + p + "'"
+	var q []string
+	for _, p := range append(slices.Clip(a.Modules), a.Prefixes...) {
+		q = append(q, "'"+p+"'")
 	}
 	return strings.Join(q, ", ")
 }

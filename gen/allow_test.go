@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"go/token"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,15 @@ func TestAllowlist(t *testing.T) {
 		{[]string{"example.com/x.evil"}, "example.com/x.evil/h.H", true},
 		{nil, "example.com/app/x.T", false},
 		{[]string{""}, "example.com/app/x.T", false},
+		// A prefix that is a whole class allows that type only when its
+		// name is exported: a module path whose last element holds a '.'
+		// is not type v3 of another package.
+		{[]string{"gopkg.in/yaml.v3"}, "gopkg.in/yaml.v3", false},
+		{[]string{"example.com/lib.v2"}, "example.com/lib.v2", false},
+		{[]string{"example.com/lib.v2"}, "example.com/lib.v2.T", true},
+		{[]string{"example.com/x.T"}, "example.com/x.T", true},
+		{[]string{"example.com/x.T"}, "example.com/x.T/h.H", true},
+		{[]string{"example.com/x.T"}, "example.com/x.U", false},
 	} {
 		a := Allowlist{Prefixes: tc.prefixes}
 		if got := a.Allows(tc.class); got != tc.want {
@@ -63,6 +73,38 @@ func TestAllowlist(t *testing.T) {
 	}
 }
 
+// The main modules are module paths, never classes: a module whose path
+// reads like a class (example.com/my.App) does not admit that type of
+// another module's package (example.com/my), whatever its name.
+func TestAllowlistModules(t *testing.T) {
+	for _, tc := range []struct {
+		module, class string
+		want          bool
+	}{
+		{"example.com/app", "example.com/app.T", true},
+		{"example.com/app", "example.com/app/h.T", true},
+		{"example.com/app", "example.com/app.evil/h.T", false},
+		{"example.com/app", "example.com/appx.T", false},
+		{"example.com/my.App", "example.com/my.App", false},
+		{"example.com/my.App", "example.com/my.App.T", true},
+		{"example.com/my.App", "example.com/my.App/h.T", true},
+		{"example.com/lib.v2", "example.com/lib.v2", false},
+		{"gopkg.in/yaml.v3", "gopkg.in/yaml.v3.Node", true},
+		{"gopkg.in/yaml.v3", "gopkg.in/yaml.v3", false},
+		{"example.com/app", "example.com/app", false},
+		{"", "example.com/app.T", false},
+	} {
+		a := Allowlist{Modules: []string{tc.module}}
+		if got := a.Allows(tc.class); got != tc.want {
+			t.Errorf("module %q: Allows(%q) = %v, want %v", tc.module, tc.class, got, tc.want)
+		}
+		// -allow of the same path admits at least what the module does.
+		if tc.want && !(Allowlist{Prefixes: []string{tc.module}}).Allows(tc.class) {
+			t.Errorf("-allow %q does not admit %q, which the module %[1]q admits", tc.module, tc.class)
+		}
+	}
+}
+
 func TestAllowlistString(t *testing.T) {
 	for _, tc := range []struct {
 		a    Allowlist
@@ -71,6 +113,7 @@ func TestAllowlistString(t *testing.T) {
 		{Allowlist{Any: true}, "(any)"},
 		{Allowlist{}, "(none - empty allowlist)"},
 		{Allowlist{Prefixes: []string{"a", "b/c"}}, "'a', 'b/c'"},
+		{Allowlist{Modules: []string{"m"}, Prefixes: []string{"a"}}, "'m', 'a'"},
 	} {
 		if got := tc.a.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
@@ -81,7 +124,8 @@ func TestAllowlistString(t *testing.T) {
 // FuzzAllowlist checks the rule against a second formulation of it, over
 // path elements: a prefix admits a class when the prefix's elements begin
 // the class's import path (a prefix ending in '/' only strictly), when the
-// prefix is the import path followed by '.', or when it is the class itself.
+// prefix is the import path followed by '.', or when it is the class itself
+// and names an exported type. A main module admits only by elements.
 // A '.' never ends an element early, so no prefix admits a module whose
 // path merely starts with it (example.com/x and example.com/x.evil).
 func FuzzAllowlist(f *testing.F) {
@@ -98,6 +142,13 @@ func FuzzAllowlist(f *testing.F) {
 		if want := allowedByElements(prefix, class); got != want {
 			t.Fatalf("Allows(%q, %q) = %v, want %v", prefix, class, got, want)
 		}
+		// A main module admits exactly the classes whose import path's
+		// elements begin with the module's.
+		path, _, _ := SplitQualified(class)
+		mod := Allowlist{Modules: []string{prefix}}.Allows(class)
+		if want := prefix != "" && !strings.HasSuffix(prefix, "/") && !strings.HasSuffix(prefix, ".") && allowedByElements(prefix+"/", path+"/x.T"); mod != want {
+			t.Fatalf("module %q: Allows(%q) = %v, want %v", prefix, class, mod, want)
+		}
 		if got && !strings.HasPrefix(class, prefix) {
 			t.Fatalf("allowed %q without the prefix %q", class, prefix)
 		}
@@ -106,7 +157,6 @@ func FuzzAllowlist(f *testing.F) {
 		}
 		// What follows the prefix starts a new element or is the type name.
 		rest := class[len(prefix):]
-		path, _, _ := SplitQualified(class)
 		if !strings.HasSuffix(prefix, "/") && !strings.HasPrefix(rest, "/") && len(prefix) < len(path) {
 			t.Fatalf("Allows(%q, %q): package %s continues the prefix's last element", prefix, class, path)
 		}
@@ -117,12 +167,12 @@ func allowedByElements(prefix, class string) bool {
 	if prefix == "" {
 		return false
 	}
-	if class == prefix {
-		return true
-	}
-	path, _, ok := SplitQualified(class)
+	path, name, ok := SplitQualified(class)
 	if !ok {
 		return false
+	}
+	if class == prefix {
+		return token.IsExported(name)
 	}
 	if q, dot := strings.CutSuffix(prefix, "."); dot {
 		return path == q

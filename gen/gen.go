@@ -264,7 +264,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	// shuts out the user's own handlers.
 	res.Allow = Allowlist{Any: cfg.AllowAny}
 	if !cfg.AllowAny {
-		res.Allow.Prefixes = append(findMainModules(cfg.Dir), cfg.Allow...)
+		res.Allow.Modules, res.Allow.Prefixes = findMainModules(cfg.Dir), cfg.Allow
 	}
 
 	t := time.Now()
