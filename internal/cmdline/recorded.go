@@ -40,13 +40,29 @@ func ParseHeader(line string) (args []string, ok bool, err error) {
 	return args, true, err
 }
 
-// HasHeader reports whether handlergen's header line stands near the top
-// of a file: not necessarily first, so that a registry with merge-conflict
-// markers still counts as one, but a whole line, so that a file that only
-// mentions it does not.
+// HasHeader reports whether a file starts with handlergen's header line,
+// as every file handlergen writes does: the first line, or the first after
+// merge-conflict markers, so that a registry with a conflict in its header
+// still counts as one. Not a line further down: a hand-written file that
+// quotes the header (in a comment block, say) is not handlergen's to
+// replace.
 func HasHeader(b []byte) bool {
 	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
-		if _, ok, _ := ParseHeader(string(line)); ok {
+		if conflictMarker(line) {
+			continue
+		}
+		_, ok, _ := ParseHeader(string(line))
+		return ok
+	}
+	return false
+}
+
+// conflictMarker reports whether line is one of the lines git writes
+// around the sides of a merge conflict.
+func conflictMarker(line []byte) bool {
+	line = bytes.TrimRight(line, "\r\n")
+	for _, m := range []string{"<<<<<<<", "|||||||", "=======", ">>>>>>>"} {
+		if rest, ok := bytes.CutPrefix(line, []byte(m)); ok && (len(rest) == 0 || rest[0] == ' ') {
 			return true
 		}
 	}
