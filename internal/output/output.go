@@ -263,14 +263,17 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 func tempPrefix(base string) string { return "." + base + "." + strconv.Itoa(os.Getpid()) + "-" }
 
 var (
-	tempName   = regexp.MustCompile(`^\..+\.([0-9]+)-[0-9]+\.tmp$`)
+	tempName   = regexp.MustCompile(`^\.(.+)\.([0-9]+)-[0-9]+\.tmp$`)
 	legacyTemp = regexp.MustCompile(`^\.(.+)\.[0-9]+\.tmp$`) // before the PID was in the name
 )
 
 // RemoveStale removes the temporary files that runs killed while writing
 // into path's directory left behind: those whose writer is gone, and, for
 // path's own name, those from before writers were named. A live writer's
-// file is kept; so is everything that is not handlergen's.
+// file is kept; so is everything that is not handlergen's: another
+// output's temporary file only when that output is a Go file, so that a
+// file of some other tool or person that happens to be named like one
+// (.notes.20240101-1.tmp) is not taken for handlergen's.
 func RemoveStale(path string) {
 	dir, base := filepath.Split(path)
 	entries, err := os.ReadDir(dir)
@@ -283,7 +286,10 @@ func RemoveStale(path string) {
 		}
 		n := e.Name()
 		if m := tempName.FindStringSubmatch(n); m != nil {
-			if pid, err := strconv.Atoi(m[1]); err == nil && pid > 0 && !alive(pid) {
+			if m[1] != base && !strings.HasSuffix(m[1], ".go") {
+				continue
+			}
+			if pid, err := strconv.Atoi(m[2]); err == nil && pid > 0 && !alive(pid) {
 				os.Remove(filepath.Join(dir, n))
 			}
 			continue

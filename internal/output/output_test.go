@@ -211,6 +211,11 @@ func TestRemoveStale(t *testing.T) {
 		".other_gen.go.987654.tmp":               true,  // old-style, but not this output's
 		"registry_gen.go." + dead + "-1.tmp":     true,  // not hidden: not ours
 		".registry_gen.go." + dead + "-1.tmp.go": true,
+		// Named like a temporary file, but of no Go output: someone else's.
+		".notes." + dead + "-1.tmp":        true,
+		".notes.20240101-1.tmp":            true,
+		".registry_gen.txt.1-2.tmp":        true,
+		".x." + dead + "-" + dead + ".tmp": true,
 	}
 	for n := range files {
 		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
