@@ -67,6 +67,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
 			continue
 		}
+		root = followRoot(root)
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				l.Errorf(registry.PermissionDenied, diag.Position{File: relSlash(dir, path)}, "cannot read: %v", pathless(err))
@@ -132,6 +133,17 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	return out, l
 }
 
+// followRoot returns the root of a pattern's walk so that WalkDir enters
+// it when it is a symbolic link to a directory (a working directory
+// reached through a link, say), as the go command does; links below the
+// root are not followed.
+func followRoot(root string) string {
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return root + string(filepath.Separator)
+	}
+	return root
+}
+
 func directivePos(fileLine string) diag.Position {
 	file, line, _ := strings.Cut(fileLine, ":")
 	var n int
@@ -145,11 +157,14 @@ func directivePos(fileLine string) diag.Position {
 // absolute path, a ".." that climbs out and a linked directory that leads
 // out are alike refused.
 func contained(f *Found) error {
-	mod := moduleRoot(filepath.Dir(f.src))
-	bound, err := filepath.EvalSymlinks(mod)
+	// From the directory that really holds the file: the path the run
+	// reached it by may pass through a link whose parents are another
+	// module's tree.
+	src, err := filepath.EvalSymlinks(filepath.Dir(f.src))
 	if err != nil {
 		return fmt.Errorf("cannot resolve the module directory: %v", pathless(err))
 	}
+	bound := moduleRoot(src)
 	f.Bound = bound
 	for _, c := range []struct{ what, path string }{{"-C", f.Dir}, {"-o", f.raw}} {
 		real, err := output.Resolve(c.path)
@@ -253,6 +268,7 @@ func NestedModules(dir string, patterns []string) []string {
 		if !filepath.IsAbs(root) {
 			root = filepath.Join(dir, root)
 		}
+		root = followRoot(root)
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.IsDir() || path == root {
 				return nil

@@ -220,3 +220,37 @@ func TestFindRegistries(t *testing.T) {
 		t.Error("IsPattern")
 	}
 }
+
+// TestContainedModuleOfRealFile: the module that bounds a registry is the
+// one whose tree really holds the file that records it, found from the
+// file's resolved directory, not by walking up the path the run was
+// started through: a working directory reached through a link into a
+// module must not make the link's parents (another module's tree) the
+// bound.
+func TestContainedModuleOfRealFile(t *testing.T) {
+	dir := t.TempDir()
+	dir, _ = filepath.EvalSymlinks(dir)
+	write := func(rel, body string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("outer/go.mod", "module example.com/outer\n")
+	write("real/go.mod", "module example.com/real\n")
+	write("real/app/in/a.go", "package in\n\n//go:generate handlergen -o ../../in_gen.go c\n")
+	write("real/app/out/a.go", "package out\n\n//go:generate handlergen -o ../../../outer/reg_gen.go c\n")
+	if err := os.Symlink(filepath.Join(dir, "real", "app"), filepath.Join(dir, "outer", "link")); err != nil {
+		t.Fatal(err)
+	}
+	found, diags := FindRegistries(filepath.Join(dir, "outer", "link"), []string{"./..."})
+	if len(found) != 1 || found[0].Bound != filepath.Join(dir, "real") {
+		t.Errorf("found %+v, %v", found, diags)
+	}
+	if len(diags) != 1 || diags[0].Code != registry.OutputWriteError || diags[0].Pos.File != "out/a.go" {
+		t.Errorf("diags: %v", diags)
+	}
+}
