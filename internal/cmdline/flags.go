@@ -138,6 +138,16 @@ func (f *Flags) check(cmd string, args []string) error {
 		if strings.TrimSpace(a) == "" {
 			return fmt.Errorf("-allow needs a non-empty prefix")
 		}
+		// A prefix no import path can start with (a package pattern, a
+		// space) would match nothing, silently; say so instead.
+		p := strings.TrimSuffix(strings.TrimSuffix(a, "/"), ".")
+		if err := module.CheckImportPath(p); err != nil {
+			why := err.Error()
+			if strings.Contains(a, "...") {
+				why = "a prefix, not a package pattern: -allow example.com/x admits every package below it"
+			}
+			return fmt.Errorf("-allow %q matches no handler_class: %s", a, why)
+		}
 	}
 	if !slices.Contains(args[:len(args)-len(f.Inputs)], "--") {
 		for _, in := range f.Inputs {

@@ -90,3 +90,38 @@ func TestHasHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowPrefixes: every form the allowlist rule reads is accepted, and a
+// prefix that no handler_class can start with (a package pattern, white
+// space, an empty or relative element) is a usage error, not a silent no-op.
+func TestAllowPrefixes(t *testing.T) {
+	for _, tc := range []struct {
+		allow string
+		ok    bool
+	}{
+		{"example.com/x", true},
+		{"example.com/x/", true},
+		{"example.com/x.", true},
+		{"example.com/x.T", true},
+		{"gopkg.in/yaml.v3", true},
+		{"example.com/x/v2", true},
+		{"Example.com/X", true},
+		{"fmt", true},
+		{"net/http", true},
+		{"example.com/x/...", false},
+		{"...", false},
+		{" example.com/x", false},
+		{"example.com/x ", false},
+		{"example.com//x", false},
+		{"./x", false},
+		{"../x", false},
+		{"/abs", false},
+		{"example.com/x/..", false},
+		{"", false},
+	} {
+		_, err := Parse("generate", []string{"-allow", tc.allow, "c"}, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("-allow %q: err %v, want ok %v", tc.allow, err, tc.ok)
+		}
+	}
+}
