@@ -267,8 +267,10 @@ func identity(keys []string) map[string]string {
 }
 
 // uint returns the non-negative int at e; zero when e is absent. A float
-// with no fractional part (1.0, 2e1) is that integer, as pydantic's lax
-// mode (the Python loader) and JSON Schema's "integer" read it; 1.5 is not.
+// with no fractional part (1.0, 2e1) is that integer, as JSON Schema's
+// "integer" and pydantic's lax mode read it (PyYAML, being YAML 1.1, reads
+// 2e1 as a string, so Python refuses that one); 1.5 is not. A bool or a
+// numeric string is refused, as by the schema, though lax mode takes them.
 func (p *parser) uint(where string, e entry) int {
 	if e.val == nil {
 		return 0
