@@ -48,6 +48,12 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		{"multi-byte before", "é: ü\nx: \"\\q\"\n", 2, 5, "found unknown escape character"},
 		{"columns count runes", "é: \"ü\\q\"\n", 1, 6, "found unknown escape character"},
 		{"no final newline", "a: b\nc: *x", 2, 4, "unknown anchor"},
+		{"unknown anchor after mentions", "# *x\na: '*x'\nb: \"*x, *x\"\nc: [1, *x]\n", 4, 8, "unknown anchor 'x' referenced"},
+		{"unknown anchor after a valid use", "a: &x 1\nb: *x\nc: *y\nd: [*x, *y]\n", 3, 4, "unknown anchor 'y' referenced"},
+		{"unknown anchor renamed name exists", "a: &x-1 1\n# *x\nb: [*x-1, *x]\n", 3, 11, "unknown anchor 'x' referenced"},
+		// A hostile file that mentions the alias on every line before it:
+		// a search line by line would run out of budget and say line 1.
+		{"unknown anchor after 40000 mentions", strings.Repeat("# *x\n", 40000) + "a: *x\n", 40001, 4, "unknown anchor 'x' referenced"},
 		{"CR line breaks", "a: b\rc: d\re: *x\r", 3, 4, "unknown anchor"},
 		{"control character after CR", "a: b\rc: \x01\n", 2, 4, "control character U+0001"},
 		{"NUL after CRLF", "a: b\r\nc: d\x00\n", 2, 5, "contains a NUL byte"},

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -285,9 +286,24 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 		return decodeError(data[:end]) == msg
 	}
 	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		cands := aliasCandidates(data, m[1])
+		spent += len(data)
+		if at, ok := firstAliasToken(data, m[1], cands); ok {
+			// Within one document the first alias token of that name
+			// is the one that fails: an anchor, once set, stays set.
+			// Where a renamed name could be the file's own, or a later
+			// document could hold the fault, the answer is confirmed on
+			// the file itself: the prefix through that line fails so,
+			// the one before it does not.
+			k := sort.SearchInts(ends[1:], at+1) + 1
+			sure := !bytes.Contains(data, []byte(m[1]+"-")) && !bytes.Contains(data, []byte("---")) && !bytes.Contains(data, []byte("..."))
+			if sure || fails(ends[k]) && (k == 1 || !fails(ends[k-1])) && spent <= budget {
+				return k, utf8.RuneCount(data[ends[k-1]:at]) + 1
+			}
+		}
 		// Only an alias token raises it, so the first candidate line
 		// that fails is the one; the column is its '*'.
-		for _, at := range aliasCandidates(data, m[1]) {
+		for _, at := range cands {
 			k := sort.SearchInts(ends[1:], at+1) + 1 // the line holding byte at
 			if fails(ends[k]) && spent <= budget {
 				return k, utf8.RuneCount(data[ends[k-1]:at]) + 1
@@ -309,6 +325,37 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 	}
 	// The fault is the c-th byte of the line; columns count runes.
 	return line, utf8.RuneCount(text[:c-1]) + 1
+}
+
+// firstAliasToken finds, with one decode, which candidate is the alias
+// the decoder fails on: each "*name" is renamed apart ("*name-0",
+// "*name-1", …), so the error names the first one that is an alias token,
+// however many lie in comments or quotes before it. ok is false when the
+// error does not name one; locate confirms the answer on the file itself.
+func firstAliasToken(data []byte, name string, cands []int) (at int, ok bool) {
+	if len(cands) == 0 {
+		return 0, false
+	}
+	var b bytes.Buffer
+	b.Grow(len(data) + 8*len(cands))
+	last := 0
+	for i, c := range cands {
+		end := c + 1 + len(name)
+		b.Write(data[last:end])
+		b.WriteString("-" + strconv.Itoa(i))
+		last = end
+	}
+	b.Write(data[last:])
+	m := unknownAnchor.FindStringSubmatch(decodeError(b.Bytes()))
+	if m == nil {
+		return 0, false
+	}
+	s, found := strings.CutPrefix(m[1], name+"-")
+	i, err := strconv.Atoi(s)
+	if !found || err != nil || i < 0 || i >= len(cands) || strconv.Itoa(i) != s {
+		return 0, false
+	}
+	return cands[i], true
 }
 
 // aliasCandidates returns the offsets of "*name" in data followed by what
