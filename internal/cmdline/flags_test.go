@@ -72,6 +72,9 @@ func TestHasHeader(t *testing.T) {
 		{"<<<<<<< HEAD\n" + h + "=======\n" + h + ">>>>>>> branch\n", true},
 		{"<<<<<<< HEAD\r\n" + h + "||||||| base\n" + h + "=======\n" + h + ">>>>>>> b\n", true},
 		{"<<<<<<<\n" + h, true},
+		// A header recording many arguments is longer than any buffer.
+		{HeaderLine(slices.Repeat([]string{"-allow", "example.com/a/long/prefix"}, 500)) + "\n\npackage p\n", false},
+		{"// " + HeaderLine(slices.Repeat([]string{"-allow", "example.com/a/long/prefix"}, 500)) + "\n\npackage p\n", true},
 
 		{"package p\n\n/*\n" + h + "*/\n", false},
 		{"/*\n" + h + "*/\npackage p\n", false},

@@ -45,9 +45,10 @@ func ParseHeader(line string) (args []string, ok bool, err error) {
 // merge-conflict markers, so that a registry with a conflict in its header
 // still counts as one. Not a line further down: a hand-written file that
 // quotes the header (in a comment block, say) is not handlergen's to
-// replace.
+// replace. The header line may be of any length: it records every
+// argument, and a long -allow list is still handlergen's own file.
 func HasHeader(b []byte) bool {
-	for line := range bytes.Lines(b[:min(len(b), 4096)]) {
+	for line := range bytes.Lines(b) {
 		if conflictMarker(line) {
 			continue
 		}
