@@ -105,38 +105,39 @@ func under(sorted []string, prefix string) []string {
 // module at root that hold a package, skipping what go list's "..." skips:
 // testdata, vendor, names starting with "." or "_", and nested modules.
 func packagesUnder(root, mod string) []string {
+	// One walk reads every directory once: a directory holds a package
+	// when the walk meets a Go file in it.
 	var out []string
+	last := ""
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
+		if err != nil {
 			return nil
 		}
 		name := d.Name()
-		if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(path, "go.mod"))) {
-			return filepath.SkipDir
-		}
-		if hasGoFiles(path) {
-			rel, _ := filepath.Rel(root, path)
-			if rel == "." {
-				out = append(out, mod)
-			} else {
-				out = append(out, mod+"/"+filepath.ToSlash(rel))
+		if d.IsDir() {
+			if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(path, "go.mod"))) {
+				return filepath.SkipDir
 			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		if dir == last {
+			return nil
+		}
+		last = dir
+		rel, _ := filepath.Rel(root, dir)
+		if rel == "." {
+			out = append(out, mod)
+		} else {
+			out = append(out, mod+"/"+filepath.ToSlash(rel))
 		}
 		return nil
 	})
 	slices.Sort(out)
-	return out
-}
-
-func hasGoFiles(dir string) bool {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
-			return true
-		}
-	}
-	return false
+	return slices.Compact(out)
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
