@@ -2,8 +2,15 @@ package gen
 
 import (
 	"go/token"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/registry"
 )
 
 // The Python loader's namespace boundary tests, as Go import paths, plus
@@ -228,6 +235,48 @@ func TestInternalAllowed(t *testing.T) {
 	} {
 		if got := internalAllowed(tc.path, tc.from); got != tc.want {
 			t.Errorf("internalAllowed(%q, %q) = %v, want %v", tc.path, tc.from, got, tc.want)
+		}
+	}
+}
+
+// TestAllowHintWorks: every 013 names an -allow that the command line
+// accepts and that, added, admits the class; a class whose import path no
+// package can have is refused as such (010), with no hint to follow.
+func TestAllowHintWorks(t *testing.T) {
+	hint := regexp.MustCompile(`add -allow (.*) to the handlergen command`)
+	for _, class := range []string{
+		"evil.example/x.T", "os/exec.Cmd", "example.com/app.evil/h.T", "gopkg.in/yaml.v3.Node",
+		"example.com/my.App", "Example.com/X/y.T", "a.b/c-d_e~f.T",
+		"evil.example/a b.T", "evil.example//x.T", "./x.T", "evil.example/x/../y.T", "evil.example/x/....T",
+		"-flag/x.T", "evil.example/\"q\".T", "evil.example/$x.T",
+	} {
+		path, name, _ := SplitQualified(class)
+		c := &contracts.Contract{Class: class, ImportPath: path, TypeName: name}
+		var ds diag.List
+		r := &resolver{cfg: &Config{}, allow: Allowlist{Modules: []string{"example.com/app"}}, diags: &ds}
+		if todo := r.preflight([]*contracts.Contract{c}); len(todo) != 0 || len(ds) != 1 {
+			t.Errorf("%s: passed preflight: %v", class, ds)
+			continue
+		}
+		d := ds[0]
+		if d.Code != registry.NamespaceNotAllowed {
+			if d.Code != registry.ModuleNotFound || !strings.Contains(d.Message, "invalid import path") {
+				t.Errorf("%s: %s", class, d.Message)
+			}
+			continue
+		}
+		m := hint.FindStringSubmatch(d.Message)
+		if m == nil {
+			t.Errorf("%s: 013 without a hint: %s", class, d.Message)
+			continue
+		}
+		f, err := cmdline.Parse("generate", []string{"-allow", m[1], "c"}, io.Discard)
+		if err != nil {
+			t.Errorf("%s: the hint's -allow %s is refused: %v", class, m[1], err)
+			continue
+		}
+		if a := (Allowlist{Modules: []string{"example.com/app"}, Prefixes: f.Allow}); !a.Allows(class) {
+			t.Errorf("%s: -allow %s does not admit it", class, m[1])
 		}
 	}
 }

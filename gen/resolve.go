@@ -76,12 +76,14 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid class path %q: must be fully qualified as IMPORT/PATH.TypeName", c.Class)
 			continue
 		}
-		if !r.allow.Allows(c.Class) {
-			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, r.allow, allowHint(c.ImportPath))
-			continue
-		}
+		// A path no package can have is refused first, so that 013's
+		// hint always names an -allow the command line accepts.
 		if err := module.CheckImportPath(c.ImportPath); err != nil {
 			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid import path %q: %v", c.ImportPath, err)
+			continue
+		}
+		if !r.allow.Allows(c.Class) {
+			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, r.allow, allowHint(c.ImportPath))
 			continue
 		}
 		if r.out.path != "" && c.ImportPath == r.out.path {
