@@ -347,8 +347,11 @@ func (s *scan) lookup(out string) *Found {
 // file records a Go file's handlergen header and the go:generate
 // directives in it that run handlergen. Directives are the source of
 // truth for how a registry is made; a header alone is used when no
-// directive names the file. A file the build would not use (build
-// constraints, another GOOS) is skipped, as go generate skips it.
+// directive names the file. A directive in a file the build would not use
+// (build constraints, another GOOS) is skipped, as go generate skips it; a
+// header is not: handlergen writes no build constraint, and one added by
+// hand (//go:build !generate, a _windows.go name) must not hide a
+// registry that some build compiles from check ./... on another.
 func (s *scan) file(path string) {
 	// Whole (bounded), not through a bufio.Scanner: a long line (a
 	// generated table) must not end the search, as it does not for go
@@ -368,14 +371,17 @@ func (s *scan) file(path string) {
 	if hdr == nil && !hasDirectives {
 		return
 	}
-	dir := filepath.Dir(path)
-	if ok, err := generateContext.MatchFile(dir, filepath.Base(path)); err != nil || !ok {
-		return
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if strings.HasPrefix(base, "_") || strings.HasPrefix(base, ".") {
+		return // no build reads it
 	}
 	if hdr != nil {
 		s.headers[path] = *hdr
 	}
 	if !hasDirectives {
+		return
+	}
+	if ok, err := generateContext.MatchFile(dir, base); err != nil || !ok {
 		return
 	}
 	pkg := ""
