@@ -35,7 +35,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, newUsage)
 		fs.PrintDefaults()
 	}
-	iface := fs.String("interface", gen.DefaultInterface, "interface the handler implements, as `IMPORT/PATH.Name`")
+	iface := fs.String("interface", "", "interface the handler implements, as `IMPORT/PATH.Name` (default: the one the package's registry requires, else "+gen.DefaultInterface+")")
 	typ := fs.String("type", "compute", "the contract's handler_type: compute, effect or nondeterministic_compute")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -53,7 +53,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "handlergen new: -type: %v\n", err)
 		return ExitUsage
 	}
-	if _, _, ok := gen.SplitQualified(*iface); !ok {
+	if _, _, ok := gen.SplitQualified(*iface); *iface != "" && !ok {
 		fmt.Fprintf(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name\n", *iface)
 		return ExitUsage
 	}

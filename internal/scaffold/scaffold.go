@@ -27,6 +27,7 @@ import (
 	"unicode"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
 
 	"github.com/handlergen/handlergen/gen"
@@ -45,7 +46,7 @@ const ToolPath = "github.com/handlergen/handlergen/cmd/handlergen"
 type Options struct {
 	Dir       string        // working directory, absolute: the package the registry lives in
 	Target    string        // DIR/NAME of the new handler package, relative to Dir
-	Interface string        // IMPORT/PATH.Name the handler implements; default registry.Handler
+	Interface string        // IMPORT/PATH.Name the handler implements; default: the existing registry's, else registry.Handler
 	Type      registry.Type // the contract's handler_type; default compute
 }
 
@@ -74,7 +75,17 @@ type Scaffold struct {
 // Plan works out the handler package, contract and directive for o. It
 // loads the interface with go/packages; it writes nothing.
 func Plan(ctx context.Context, o Options) (*Scaffold, error) {
-	if o.Interface == "" {
+	existing, err := registryFor(o.Dir, o.Interface)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case o.Interface != "":
+	case existing != nil:
+		// The handler must implement what the package's registry requires,
+		// or go generate refuses it (006).
+		o.Interface = existing.Flags.Interface
+	default:
 		o.Interface = gen.DefaultInterface
 	}
 	if o.Type == 0 {
@@ -93,6 +104,9 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := below(o.Dir, rel); err != nil {
+		return nil, err
+	}
 	if err := empty(target, o.Target); err != nil {
 		return nil, err
 	}
@@ -105,8 +119,14 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 		return nil, fmt.Errorf("%s is outside the module at %s", o.Target, relOr(o.Dir, modRoot))
 	}
 	importPath := path.Join(modPath, filepath.ToSlash(inMod))
+	if err := module.CheckImportPath(importPath); err != nil {
+		return nil, fmt.Errorf("%s: the package would have an invalid import path: %v", o.Target, err)
+	}
 	iface, err := loadInterface(ctx, o.Dir, o.Interface)
 	if err != nil {
+		return nil, err
+	}
+	if err := nameable(iface, o.Interface, importPath); err != nil {
 		return nil, err
 	}
 	s := &Scaffold{Dir: o.Dir, Handler: name, Class: importPath + "." + typeName}
@@ -119,7 +139,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	s.Contract = slashRel + "/handler_contract.yaml"
 	s.Files = append(s.Files, File{Path: s.Contract, Data: contract(name, s.Class, o.Type, target, modRoot)})
 
-	if err := s.directive(o, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
+	if err := s.directive(o, existing, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(tools, ToolPath) {
@@ -128,17 +148,36 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	return s, nil
 }
 
-// directive adds a file holding the //go:generate line to the working
-// directory's package unless a handlergen directive there already makes a
-// registry (Existing).
-func (s *Scaffold) directive(o Options, dir, modRoot string) error {
-	found, _ := cmdline.FindRegistries(o.Dir, []string{"."})
+// registryFor returns the registry that a handlergen directive of the
+// working directory's package makes, or nil: with iface given, the first
+// one that requires iface, and an error when the package's registries all
+// require another interface (the new handler would be in none of them).
+func registryFor(dir, iface string) (*cmdline.Found, error) {
+	found, _ := cmdline.FindRegistries(dir, []string{"."})
+	var others []string
 	for _, f := range found {
 		file, _, _ := strings.Cut(f.Directive, ":")
-		if file != "" && !strings.Contains(file, "/") {
-			s.Directive, s.Existing = f.Directive, &f
-			return nil
+		if file == "" || strings.Contains(file, "/") {
+			continue
 		}
+		if iface == "" || f.Flags.Interface == iface {
+			return &f, nil
+		}
+		others = append(others, fmt.Sprintf("%s (-interface %s)", f.Directive, f.Flags.Interface))
+	}
+	if len(others) > 0 {
+		return nil, fmt.Errorf("-interface %s: the package's registries, made by the directives at %s, require other interfaces, so go generate would refuse the handler; give their -interface, or leave it out", iface, strings.Join(others, ", "))
+	}
+	return nil, nil
+}
+
+// directive adds a file holding the //go:generate line to the working
+// directory's package unless a handlergen directive there already makes a
+// registry (existing).
+func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot string) error {
+	if existing != nil {
+		s.Directive, s.Existing = existing.Directive, existing
+		return nil
 	}
 	input := "./" + dir
 	if dir == "." {
@@ -246,6 +285,56 @@ func names(name string) (pkg, typ string, err error) {
 	return pkg, typ, nil
 }
 
+// below checks the directories from dir down to the new package (rel,
+// relative to dir): each is created, or is a real directory of the same
+// module that the go command's ./... and handlergen's discovery enter. A
+// symbolic link is refused even when it stays in the module: the write
+// would follow it (out of the module, possibly) while neither ./... nor
+// the directive's walk does, so the handler would never be registered.
+func below(dir, rel string) error {
+	elems := strings.Split(filepath.ToSlash(rel), "/")
+	for i, e := range elems {
+		sub := strings.Join(elems[:i+1], "/")
+		if e == "testdata" || e == "vendor" || strings.HasPrefix(e, ".") || strings.HasPrefix(e, "_") {
+			return fmt.Errorf("%s: the go command and handlergen skip directories named testdata or vendor or starting with . or _, so the handler would never be registered", sub)
+		}
+	}
+	for i := range elems {
+		sub := strings.Join(elems[:i+1], "/")
+		p := filepath.Join(dir, filepath.FromSlash(sub))
+		fi, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // the rest is created
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", sub, pathless(err))
+		}
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link; handlergen new writes only into the module's own directories", sub)
+		case !fi.IsDir():
+			if i == len(elems)-1 {
+				return nil // empty says what is wrong with the target itself
+			}
+			return fmt.Errorf("%s is not a directory", sub)
+		}
+		if _, err := os.Lstat(filepath.Join(p, "go.mod")); err == nil {
+			return fmt.Errorf("%s is another module (it has a go.mod); run handlergen new in that module", sub)
+		}
+	}
+	return nil
+}
+
+// pathless strips the path from an *os.PathError, whose path is absolute:
+// messages name the user's relative path instead.
+func pathless(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
 // empty refuses a target that exists unless it is an empty directory.
 func empty(dir, name string) error {
 	fi, err := os.Lstat(dir)
@@ -253,14 +342,14 @@ func empty(dir, name string) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %v", name, pathless(err))
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%s exists and is not a directory; handlergen new never replaces a file", name)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %v", name, pathless(err))
 	}
 	if len(ents) > 0 {
 		return fmt.Errorf("%s exists and is not empty; handlergen new writes only into a new or empty directory", name)
@@ -396,6 +485,106 @@ func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
 	return out, nil
 }
 
+// nameable refuses an interface whose method signatures use a type that
+// the new package (importPath) cannot write: unexported, declared in a
+// main package, or in an internal package it may not import. No type
+// outside the interface's package can implement such a method, so the
+// stub would not compile.
+func nameable(it *iface, qualified, importPath string) error {
+	seen := map[types.Type]bool{}
+	var bad func(t types.Type) string
+	named := func(obj *types.TypeName, args *types.TypeList) string {
+		if p := obj.Pkg(); p != nil && p.Path() != importPath {
+			switch {
+			case !obj.Exported():
+				return obj.Name() + " is unexported"
+			case p.Name() == "main":
+				return "its package " + p.Path() + " is a main package"
+			case !importable(p.Path(), importPath):
+				return "its package " + p.Path() + " is internal"
+			}
+		}
+		for t := range args.Types() {
+			if why := bad(t); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	bad = func(t types.Type) string {
+		if seen[t] {
+			return ""
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Alias:
+			return named(t.Obj(), t.TypeArgs())
+		case *types.Named:
+			return named(t.Obj(), t.TypeArgs())
+		case *types.Pointer:
+			return bad(t.Elem())
+		case *types.Slice:
+			return bad(t.Elem())
+		case *types.Array:
+			return bad(t.Elem())
+		case *types.Chan:
+			return bad(t.Elem())
+		case *types.Map:
+			if why := bad(t.Key()); why != "" {
+				return why
+			}
+			return bad(t.Elem())
+		case *types.Signature:
+			for _, tup := range []*types.Tuple{t.Params(), t.Results()} {
+				for v := range tup.Variables() {
+					if why := bad(v.Type()); why != "" {
+						return why
+					}
+				}
+			}
+		case *types.Struct:
+			for f := range t.Fields() {
+				if !f.Exported() && f.Pkg() != nil && f.Pkg().Path() != importPath {
+					return "its field " + f.Name() + " is unexported"
+				}
+				if why := bad(f.Type()); why != "" {
+					return why
+				}
+			}
+		case *types.Interface:
+			for m := range t.Methods() {
+				if !m.Exported() && m.Pkg() != nil && m.Pkg().Path() != importPath {
+					return "its method " + m.Name() + " is unexported"
+				}
+				if why := bad(m.Type()); why != "" {
+					return why
+				}
+			}
+		}
+		return ""
+	}
+	for _, m := range it.methods {
+		if why := bad(m.Type()); why != "" {
+			return fmt.Errorf("-interface %s: the signature of %s uses a type that package %s cannot name (%s), so no handler there can implement it", qualified, m.Name(), importPath, why)
+		}
+	}
+	return nil
+}
+
+// importable applies the go command's rule for internal packages: pkg is
+// importable from the tree rooted at the parent of its last internal
+// element (and a standard library internal package from no module).
+func importable(pkg, from string) bool {
+	elems := strings.Split(pkg, "/")
+	for i := len(elems) - 1; i >= 0; i-- {
+		if elems[i] == "internal" {
+			parent := strings.Join(elems[:i], "/")
+			return parent != "" && (from == parent || strings.HasPrefix(from, parent+"/"))
+		}
+	}
+	return true
+}
+
 // imports names the packages a generated file refers to, as goimports
 // would: by their own names, with a number where two would clash.
 type imports struct {
@@ -469,22 +658,31 @@ func unalias(spec string) string { return spec[strings.Index(spec, `"`):] }
 // it is not implemented (or panics, when it has no error result).
 func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it *iface) ([]byte, error) {
 	im := &imports{byPath: map[string]string{}, used: map[string]bool{pkgName: true}}
-	recv := "h"
-	var body strings.Builder
+	// First every type and every body, which fixes the name of each
+	// import; then the receiver and parameter names, which must not hide
+	// any of them in a body (a parameter named time in a method whose
+	// stub returns time.Time{}).
+	type method struct {
+		name          string
+		sig           *types.Signature
+		results, body string
+	}
+	var ms []method
 	for _, m := range it.methods {
 		sig := m.Type().(*types.Signature)
-		fmt.Fprintf(&body, "\nfunc (%s *%s) %s(%s)%s {\n", recv, typeName, m.Name(), params(sig, im, recv), results(sig, im))
+		params(sig, im, nil) // names the parameters' imports in declaration order
+		mm := method{name: m.Name(), sig: sig, results: results(sig, im)}
 		switch {
 		case isRegistry(sig, "Type") && m.Name() == "HandlerType":
-			fmt.Fprintf(&body, "\treturn %s.%s\n", im.name(registryPath, "registry"), typeConst(typ))
+			mm.body = fmt.Sprintf("\treturn %s.%s\n", im.name(registryPath, "registry"), typeConst(typ))
 		case isRegistry(sig, "Descriptor") && m.Name() == "Describe":
 			r := im.name(registryPath, "registry")
-			fmt.Fprintf(&body, "\treturn %s.Descriptor{Name: %q, Type: %s.%s, Version: %s.Version{Major: 1}}\n", r, handlerName, r, typeConst(typ), r)
+			mm.body = fmt.Sprintf("\treturn %s.Descriptor{Name: %q, Type: %s.%s, Version: %s.Version{Major: 1}}\n", r, handlerName, r, typeConst(typ), r)
 		default:
 			msg := strconv.Quote(fmt.Sprintf("%s: %s is not implemented", handlerName, m.Name()))
 			res := sig.Results()
 			if res.Len() == 0 || !isError(res.At(res.Len()-1).Type()) {
-				fmt.Fprintf(&body, "\tpanic(%s)\n", msg)
+				mm.body = fmt.Sprintf("\tpanic(%s)\n", msg)
 				break
 			}
 			var vals []string
@@ -492,9 +690,18 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 				vals = append(vals, zero(res.At(i).Type(), im))
 			}
 			vals = append(vals, im.name("errors", "errors")+".New("+msg+")")
-			fmt.Fprintf(&body, "\treturn %s\n", strings.Join(vals, ", "))
+			mm.body = fmt.Sprintf("\treturn %s\n", strings.Join(vals, ", "))
 		}
-		body.WriteString("}\n")
+		ms = append(ms, mm)
+	}
+	recv := "h"
+	for i := 1; im.used[recv]; i++ {
+		recv = "h" + strconv.Itoa(i)
+	}
+	var body strings.Builder
+	for _, m := range ms {
+		hidden := func(n string) bool { return n == recv || im.used[n] }
+		fmt.Fprintf(&body, "\nfunc (%s *%s) %s(%s)%s {\n%s}\n", recv, typeName, m.name, params(m.sig, im, hidden), m.results, m.body)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "// Package %s is the %s handler. handlergen new wrote it: fill in the\n// methods that return \"not implemented\".\npackage %s\n\n", pkgName, handlerName, pkgName)
@@ -527,8 +734,8 @@ func isRegistry(sig *types.Signature, name string) bool {
 func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
 
 // params renders a parameter list with the interface's names; a name that
-// would hide the receiver or a package the body uses becomes _.
-func params(sig *types.Signature, im *imports, recv string) string {
+// would hide the receiver or a package the body uses (hidden) becomes _.
+func params(sig *types.Signature, im *imports, hidden func(string) bool) string {
 	ps := sig.Params()
 	var out []string
 	for i := range ps.Len() {
@@ -540,7 +747,7 @@ func params(sig *types.Signature, im *imports, recv string) string {
 		switch n := p.Name(); {
 		case n == "":
 			out = append(out, t)
-		case n == recv || n == "errors" || im.used[n]:
+		case hidden != nil && hidden(n):
 			out = append(out, "_ "+t)
 		default:
 			out = append(out, n+" "+t)
