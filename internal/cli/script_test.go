@@ -13,7 +13,16 @@ import (
 	"github.com/handlergen/handlergen/internal/cli"
 )
 
+// userCache is HANDLERGEN_CACHE as the test run was given it: "off" runs
+// everything without handlergen's cache.
+var userCache = os.Getenv("HANDLERGEN_CACHE")
+
 func TestMain(m *testing.M) {
+	// In-process runs never touch the user's cache; the scripts get a
+	// temporary one (TestScripts).
+	if userCache == "" {
+		os.Setenv("HANDLERGEN_CACHE", "off")
+	}
 	testscript.Main(m, map[string]func(){
 		"handlergen": func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -35,7 +44,7 @@ func TestScripts(t *testing.T) {
 	// handlergen's verification cache: shared by the scripts of this run
 	// (so later scripts hit what earlier ones stored), never the user's;
 	// HANDLERGEN_CACHE=off runs the scripts without it.
-	hgCache := os.Getenv("HANDLERGEN_CACHE")
+	hgCache := userCache
 	if hgCache == "" {
 		hgCache = t.TempDir()
 	}

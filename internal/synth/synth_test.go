@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,10 @@ func run(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	if os.Getenv("HANDLERGEN_CACHE") == "" {
+		// Not the user's cache: one of the test's own.
+		cmd.Env = append(os.Environ(), "HANDLERGEN_CACHE="+t.TempDir())
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
