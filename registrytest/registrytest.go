@@ -47,10 +47,13 @@ func Check[H any](t testing.TB, reg *registry.Registry[H], expected ...string) {
 //   - an instance that implements registry.Handler (the default interface,
 //     or one that embeds it) returns its entry's handler_type from
 //     HandlerType, and a Describe whose Name, Type and Version are its
-//     entry's.
+//     entry's, neither of them panicking.
 //
-// Constructors are called with ctx; nothing else of a handler is called
-// (no Initialize, Execute or Shutdown).
+// Constructors are called with ctx, one after another; nothing else of a
+// handler is called (no Initialize, Execute or Shutdown). A constructor
+// that blocks until ctx is done blocks TestRegistry as long: Check's ctx,
+// t.Context(), ends only after the test, so go test's -timeout reports it,
+// with the constructor's stack.
 func TestRegistry[H any](ctx context.Context, reg *registry.Registry[H], expected ...string) error {
 	return errors.Join(problems(ctx, reg, expected)...)
 }
@@ -109,10 +112,18 @@ func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registr
 	if !ok {
 		return errs
 	}
-	if got := hh.HandlerType(); got != e.Type {
+	// A method that panics (on a field only Initialize sets, say) is one
+	// problem of this handler, not the end of the test.
+	if got, p := recovered(hh.HandlerType); p != nil {
+		report("HandlerType() panicked: %v", p)
+	} else if got != e.Type {
 		report("HandlerType() returns %s, but the contract's handler_type is %s", got, e.Type)
 	}
-	d := hh.Describe()
+	d, p := recovered(hh.Describe)
+	if p != nil {
+		report("Describe() panicked: %v", p)
+		return errs
+	}
 	if d.Name != e.Name {
 		report("Describe().Name is %q, but the contract's handler_name is %q", d.Name, e.Name)
 	}
@@ -135,6 +146,12 @@ func newInstance[H any](ctx context.Context, reg *registry.Registry[H], name str
 	}()
 	h, err = reg.New(ctx, name)
 	return h, nil, err
+}
+
+// recovered calls f, turning a panic into a value.
+func recovered[T any](f func() T) (v T, panicked any) {
+	defer func() { panicked = recover() }()
+	return f(), nil
 }
 
 func knownType(t registry.Type) bool {

@@ -26,6 +26,12 @@ func (h *handler) Execute(context.Context, registry.Request) (registry.Response,
 	return registry.Response{}, nil
 }
 
+// panicking is a handler whose every method panics.
+type panicking struct{ handler }
+
+func (*panicking) HandlerType() registry.Type    { panic("not initialized") }
+func (*panicking) Describe() registry.Descriptor { panic("not initialized") }
+
 var v123 = registry.Version{Major: 1, Minor: 2, Patch: 3}
 
 // entry is a registry entry whose handler agrees with it, after edit has
@@ -107,6 +113,21 @@ func TestTestRegistry(t *testing.T) {
 				entry("b", registry.Effect, func(h *handler) { h.typ = registry.Compute }),
 			},
 			want: []string{`handler "a" (a/handler_contract.yaml): constructor panicked: boom`, `handler "b" (b/handler_contract.yaml): HandlerType() returns compute`},
+		},
+		{
+			// Methods called on a handler that was never initialized may
+			// panic; each panic is that handler's problem, and the next
+			// handler is still checked.
+			name: "HandlerType and Describe panic",
+			entries: []registry.Entry[registry.Handler]{
+				withNew(entry("a", registry.Compute, nil), func(context.Context) (registry.Handler, error) { return &panicking{}, nil }),
+				entry("b", registry.Effect, func(h *handler) { h.typ = registry.Compute }),
+			},
+			want: []string{
+				`handler "a" (a/handler_contract.yaml): HandlerType() panicked: not initialized`,
+				`handler "a" (a/handler_contract.yaml): Describe() panicked: not initialized`,
+				`handler "b" (b/handler_contract.yaml): HandlerType() returns compute`,
+			},
 		},
 		{
 			name: "constructor returns a nil pointer",
