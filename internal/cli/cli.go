@@ -47,6 +47,12 @@ handler_contract.yaml and contract.yaml) or a glob (** allowed); default ".".
 Run "handlergen generate -h" for the flags.
 `
 
+// helpOnly reports whether args ask for help alone, as -h does for every
+// subcommand with flags (which the flag package answers).
+func helpOnly(args []string) bool {
+	return len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+}
+
 // Main runs handlergen with args (without the program name) and returns
 // the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -64,6 +70,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "new":
 		return runNew(args, stdout, stderr)
 	case "schema":
+		if helpOnly(args) {
+			fmt.Fprint(stderr, "usage: handlergen schema\n\nPrints the JSON Schema (draft 2020-12) of handler contracts on stdout.\n")
+			return ExitOK
+		}
 		if len(args) > 0 {
 			fmt.Fprintf(stderr, "handlergen schema: unexpected arguments %q\n", args)
 			return ExitUsage
@@ -71,6 +81,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stdout.Write(contracts.Schema())
 		return ExitOK
 	case "version":
+		if helpOnly(args) {
+			fmt.Fprint(stderr, "usage: handlergen version\n\nPrints handlergen's version on stdout.\n")
+			return ExitOK
+		}
 		if len(args) > 0 {
 			fmt.Fprintf(stderr, "handlergen version: unexpected arguments %q\n", args)
 			return ExitUsage
