@@ -14,8 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/build"
 	"go/format"
-	"go/parser"
 	"go/token"
 	"go/types"
 	"os"
@@ -381,24 +381,18 @@ func findModule(dir string) (root, modPath string, tools []string, err error) {
 	}
 }
 
-// packageName is the package clause of the Go files in dir (not tests), or,
-// for a directory without any, main at the module root and the
-// directory's name elsewhere.
+// packageName is the package of the Go files in dir that the build uses
+// (not tests, nor files its build constraints exclude, such as a
+// //go:build ignore generator in package main), or, for a directory
+// without any, main at the module root and the directory's name elsewhere.
 func packageName(dir string, modRoot bool) (string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	fset := token.NewFileSet()
-	for _, e := range ents {
-		n := e.Name()
-		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || !e.Type().IsRegular() {
-			continue
-		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.PackageClauseOnly)
-		if err == nil {
-			return f.Name.Name, nil
-		}
+	p, err := build.Default.ImportDir(dir, 0)
+	var multi *build.MultiplePackageError
+	switch {
+	case errors.As(err, &multi):
+		return "", fmt.Errorf("the working directory's Go files declare several packages (%s); the directive's file cannot join them", strings.Join(multi.Packages, ", "))
+	case err == nil && len(p.GoFiles)+len(p.CgoFiles) > 0:
+		return p.Name, nil
 	}
 	if modRoot {
 		return "main", nil

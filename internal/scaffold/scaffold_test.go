@@ -71,3 +71,42 @@ func TestWriteRefusesAndRollsBack(t *testing.T) {
 		t.Errorf("taken.go = %q, changed", b)
 	}
 }
+
+// The directive's file joins the package the build uses in the working
+// directory: files its build constraints exclude (a //go:build ignore
+// generator in package main, another GOOS) and tests do not name it.
+func TestPackageName(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		modRoot bool
+		want    string // or the error's text, after "error: "
+	}{
+		{name: "svc", files: map[string]string{"svc.go": "package svc\n"}, want: "svc"},
+		{name: "svc", files: map[string]string{"gen.go": "//go:build ignore\n\npackage main\n", "svc.go": "package svc\n"}, want: "svc"},
+		{name: "svc", files: map[string]string{"a_test.go": "package svc_test\n", "b.go": "package svc\n"}, want: "svc"},
+		{name: "tools", files: map[string]string{"x_plan9.go": "package other\n"}, want: "tools"},
+		{name: "only-tests", files: map[string]string{"a_test.go": "package x\n"}, want: "onlytests"},
+		{name: "root", modRoot: true, want: "main"},
+		{name: "mixed", files: map[string]string{"a.go": "package a\n", "b.go": "package b\n"}, want: "error: several packages (a, b)"},
+		{name: "9nine", want: "error: no package name"},
+	}
+	for _, tt := range tests {
+		dir := filepath.Join(t.TempDir(), tt.name)
+		if err := os.Mkdir(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		for n, src := range tt.files {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(src), 0o666); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := packageName(dir, tt.modRoot)
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if got != tt.want && !(strings.HasPrefix(tt.want, "error: ") && strings.Contains(got, strings.TrimPrefix(tt.want, "error: "))) {
+			t.Errorf("%s %v: packageName = %q, want %q", tt.name, tt.files, got, tt.want)
+		}
+	}
+}
