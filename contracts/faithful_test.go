@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -232,6 +233,57 @@ func TestVersionIntegralFloat(t *testing.T) {
 		_, diags := Parse("c.yaml", []byte(head+"handler_version: {major: "+tc.major+", minor: 0, patch: 0}\n"))
 		if len(diags) != 1 || diags[0].Code != registry.SchemaValidationFailed || !strings.Contains(diags[0].Message, tc.msg) {
 			t.Errorf("major %s: want one 003 containing %q, got\n%s", tc.major, tc.msg, render(diags))
+		}
+	}
+}
+
+// TestIntegralDecimal holds the digit-wise reading of a version float to
+// big.Rat's exact one, over every way of writing a value with a sign,
+// leading and trailing zeros, a fraction and an exponent.
+func TestIntegralDecimal(t *testing.T) {
+	var texts []string
+	for _, sign := range []string{"", "+", "-"} {
+		for _, mant := range []string{"0", "00", "1", "10", "0.0", ".5", "5.", "1.5", "1.50", "0.001", "123", "9223372036854775807", "9223372036854775808", "922337203685477580.7", "1_0.0_1", "."} {
+			for _, exp := range []string{"", "e0", "E1", "e+2", "e-1", "e-3", "e18", "e19", "e-19", "e400", "e-400", "e9223372036854775807", "e-9223372036854775808", "e99999999999999999999", "e-99999999999999999999"} {
+				texts = append(texts, sign+mant+exp)
+			}
+		}
+	}
+	texts = append(texts, "", "e1", "1e", "1.2.3", "0x10", "1/2", ".inf", "1e+", "--1")
+	for _, text := range texts {
+		n, ok, large := integralDecimal(text)
+		var wantN int64
+		wantOK, wantLarge := false, false
+		if m := decimalFloat.FindStringSubmatch(strings.ReplaceAll(text, "_", "")); m != nil && m[2]+m[3] != "" && len(m[4]) < 6 {
+			r, valid := new(big.Rat).SetString(strings.ReplaceAll(text, "_", ""))
+			if valid && r.IsInt() && r.Sign() >= 0 {
+				if r.Num().IsInt64() {
+					wantN, wantOK = r.Num().Int64(), true
+				} else {
+					wantLarge = true
+				}
+			}
+		} else if m != nil && m[2]+m[3] != "" {
+			// An exponent too long for big.Rat to be asked: zero stays
+			// zero, anything else is huge or has a fraction.
+			zero := strings.Trim(m[2]+m[3], "0") == ""
+			wantOK = zero
+			wantLarge = !zero && m[1] != "-" && !strings.HasPrefix(m[4], "-")
+		}
+		if n != wantN || ok != wantOK || large != wantLarge {
+			t.Errorf("integralDecimal(%q) = %d, %v, %v; want %d, %v, %v", text, n, ok, large, wantN, wantOK, wantLarge)
+		}
+	}
+}
+
+// BenchmarkVersionLongNumber: a contract whose version number is a
+// million digits long parses in time linear in its size (it took seconds,
+// and minutes at 5 MB, through big.Rat).
+func BenchmarkVersionLongNumber(b *testing.B) {
+	src := []byte(head + "handler_version: {major: 1." + strings.Repeat("0", 1<<20) + ", minor: 0, patch: 0}\n")
+	for b.Loop() {
+		if c, diags := Parse("c.yaml", src); c == nil || c.Version.Major != 1 {
+			b.Fatalf("%v", diags)
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"maps"
 	"math"
-	"math/big"
 	"regexp"
 	"slices"
 	"strconv"
@@ -285,23 +284,69 @@ func (p *parser) uint(where string, e entry) int {
 	case v.Kind == yaml.ScalarNode && v.Tag == floatTag:
 		// Read from the text, exactly: through a float64,
 		// 9007199254740993.0 would quietly become ...992.
-		r, ok := new(big.Rat).SetString(strings.ReplaceAll(v.Value, "_", ""))
+		n, ok, large := integralDecimal(v.Value)
 		switch {
-		case !ok || !r.IsInt() || r.Sign() < 0 || leadingZero.MatchString(v.Value):
+		case large:
+			p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
+			return 0
+		case !ok || leadingZero.MatchString(v.Value):
 			// 089: octal in YAML 1.1 (and so not a number to PyYAML),
 			// decimal in YAML 1.2; neither reading is safe to pick.
 			p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
 			return 0
-		case !r.Num().IsInt64():
-			p.schemaf(e.val, "%s.%s must be an integer of at most %d, got %s", where, e.name, int64(math.MaxInt64), v.Value)
-			return 0
 		}
-		return int(r.Num().Int64())
+		return int(n)
 	case v.Kind != yaml.ScalarNode || v.Tag != intTag || v.Decode(&i) != nil || i < 0:
 		p.schemaf(e.val, "%s.%s must be a non-negative integer, got %s", where, e.name, describe(v))
 		return 0
 	}
 	return int(i)
+}
+
+// decimalFloat is a decimal float as YAML writes one (digit separators
+// removed): sign, integer digits, fraction digits, exponent.
+var decimalFloat = regexp.MustCompile(`^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?$`)
+
+// integralDecimal reads a decimal float's text exactly and reports the
+// non-negative integer it is (ok), or that it is an integer beyond an
+// int64 (large). It works on the digits alone, in time linear in the
+// text: a big.Rat would take time quadratic in the digits (minutes for a
+// contract holding one long number) or memory exponential in the exponent.
+func integralDecimal(text string) (n int64, ok, large bool) {
+	m := decimalFloat.FindStringSubmatch(strings.ReplaceAll(text, "_", ""))
+	if m == nil || m[2]+m[3] == "" {
+		return 0, false, false
+	}
+	digits := strings.TrimLeft(m[2]+m[3], "0")
+	trimmed := strings.TrimRight(digits, "0")
+	if trimmed == "" {
+		return 0, true, false // zero, whatever its sign and exponent
+	}
+	if m[1] == "-" {
+		return 0, false, false
+	}
+	// The value is trimmed × 10^exp, with exp counting the fraction's
+	// digits and the zeros trimmed off the end.
+	exp, err := strconv.ParseInt(m[4], 10, 64)
+	if m[4] == "" {
+		exp, err = 0, nil
+	}
+	if err != nil || exp > 1<<40 || exp < -1<<40 {
+		// Far beyond any digits a contract can hold: the value is huge,
+		// or has a fraction.
+		return 0, false, !strings.HasPrefix(m[4], "-")
+	}
+	if exp -= int64(len(m[3])) - int64(len(digits)-len(trimmed)); exp < 0 {
+		return 0, false, false // a fraction remains: the last digit is not 0
+	}
+	if exp > 19 || int64(len(trimmed))+exp > 19 {
+		return 0, false, true
+	}
+	u, err := strconv.ParseUint(trimmed+strings.Repeat("0", int(exp)), 10, 64)
+	if err != nil || u > math.MaxInt64 {
+		return 0, false, true
+	}
+	return int64(u), true, false
 }
 
 // tooLarge reports whether digits is a decimal number beyond an int64
