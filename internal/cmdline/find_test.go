@@ -352,3 +352,36 @@ func TestFindNearMissHeaders(t *testing.T) {
 		t.Errorf("reported %q, want %q", got, want)
 	}
 }
+
+// TestFindOneFileOneRegistry: two directives that make one file — named
+// alike, or differently through a linked directory — are an error (044)
+// at the later one, not one registry silently chosen: both would write
+// it, and check ./... could compare only one.
+func TestFindOneFileOneRegistry(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/app\n")
+	write("x/x.go", "package x\n\n//go:generate handlergen ../c\n")
+	write("y/y.go", "package y\n\n//go:generate handlergen -o ../x/registry_gen.go -var Y ../c\n")
+	write("z/z.go", "package z\n\n//go:generate handlergen -o ../xl/registry_gen.go -var Z ../c\n")
+	if err := os.Symlink("x", filepath.Join(dir, "xl")); err != nil {
+		t.Fatal(err)
+	}
+	found, diags := FindRegistries(dir, []string{"./..."})
+	if len(found) != 1 || found[0].Directive != "x/x.go:3" {
+		t.Errorf("found %+v", found)
+	}
+	diags.Sort()
+	if len(diags) != 2 || diags[0].Pos.File != "y/y.go" || !strings.Contains(diags[0].Message, "x/x.go:3 makes x/registry_gen.go too") ||
+		diags[1].Pos.File != "z/z.go" || !strings.Contains(diags[1].Message, "through a symbolic link") {
+		t.Errorf("diags: %v", diags)
+	}
+}
