@@ -76,11 +76,25 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 	if s.Added {
 		fmt.Fprintf(stdout, "added %s\n", s.Directive)
 	}
-	if s.Existing != nil && !reads(*s.Existing, dir, s.Contract) {
+	switch {
+	case s.Existing == nil:
+	case s.Existing.Directive == "":
+		// go generate does not remake it; say so whether or not it reads
+		// the contract.
+		what := "reads " + s.Contract
+		if !reads(*s.Existing, dir, s.Contract) {
+			what = "does not read " + s.Contract + ": add its directory to the inputs"
+		}
+		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry %s has no //go:generate line, so go generate does not remake it; rerun the handlergen command its first line records, which %s, or add a //go:generate line with it", s.Directive, what))
+	case !reads(*s.Existing, dir, s.Contract):
 		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry is made by the directive at %s, which does not read %s: add its directory to the directive's inputs", s.Directive, s.Contract))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(stderr, "handlergen new: note: %s\n", n)
+	}
+	if s.Existing != nil && s.Existing.Directive == "" {
+		fmt.Fprintf(stdout, "next: the handlergen command %s records registers %q (%s)\n", s.Directive, s.Handler, s.Class)
+		return ExitOK
 	}
 	fmt.Fprintf(stdout, "next: go generate ./... registers %q (%s)\n", s.Handler, s.Class)
 	return ExitOK

@@ -11,6 +11,7 @@ package scaffold
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ type Scaffold struct {
 	Files     []File
 	Handler   string // handler_name
 	Class     string // handler_class
-	Directive string // the directive written, or the existing one ("file:line") that the package already has
+	Directive string // the directive written, or the existing one ("file:line"), or the registry file when only its header records how it is made
 	Added     bool   // Directive was added by this scaffold
 	// Existing is the registry that the package's directive already
 	// makes; the CLI, which knows its flags, checks that it reads Contract.
@@ -157,13 +158,19 @@ func registryFor(dir, iface string) (*cmdline.Found, error) {
 	var others []string
 	for _, f := range found {
 		file, _, _ := strings.Cut(f.Directive, ":")
-		if file == "" || strings.Contains(file, "/") {
+		switch {
+		case f.Directive != "" && !strings.Contains(file, "/"):
+		case f.Directive == "" && f.Header && filepath.Clean(f.Dir) == filepath.Clean(dir):
+			// A registry made by running handlergen by hand: a directive
+			// added now would make the same file from other inputs and
+			// drop its handlers.
+		default:
 			continue
 		}
 		if iface == "" || f.Flags.Interface == iface {
 			return &f, nil
 		}
-		others = append(others, fmt.Sprintf("%s (-interface %s)", f.Directive, f.Flags.Interface))
+		others = append(others, fmt.Sprintf("%s (-interface %s)", cmp.Or(f.Directive, relOr(dir, f.Output)), f.Flags.Interface))
 	}
 	if len(others) > 0 {
 		return nil, fmt.Errorf("-interface %s: the package's registries, made by the directives at %s, require other interfaces, so go generate would refuse the handler; give their -interface, or leave it out", iface, strings.Join(others, ", "))
@@ -177,6 +184,9 @@ func registryFor(dir, iface string) (*cmdline.Found, error) {
 func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot string) error {
 	if existing != nil {
 		s.Directive, s.Existing = existing.Directive, existing
+		if existing.Directive == "" {
+			s.Directive = relOr(o.Dir, existing.Output)
+		}
 		return nil
 	}
 	input := "./" + dir
