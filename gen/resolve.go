@@ -593,11 +593,18 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 // package itself. Caught here, each gets handlergen's message instead of
 // the compiler's on the generated file.
 func (r *resolver) unimportable(p *packages.Package) string {
-	if p.Name == "main" {
-		return fmt.Sprintf("package %s is a main package (a program), which cannot be imported", p.PkgPath)
-	}
 	if !internalAllowed(p.PkgPath, r.out.path) {
 		return fmt.Sprintf("package %s is internal and cannot be imported from the output package %s", p.PkgPath, orUnknown(r.out.path))
+	}
+	return r.unusable(p)
+}
+
+// unusable is unimportable without Go's internal rule, for the package of
+// an alias's target, which the registry never imports: it names the alias
+// in the alias's package, which passed that rule.
+func (r *resolver) unusable(p *packages.Package) string {
+	if p.Name == "main" {
+		return fmt.Sprintf("package %s is a main package (a program), which cannot be imported", p.PkgPath)
 	}
 	if r.out.path != "" {
 		if r.cycles == nil {
@@ -807,8 +814,9 @@ func allowHint(importPath string) string {
 // aliasTarget checks a handler_class that names an alias (type H =
 // other.H) at the package that declares the alias's target: that type is
 // what the registry makes, and that package is compiled in and its init
-// runs, so the allowlist (013), the importability rules (015) and the init
-// audit (016) apply to it as to the class's own package.
+// runs, so the allowlist (013), the init audit (016) and the rules on main
+// packages and cycles (015) apply to it as to the class's own package; Go's
+// internal rule does not, since the registry never imports that package.
 func (r *resolver) aliasTarget(c *contracts.Contract, p *packages.Package, named *types.Named, related func(*diag.Diagnostic)) bool {
 	obj := named.Obj()
 	if obj.Pkg() == nil || obj.Pkg().Path() == p.PkgPath {
@@ -826,12 +834,13 @@ func (r *resolver) aliasTarget(c *contracts.Contract, p *packages.Package, named
 		at(r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler class %s is an alias of %s, and that namespace is not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, target, target, r.allow, allowHint(path)))
 		return false
 	}
+	// A public alias of an internal type is how a module exports it: the
+	// registry imports the alias's package, so the internal rule is not
+	// the target's to pass.
 	tp := findPackage(p, path)
 	why := ""
 	if tp != nil {
-		why = r.unimportable(tp)
-	} else if !internalAllowed(path, r.out.path) {
-		why = fmt.Sprintf("package %s is internal and cannot be imported from the output package %s", path, orUnknown(r.out.path))
+		why = r.unusable(tp)
 	}
 	if why != "" {
 		at(r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "handler class %s is an alias of %s: %s", c.Class, target, why))
