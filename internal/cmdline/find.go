@@ -201,10 +201,24 @@ func contained(f *Found) error {
 	return nil
 }
 
-// Within reports whether path lies in the tree of dir (both resolved).
+// Within reports whether path lies in the tree of dir (both resolved),
+// and not in its version-control metadata (.git, .hg, .svn, .bzr): no
+// module holds those (module zips leave them out), and they are the one
+// part of a checkout that a pull request cannot change by committing
+// files, hooks and configuration among them.
 func Within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return false
+	}
+	for _, e := range strings.Split(rel, string(filepath.Separator)) {
+		for _, vcs := range []string{".git", ".hg", ".svn", ".bzr"} {
+			if strings.EqualFold(e, vcs) { // one directory on a case-insensitive disk
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // moduleRoot is the directory of the go.mod nearest above dir, or dir.
