@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output, "outputlines": outputLines},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
 			env.Setenv("HANDLERGEN_CACHE", hgCache)
@@ -67,6 +68,27 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(env.WorkDir, "hg.sum"), sum, 0o644)
 		},
 	})
+}
+
+// outputlines N: the last command printed N lines on stdout and stderr
+// together, not counting empty lines or the go command's "go: downloading"
+// progress, which a cold module cache adds. With output, it checks that
+// what the README shows a command print is all that it prints.
+func outputLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: outputlines N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	var got []string
+	for _, l := range strings.Split(ts.ReadFile("stdout")+"\n"+ts.ReadFile("stderr"), "\n") {
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "go: downloading ") {
+			got = append(got, l)
+		}
+	}
+	if len(got) != want {
+		ts.Fatalf("the command printed %d lines, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
+	}
 }
 
 // goEnv reads settings from the go command, so scripts share the
