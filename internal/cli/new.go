@@ -63,6 +63,13 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	s, err := scaffold.Plan(context.Background(), scaffold.Options{Dir: dir, Target: fs.Arg(0), Interface: *iface, Type: t})
+	if err == nil && s.Existing != nil {
+		// go generate would refuse the registry (041); say so before
+		// writing, while the name is still free to choose.
+		if other := declares(*s.Existing, s.Handler); other != "" {
+			err = fmt.Errorf("the handler name %q is already declared by %s, a contract of the package's registry: choose another NAME", s.Handler, other)
+		}
+	}
 	if err == nil {
 		err = s.Write()
 	}
@@ -117,4 +124,21 @@ func reads(f cmdline.Found, dir, path string) bool {
 		}
 	}
 	return false
+}
+
+// declares returns the path (relative to the registry's directory) of a
+// contract of the registry f that declares the handler name, or "".
+func declares(f cmdline.Found, name string) string {
+	cfg := configOf(f.Flags, f.Dir)
+	inputs := cfg.Inputs
+	if len(inputs) == 0 {
+		inputs = []string{"."}
+	}
+	cs, _ := contracts.Load(inputs, contracts.Options{Dir: cfg.Dir})
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Path
+		}
+	}
+	return ""
 }
