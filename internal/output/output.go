@@ -224,6 +224,10 @@ func split(p string) []string {
 // that appeared since Read is refused, not replaced. Temporary files that
 // killed runs left in the directory are removed first.
 func Write(path string, data []byte, perm fs.FileMode) (err error) {
+	if int64(len(data)) > MaxSize {
+		// The next run would refuse the file as too large to be ours.
+		return fmt.Errorf("the registry would be %d MiB, over the %d MiB that handlergen reads back as its own: split it into several registries", len(data)>>20, MaxSize>>20)
+	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 		return &NotRegularError{fi.Mode()}
 	}

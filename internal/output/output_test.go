@@ -79,7 +79,8 @@ func TestReadRefusesNonRegular(t *testing.T) {
 	}
 }
 
-// TestReadBounded: a file over MaxSize is refused, not read whole.
+// TestReadBounded: a file over MaxSize is refused, not read whole, and
+// none is written.
 func TestReadBounded(t *testing.T) {
 	defer func(n int64) { MaxSize = n }(MaxSize)
 	MaxSize = 10
@@ -97,6 +98,16 @@ func TestReadBounded(t *testing.T) {
 	os.WriteFile(p, []byte("0123456789"), 0o644)
 	if f, err := Read(p); err != nil || string(f.Data) != "0123456789" {
 		t.Errorf("at the limit: %q %v", f.Data, err)
+	}
+	// Nothing is written that the next run would refuse to read back.
+	if err := Write(p, []byte("0123456789A"), 0o644); err == nil {
+		t.Error("Write over the limit succeeded")
+	}
+	if b, _ := os.ReadFile(p); string(b) != "0123456789" {
+		t.Errorf("after a refused write: %q", b)
+	}
+	if err := Write(p, []byte("9876543210"), 0o644); err != nil {
+		t.Errorf("Write at the limit: %v", err)
 	}
 }
 
