@@ -412,3 +412,23 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectivesCommandErrors: a -command that go generate refuses (no
+// name, a name defined twice) ends the file's directives there, as it
+// ends go generate's run of the file: nothing after it is a registry.
+func TestDirectivesCommandErrors(t *testing.T) {
+	for _, src := range []string{
+		"package p\n\n//go:generate -command\n//go:generate handlergen -o a_gen.go c\n",
+		"package p\n\n//go:generate -command hg echo\n//go:generate -command hg handlergen\n//go:generate hg -o a_gen.go c\n",
+	} {
+		if d := Directives([]byte(src), "/m/p/p.go", "p"); len(d) != 0 {
+			t.Errorf("%q: %+v", src, d)
+		}
+	}
+	// An alias with no words after its name is defined, as go generate
+	// defines it: using it runs the rest of the line.
+	src := "package p\n\n//go:generate -command hg handlergen\n//go:generate -command nothing\n//go:generate hg -o a_gen.go c\n"
+	if d := Directives([]byte(src), "/m/p/p.go", "p"); len(d) != 1 || !slices.Equal(d[0].Args, []string{"-o", "a_gen.go", "c"}) {
+		t.Errorf("%q: %+v", src, d)
+	}
+}

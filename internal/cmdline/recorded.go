@@ -199,12 +199,13 @@ func Directives(data []byte, file, pkg string) []Directive {
 			words[i] = os.Expand(w, env)
 		}
 		if words[0] == "-command" {
-			if len(words) > 2 {
-				if aliases == nil {
-					aliases = map[string][]string{}
-				}
-				aliases[words[1]] = words[2:]
+			if len(words) < 2 || aliases[words[1]] != nil {
+				break // no name, or a name defined twice: an error to go generate
 			}
+			if aliases == nil {
+				aliases = map[string][]string{}
+			}
+			aliases[words[1]] = append([]string{}, words[2:]...) // non-nil: defined
 			continue
 		}
 		if args, ok := handlergenArgs(words); ok {
