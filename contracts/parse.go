@@ -323,7 +323,12 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 	if spent > budget {
 		return line, 0
 	}
-	// The fault is the c-th byte of the line; columns count runes.
+	// The fault is where the c-th byte's character starts: a prefix can
+	// end inside a multi-byte line break (LS) or character. Columns
+	// count runes.
+	for c > 1 && !utf8.RuneStart(text[c-1]) {
+		c--
+	}
 	return line, utf8.RuneCount(text[:c-1]) + 1
 }
 
@@ -371,7 +376,9 @@ func aliasCandidates(data []byte, name string) []int {
 		}
 		at := off + i
 		end := at + len(tok)
-		if end == len(data) || bytes.IndexByte([]byte(" \t\r\n,[]{}"), data[end]) >= 0 {
+		// What yaml.v3 lets follow an alias: white space, a line break
+		// (NEL, LS and PS too), or one of ?:,]}%@` (and [{ here).
+		if end == len(data) || bytes.IndexByte([]byte(" \t\r\n,[]{}?:%@`"), data[end]) >= 0 || breakLen(data, end) > 0 {
 			out = append(out, at)
 		}
 		off = at + 1
