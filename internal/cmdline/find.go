@@ -192,7 +192,12 @@ func contained(f *Found) error {
 		}
 		if !Within(bound, real) {
 			v := f.Flags.Output
-			if c.what == "-C" {
+			switch {
+			case c.what == "-C" && f.Flags.Dir == "":
+				// A header: its -o, taken off this file's path, names
+				// the directory it was generated in.
+				return fmt.Errorf("-o %s would have been generated from a directory outside the module", filepath.ToSlash(v))
+			case c.what == "-C":
 				v = f.Flags.Dir
 			}
 			return fmt.Errorf("%s %s leads outside the module", c.what, filepath.ToSlash(v))
