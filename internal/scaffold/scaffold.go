@@ -130,6 +130,18 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	if err := nameable(iface, o.Interface, importPath); err != nil {
 		return nil, err
 	}
+	// The registry's package imports the interface's; go generate refuses
+	// what it cannot import (015), so the scaffold does too.
+	regRel, _ := filepath.Rel(modRoot, o.Dir)
+	regPath := path.Join(modPath, filepath.ToSlash(regRel))
+	switch ip := iface.pkg.Path(); {
+	case ip == regPath:
+		return nil, fmt.Errorf("-interface %s is declared in the working directory's package, where the registry is written, which go generate does not load: move the interface to a package of its own", o.Interface)
+	case iface.pkg.Name() == "main":
+		return nil, fmt.Errorf("-interface %s is declared in a main package, which no package can import: move the interface to a package of its own", o.Interface)
+	case !importable(ip, regPath):
+		return nil, fmt.Errorf("-interface %s is declared in an internal package that the registry's package %s may not import", o.Interface, regPath)
+	}
 	s := &Scaffold{Dir: o.Dir, Handler: name, Class: importPath + "." + typeName}
 	src, err := handlerSource(pkgName, typeName, name, o.Type, iface)
 	if err != nil {
