@@ -472,7 +472,7 @@ func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
 	it, ok := named.Underlying().(*types.Interface)
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("-interface %s is a %s, not an interface", qualified, named.Underlying())
+		return nil, fmt.Errorf("-interface %s is %s, not an interface", qualified, kind(named.Underlying()))
 	case named.TypeParams().Len() > 0:
 		return nil, fmt.Errorf("-interface %s is generic; give an interface without type parameters", qualified)
 	case !it.IsMethodSet():
@@ -599,6 +599,30 @@ func importable(pkg, from string) bool {
 		}
 	}
 	return true
+}
+
+// kind names what a non-interface type is, briefly: a struct's fields, which
+// may be many, are not the point of the message.
+func kind(t types.Type) string {
+	switch t := t.(type) {
+	case *types.Struct:
+		return "a struct type"
+	case *types.Signature:
+		return "a func type"
+	case *types.Basic:
+		return "a " + t.Name() + " type"
+	case *types.Pointer:
+		return "a pointer type"
+	case *types.Slice:
+		return "a slice type"
+	case *types.Array:
+		return "an array type"
+	case *types.Map:
+		return "a map type"
+	case *types.Chan:
+		return "a channel type"
+	}
+	return "a " + t.String() + " type"
 }
 
 // imports names the packages a generated file refers to, as goimports
