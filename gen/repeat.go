@@ -105,7 +105,7 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 		}
 	}
 	if goenv != "" && goenv != "off" {
-		data, err := os.ReadFile(goenv)
+		data, err := output.ReadFile(goenv)
 		if err != nil && !os.IsNotExist(err) {
 			return key, nil, false
 		}
@@ -151,13 +151,13 @@ func replaceTargets(dirs []string) []string {
 	}
 	for _, d := range dirs {
 		gomod := filepath.Join(d, "go.mod")
-		if data, err := os.ReadFile(gomod); err == nil {
+		if data, err := output.ReadFile(gomod); err == nil {
 			if f, err := modfile.ParseLax(gomod, data, nil); err == nil {
 				add(d, f.Replace)
 			}
 		}
 		if work := findUp(d, "go.work"); work != "" {
-			if data, err := os.ReadFile(work); err == nil {
+			if data, err := output.ReadFile(work); err == nil {
 				if f, err := modfile.ParseWork(work, data, nil); err == nil {
 					add(filepath.Dir(work), f.Replace)
 				}
@@ -209,7 +209,7 @@ func treeDigest(root string) (string, bool) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
-				data, err := os.ReadFile(files[i])
+				data, err := output.ReadFile(files[i]) // bounded, never blocks: a committed link may name /dev/zero or a FIFO
 				if err != nil {
 					data = []byte("\x00" + err.Error()) // absent files count too
 					if os.IsNotExist(err) {
