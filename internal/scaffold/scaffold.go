@@ -740,7 +740,11 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 	}
 	var body strings.Builder
 	for _, m := range ms {
-		hidden := func(n string) bool { return n == recv || im.used[n] }
+		// Besides the imports, a body uses the predeclared panic, nil,
+		// true and false, which a parameter may legally be named.
+		hidden := func(n string) bool {
+			return n == recv || im.used[n] || n == "panic" || n == "nil" || n == "true" || n == "false"
+		}
 		fmt.Fprintf(&body, "\nfunc (%s *%s) %s(%s)%s {\n%s}\n", recv, typeName, m.name, params(m.sig, im, hidden), m.results, m.body)
 	}
 	var b strings.Builder
