@@ -232,9 +232,25 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 		return &NotRegularError{fi.Mode()}
 	}
 	dir, base := filepath.Split(path)
+	// path was resolved when it was read; a directory on the way that has
+	// become a link since would lead the directories created, the
+	// temporary file and the rename elsewhere. Checked before each.
+	existing := filepath.Clean(dir)
+	for {
+		if _, err := os.Lstat(existing); err == nil || filepath.Dir(existing) == existing {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	if !resolvedDir(existing) {
+		return errDirMoved
+	}
 	// Like go build -o, create the output's directory when it is missing.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if !resolvedDir(dir) {
+		return errDirMoved
 	}
 	RemoveStale(path)
 	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*.tmp")
@@ -259,8 +275,13 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
+	if !resolvedDir(dir) {
+		return errDirMoved
+	}
 	return os.Rename(tmp.Name(), path)
 }
+
+var errDirMoved = errors.New("a directory on the way to it became a symbolic link since it was read")
 
 // A temporary file is named .BASE.PID-N.tmp: the writer's process ID says
 // whether the file is still being written.

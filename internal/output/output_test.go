@@ -329,3 +329,46 @@ func TestResolveThroughMissing(t *testing.T) {
 		t.Errorf("through a file: %s, %v", got, err)
 	}
 }
+
+// TestWriteDirBecameLink: a directory on the way to a resolved output that
+// is replaced by a link between the read and the write does not lead the
+// write through the link: the write is refused, and nothing is created
+// where the link points.
+func TestWriteDirBecameLink(t *testing.T) {
+	root, _ := filepath.EvalSymlinks(t.TempDir())
+	outside := filepath.Join(root, "outside")
+	sub := filepath.Join(root, "mod", "sub")
+	for _, d := range []string{outside, sub} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ name, path, swap string }{
+		{"parent", filepath.Join(sub, "r.go"), sub},
+		{"grandparent", filepath.Join(sub, "deep", "r.go"), sub},
+	} {
+		os.MkdirAll(filepath.Dir(c.path), 0o755)
+		f, err := Read(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(c.swap, c.swap+".moved"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(outside, c.swap); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(f.Path, []byte("x"), 0o644); err == nil {
+			t.Errorf("%s: Write through a swapped directory succeeded", c.name)
+		}
+		if entries, _ := os.ReadDir(outside); len(entries) > 0 {
+			t.Errorf("%s: written where the link points: %v", c.name, entries)
+		}
+		os.Remove(c.swap)
+		os.RemoveAll(outside)
+		os.Mkdir(outside, 0o755)
+		if err := os.Rename(c.swap+".moved", c.swap); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package output
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -24,4 +25,11 @@ func openNonblock(path string, noFollow bool) (*os.File, error) {
 func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// resolvedDir reports whether dir, a directory Resolve returned, still has
+// no symbolic link on the way to it.
+func resolvedDir(dir string) bool {
+	real, err := filepath.EvalSymlinks(dir)
+	return err == nil && real == filepath.Clean(dir)
 }
