@@ -33,7 +33,8 @@ import (
 
 // loadMode asks go/packages only to list: names, files, the import graph
 // and the export data files the go command builds (and caches). Types are
-// then read from those files by decodeTypes, which is what NeedTypes would
+// then read from those files as verification needs them (loaded.types),
+// which is what NeedTypes would
 // do, without its costs: go list -compiled, a second go command for the
 // type sizes, and reading every export file one after another under one
 // lock. NeedImports costs nothing extra — go list runs with -deps for
