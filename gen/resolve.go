@@ -34,10 +34,9 @@ import (
 // loadMode asks go/packages only to list: names, files, the import graph
 // and the export data files the go command builds (and caches). Types are
 // then read from those files as verification needs them (loaded.types),
-// which is what NeedTypes would
-// do, without its costs: go list -compiled, a second go command for the
-// type sizes, and reading every export file one after another under one
-// lock. NeedImports costs nothing extra — go list runs with -deps for
+// which is what NeedTypes would do, without its costs: go list -compiled, a
+// second go command for the type sizes, and reading every export file one
+// after another under one lock, cached verifications or not. NeedImports costs nothing extra — go list runs with -deps for
 // export data anyway — and gives the import graph for the cycle check;
 // NeedFiles tells a missing package from a broken one and lists the files
 // the init() audit reads.
