@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/handlergen/handlergen/internal/output"
 )
 
 // The verification cache (DESIGN "Caching"). A handler's verification
@@ -92,7 +94,7 @@ func (c *cache) file(key [32]byte) string {
 // get decodes the entry of key into v. A missing, unreadable or damaged
 // entry (its checksum does not match) is a miss.
 func (c *cache) get(key [32]byte, v any) bool {
-	data, err := os.ReadFile(c.file(key))
+	data, err := output.ReadFile(c.file(key))
 	if err != nil {
 		return false
 	}

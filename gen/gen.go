@@ -169,6 +169,13 @@ type job struct {
 // packages. It writes nothing: the caller commits the results, and only
 // when no registry has an error.
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
+	// The load starts now, beside the contracts' parsing (prefetch.go);
+	// not for a check that the cache may answer without it (repeat.go).
+	var pf *prefetcher
+	if mode == Generate || mode == Check && openCache() == nil {
+		pf = startPrefetch(ctx, cfgs)
+		defer pf.stop()
+	}
 	jobs := make([]*job, len(cfgs))
 	byDir := map[string][]*job{}
 	for i, cfg := range cfgs {
@@ -209,7 +216,7 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 		}
 	}
 	if mode != List && mode != replayed {
-		if err := resolveAll(ctx, jobs); err != nil {
+		if err := resolveAll(ctx, jobs, pf); err != nil {
 			return nil, err
 		}
 	}
@@ -311,7 +318,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 
 // resolveAll loads the packages of all jobs, one packages.Load per module
 // root (normally one), and verifies every job's contracts.
-func resolveAll(ctx context.Context, jobs []*job) error {
+func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 	type group struct {
 		dir   string
 		paths map[string]bool
@@ -337,7 +344,11 @@ func resolveAll(ctx context.Context, jobs []*job) error {
 	}
 	for _, g := range groups {
 		t := time.Now()
-		ld, err := loadPackages(ctx, g.dir, g.paths)
+		ld, ok := pf.take(g.dir, g.paths)
+		var err error
+		if !ok {
+			ld, err = loadPackages(ctx, g.dir, g.paths)
+		}
 		if err != nil {
 			// The go command could not list anything (a broken go.mod,
 			// inconsistent vendoring): every registry of the group fails

@@ -1,0 +1,138 @@
+package gen
+
+import (
+	"context"
+	"go/parser"
+	"go/token"
+	"maps"
+	"path/filepath"
+	"strconv"
+
+	"github.com/handlergen/handlergen/internal/output"
+)
+
+// The load does not wait for the contracts. Which packages a run loads is
+// known only once every contract is parsed, but it is almost always the set
+// the registry on disk already imports (its handler packages and the
+// interface's), so that load starts with the run, beside the parsing, and
+// is used when the contracts ask for exactly that set. When they ask for
+// another, it is not used (and its go command is stopped), and the run
+// loads what they ask for, as it would have anyway.
+
+// prefetch is a load started before the contracts were read.
+type prefetch struct {
+	dir   string
+	paths map[string]bool
+	done  chan struct{}
+	ld    *loaded
+	err   error
+}
+
+type prefetcher struct {
+	cancel context.CancelFunc
+	loads  []*prefetch
+}
+
+// prefetchUses counts prefetched loads that a run used, for tests.
+var prefetchUses int64
+
+// startPrefetch starts, for each module of the run (grouped as resolveAll
+// groups registries), the load of the packages the registries on disk
+// import. A module one of whose registries has no file yet is not
+// prefetched.
+func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
+	ctx, cancel := context.WithCancel(ctx)
+	pf := &prefetcher{cancel: cancel}
+	byRoot := map[string]*prefetch{}
+	var order []*prefetch
+	skip := map[*prefetch]bool{}
+	for _, cfg := range cfgs {
+		c := cfg
+		if c.defaults() != nil {
+			return pf
+		}
+		root := moduleRoot(c.Dir)
+		p := byRoot[root]
+		if p == nil {
+			p = &prefetch{dir: c.Dir, paths: map[string]bool{}, done: make(chan struct{})}
+			byRoot[root] = p
+			order = append(order, p)
+		}
+		ifacePath, _, ok := SplitQualified(c.Interface)
+		out := c.Output
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(c.Dir, out)
+		}
+		imports, ok2 := registryImports(out)
+		if !ok || !ok2 {
+			skip[p] = true
+			continue
+		}
+		p.paths[ifacePath] = true
+		for _, path := range imports {
+			if path != "context" && path != registryPath {
+				p.paths[path] = true
+			}
+		}
+	}
+	for _, p := range order {
+		if skip[p] || len(p.paths) == 0 {
+			continue
+		}
+		pf.loads = append(pf.loads, p)
+		go func() {
+			defer close(p.done)
+			p.ld, p.err = loadPackages(ctx, p.dir, p.paths)
+		}()
+	}
+	return pf
+}
+
+// registryImports returns the import paths of the generated file at path.
+// It reads the file as emit does (output.Read: a regular file only, never
+// a device or a FIFO, and never without a size bound).
+func registryImports(path string) ([]string, bool) {
+	rf, err := output.Read(path)
+	if err != nil || !rf.Exists {
+		return nil, false
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), path, rf.Data, parser.ImportsOnly)
+	if err != nil {
+		return nil, false
+	}
+	var out []string
+	for _, im := range f.Imports {
+		p, err := strconv.Unquote(im.Path.Value)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, p)
+	}
+	return out, true
+}
+
+// take returns the prefetched load of exactly these packages from dir, if
+// one was started and succeeded.
+func (pf *prefetcher) take(dir string, paths map[string]bool) (*loaded, bool) {
+	if pf == nil {
+		return nil, false
+	}
+	for _, p := range pf.loads {
+		if p.dir == dir && maps.Equal(p.paths, paths) {
+			<-p.done
+			if p.err != nil {
+				return nil, false
+			}
+			prefetchUses++
+			return p.ld, true
+		}
+	}
+	return nil, false
+}
+
+// stop ends the loads nobody took.
+func (pf *prefetcher) stop() {
+	if pf != nil {
+		pf.cancel()
+	}
+}
