@@ -28,7 +28,7 @@ type File struct {
 	Path   string      // where it is read and written: absolute, with every symbolic link resolved
 	Data   []byte      // its bytes; nil when absent
 	Exists bool        // a regular file is there
-	Perm   fs.FileMode // its permissions, kept when it is replaced
+	Perm   fs.FileMode // its permissions, kept when it is replaced; for a new file, 0666 less the umask
 }
 
 // NotRegularError reports an output that is neither absent nor a regular
@@ -78,7 +78,7 @@ func Read(path string) (File, error) {
 	if err != nil {
 		return File{Path: path}, err
 	}
-	f := File{Path: real, Perm: 0o644}
+	f := File{Path: real, Perm: 0o666 &^ umask()} // a new file: as os.WriteFile would make it
 	fi, err := os.Lstat(real)
 	if absent(err) {
 		// The kernel may still reach something: a magic link such as

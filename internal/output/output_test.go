@@ -372,3 +372,34 @@ func TestWriteDirBecameLink(t *testing.T) {
 		}
 	}
 }
+
+// TestNewFileUmask: a new output gets the permissions the user's umask
+// gives a new file (as go build -o and os.WriteFile give them), not a
+// fixed 0644 that a umask of 077 means to refuse others.
+func TestNewFileUmask(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc/self/status")
+	}
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	p := filepath.Join(t.TempDir(), "new.go")
+	f, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f.Path, []byte("x"), f.Perm); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Errorf("umask 077: mode %v, want 0600", fi.Mode().Perm())
+	}
+	syscall.Umask(0o022)
+	p = filepath.Join(filepath.Dir(p), "new2.go")
+	f, _ = Read(p)
+	if err := Write(f.Path, []byte("x"), f.Perm); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Errorf("umask 022: mode %v, want 0644", fi.Mode().Perm())
+	}
+}

@@ -2,7 +2,10 @@
 
 package output
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
 func openNonblock(path string, _ bool) (*os.File, error) { return os.Open(path) }
 
@@ -12,3 +15,5 @@ func alive(int) bool { return true }
 // resolvedDir cannot compare paths reliably here (volume names, case), so
 // a directory is taken as it was resolved.
 func resolvedDir(string) bool { return true }
+
+func umask() fs.FileMode { return 0o022 }

@@ -3,9 +3,12 @@
 package output
 
 import (
+	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -32,4 +35,22 @@ func alive(pid int) bool {
 func resolvedDir(dir string) bool {
 	real, err := filepath.EvalSymlinks(dir)
 	return err == nil && real == filepath.Clean(dir)
+}
+
+// umask is the process's file mode creation mask, read where the kernel
+// reports it without changing it (syscall.Umask would set it, racing
+// every other goroutine that creates a file); 022 where it cannot be read.
+func umask() fs.FileMode {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0o022
+	}
+	for line := range bytes.Lines(data) {
+		if v, ok := bytes.CutPrefix(line, []byte("Umask:")); ok {
+			if m, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 32); err == nil {
+				return fs.FileMode(m) & fs.ModePerm
+			}
+		}
+	}
+	return 0o022
 }
