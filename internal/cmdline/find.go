@@ -69,7 +69,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
 			continue
 		}
-		root = followRoot(root)
+		root = followRoot(dir, root)
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				l.Errorf(registry.PermissionDenied, diag.Position{File: relSlash(dir, path)}, "cannot read: %v", pathless(err))
@@ -153,10 +153,15 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 }
 
 // followRoot returns the root of a pattern's walk so that WalkDir enters
-// it when it is a symbolic link to a directory (a working directory
-// reached through a link, say), as the go command does; links below the
-// root are not followed.
-func followRoot(root string) string {
+// it when it is the working directory and that is a symbolic link (a
+// checkout reached through a link), as the go command enters it. A link
+// below the working directory (./link/...) is a file of the tree, which a
+// pull request can point anywhere, so it is not followed, as no link
+// below a root is: the go command would follow it out of the module.
+func followRoot(dir, root string) string {
+	if filepath.Clean(root) != filepath.Clean(dir) {
+		return root
+	}
 	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return root + string(filepath.Separator)
 	}
@@ -306,7 +311,7 @@ func NestedModules(dir string, patterns []string) []string {
 		if !filepath.IsAbs(root) {
 			root = filepath.Join(dir, root)
 		}
-		root = followRoot(root)
+		root = followRoot(dir, root)
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.IsDir() || path == root {
 				return nil
