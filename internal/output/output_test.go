@@ -231,8 +231,20 @@ func TestRemoveStale(t *testing.T) {
 	for n := range files {
 		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
 	}
+	// A link named like a stale temporary file is not ours either: neither
+	// it nor what it names is removed.
+	target := filepath.Join(t.TempDir(), "precious")
+	os.WriteFile(target, []byte("keep"), 0o644)
+	link := ".registry_gen.go." + dead + "-7.tmp"
+	if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+		t.Fatal(err)
+	}
+	files[link] = true
 	if err := Write(filepath.Join(dir, "registry_gen.go"), []byte("new"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "keep" {
+		t.Errorf("the link's target: %q, %v", b, err)
 	}
 	for n, kept := range files {
 		if _, err := os.Stat(filepath.Join(dir, n)); (err == nil) != kept {
