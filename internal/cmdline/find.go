@@ -42,6 +42,8 @@ type Found struct {
 
 	raw string // the output as the recorded arguments name it, ".." kept
 	src string // the file the arguments were read from
+
+	args, words []string // a directive's arguments, expanded and as written
 }
 
 // FindRegistries walks the directories the patterns name (each ending in
@@ -205,10 +207,31 @@ func contained(f *Found) error {
 			case c.what == "-C":
 				v = f.Flags.Dir
 			}
-			return fmt.Errorf("%s %s leads outside the module", c.what, filepath.ToSlash(v))
+			return fmt.Errorf("%s %s leads outside the module", c.what, filepath.ToSlash(f.asWritten(v)))
 		}
 	}
 	return nil
+}
+
+// asWritten returns a directive's flag value v as the directive writes it,
+// before expansion: a message shows what the file says, not what an
+// environment variable holds on this machine ($HOME/x.go, not the home
+// directory; no variable's value in a CI log).
+func (f *Found) asWritten(v string) string {
+	for i, a := range f.args {
+		if i >= len(f.words) {
+			break
+		}
+		if a == v {
+			return f.words[i]
+		}
+		if name, val, ok := strings.Cut(a, "="); ok && strings.HasPrefix(name, "-") && val == v {
+			if _, w, ok := strings.Cut(f.words[i], "="); ok {
+				return w
+			}
+		}
+	}
+	return v
 }
 
 // Within reports whether path lies in the tree of dir (both resolved),
@@ -446,7 +469,7 @@ func (s *scan) file(path string) {
 	for _, d := range Directives(data, path, pkg) {
 		pos := fmt.Sprintf("%s:%d", relSlash(s.base, path), d.Line)
 		if d.Err != nil {
-			s.l.Errorf(registry.StaleOutput, directivePos(pos), "cannot use the handlergen arguments %q of this directive: %v", d.Args, d.Err)
+			s.l.Errorf(registry.StaleOutput, directivePos(pos), "cannot use the handlergen arguments %q of this directive: %v", d.Words, d.Err)
 			continue
 		}
 		raw := d.Flags.OutputPath(dir)
@@ -458,6 +481,7 @@ func (s *scan) file(path string) {
 			continue
 		}
 		found.Dir, found.Flags, found.Package, found.raw, found.src = d.Flags.RunDir(dir), d.Flags, pkg, raw, path
+		found.args, found.words = d.Args, d.Words
 		found.Directive = pos
 	}
 }

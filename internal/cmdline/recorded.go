@@ -129,6 +129,7 @@ func split(s string) ([]string, error) {
 type Directive struct {
 	Line  int
 	Args  []string // handlergen's arguments, after the subcommand
+	Words []string // Args as written, before expansion: for messages
 	Flags *Flags   // Args read by the flag set; nil when Err is set
 	Err   error
 }
@@ -194,6 +195,7 @@ func Directives(data []byte, file, pkg string) []Directive {
 		if alias, ok := aliases[words[0]]; ok {
 			words = append(slices.Clone(alias), words[1:]...)
 		}
+		written := slices.Clone(words)
 		env := GenerateEnv(file, pkg, line)
 		for i, w := range words {
 			words[i] = os.Expand(w, env)
@@ -209,7 +211,7 @@ func Directives(data []byte, file, pkg string) []Directive {
 			continue
 		}
 		if args, ok := handlergenArgs(words); ok {
-			d := Directive{Line: line, Args: args}
+			d := Directive{Line: line, Args: args, Words: written[len(words)-len(args):]}
 			d.Flags, d.Err = Recorded(args)
 			dirs = append(dirs, d)
 		}
