@@ -13,6 +13,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/phash"
 )
 
@@ -152,48 +153,15 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	return out, nil
 }
 
-// importBlock is the file's import declaration as goimports groups it:
-// the standard library, a blank line, everything else. A name differing
-// from the package's own is written as an alias.
+// importBlock is the file's import declaration as goimports groups it. A
+// name differing from the package's own is written as an alias.
 func importBlock(imports []importedPkg, importName map[string]string) string {
-	var std, other []string
-	seen := map[string]bool{}
-	for _, im := range imports {
-		if seen[im.path] {
-			continue
-		}
-		seen[im.path] = true
-		line := strconv.Quote(im.path)
-		if name := importName[im.path]; name != im.name {
-			line = name + " " + line
-		}
-		first, _, _ := strings.Cut(im.path, "/")
-		if strings.Contains(first, ".") {
-			other = append(other, line)
-		} else {
-			std = append(std, line)
-		}
+	specs := make([]importdecl.Spec, len(imports))
+	for i, im := range imports {
+		specs[i] = importdecl.Spec{Path: im.path, Name: importName[im.path], PkgName: im.name}
 	}
-	byPath := func(a, b string) int { return strings.Compare(unaliased(a), unaliased(b)) }
-	slices.SortFunc(std, byPath)
-	slices.SortFunc(other, byPath)
-	var b strings.Builder
-	b.WriteString("import (\n")
-	for _, l := range std {
-		b.WriteString("\t" + l + "\n")
-	}
-	if len(std) > 0 && len(other) > 0 {
-		b.WriteString("\n")
-	}
-	for _, l := range other {
-		b.WriteString("\t" + l + "\n")
-	}
-	b.WriteString(")")
-	return b.String()
+	return importdecl.Decl(specs)
 }
-
-// unaliased is the quoted path of an import line.
-func unaliased(line string) string { return line[strings.IndexByte(line, '"'):] }
 
 // emitNames are the spellings the pre-formatted parts of the file use.
 type emitNames struct {

@@ -266,7 +266,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		// kernel takes it from wherever a linked directory leads.
 		j.outAbs = cfg.Dir + string(filepath.Separator) + j.outAbs
 	}
-	res := &Result{Output: relSlash(cfg.Dir, filepath.Clean(j.outAbs))}
+	res := &Result{Output: diag.RelPath(cfg.Dir, filepath.Clean(j.outAbs))}
 	// -allow adds to the default, so that allowing one more package never
 	// shuts out the user's own handlers.
 	res.Allow = Allowlist{Any: cfg.AllowAny}
@@ -293,7 +293,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		if cfg.Base == "" {
 			return p
 		}
-		return relSlash(cfg.Base, filepath.Join(cfg.Dir, filepath.FromSlash(p)))
+		return diag.RelPath(cfg.Base, filepath.Join(cfg.Dir, filepath.FromSlash(p)))
 	})
 
 	outFile := filepath.Clean(j.outAbs)
@@ -387,7 +387,7 @@ func (j *job) rebase() {
 		if p == "" || j.r.external[p] {
 			return p
 		}
-		return relSlash(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
+		return diag.RelPath(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
 	}
 	j.res.Output = move(j.res.Output)
 	for i, f := range j.res.Files {
@@ -419,7 +419,7 @@ func (j *job) emit(mode Mode) error {
 		res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output},
 			"%s %s: %v; handlergen writes only its own regular files: choose another -o", what, res.Output, err)
 	case err != nil:
-		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", pathless(err))
+		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", diag.Pathless(err))
 	case f.Exists && !ours(f.Data):
 		res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output, Line: 1},
 			"%s %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", what, res.Output, cmdline.HeaderHint)
@@ -504,28 +504,4 @@ func checkDuplicates(cs []*contracts.Contract, l *diag.List, show func(string) s
 		}
 		first[c.Name] = c
 	}
-}
-
-// relSlash makes p relative to dir and slash-separated; paths that cannot
-// be made relative are returned with only their base name, so an absolute
-// path never reaches a message or the generated file.
-func relSlash(dir, p string) string {
-	if !filepath.IsAbs(p) {
-		return filepath.ToSlash(filepath.Clean(p))
-	}
-	rel, err := filepath.Rel(dir, p)
-	if err != nil {
-		return filepath.Base(p)
-	}
-	return filepath.ToSlash(rel)
-}
-
-// pathless strips the path from *os.PathError-like errors, because messages
-// already carry the relative path as their position.
-func pathless(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
 }

@@ -1,10 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-	"os"
-
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
@@ -29,20 +25,10 @@ func (b *batch) commit() {
 			continue
 		}
 		if err := output.Write(res.Path, res.Source, res.Perm); err != nil {
-			b.diags.Errorf(registry.OutputWriteError, diag.Position{File: b.outputs[i]}, "cannot write the output file: %v", pathless(err))
+			b.diags.Errorf(registry.OutputWriteError, diag.Position{File: b.outputs[i]}, "cannot write the output file: %v", diag.Pathless(err))
 			continue
 		}
 		b.written[i] = true
 	}
 	b.diags.Sort()
-}
-
-// pathless strips the path from an *os.PathError: the diagnostic's
-// position already names the file, relatively.
-func pathless(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
 }

@@ -31,8 +31,10 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -329,7 +331,7 @@ func below(dir, rel string) error {
 			return nil // the rest is created
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %v", sub, pathless(err))
+			return fmt.Errorf("%s: %v", sub, diag.Pathless(err))
 		}
 		switch {
 		case fi.Mode()&os.ModeSymlink != 0:
@@ -347,16 +349,6 @@ func below(dir, rel string) error {
 	return nil
 }
 
-// pathless strips the path from an *os.PathError, whose path is absolute:
-// messages name the user's relative path instead.
-func pathless(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
-}
-
 // empty refuses a target that exists unless it is an empty directory.
 func empty(dir, name string) error {
 	fi, err := os.Lstat(dir)
@@ -364,14 +356,14 @@ func empty(dir, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, pathless(err))
+		return fmt.Errorf("%s: %v", name, diag.Pathless(err))
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%s exists and is not a directory; handlergen new never replaces a file", name)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, pathless(err))
+		return fmt.Errorf("%s: %v", name, diag.Pathless(err))
 	}
 	if len(ents) > 0 {
 		return fmt.Errorf("%s exists and is not empty; handlergen new writes only into a new or empty directory", name)
@@ -651,45 +643,17 @@ func (im *imports) name(pkgPath, name string) string {
 	return n
 }
 
-// block renders the import declaration: standard library first, then the
-// rest, each sorted by path.
+// block renders the import declaration, as goimports groups it.
 func (im *imports) block() string {
-	var std, other []string
+	specs := make([]importdecl.Spec, 0, len(im.byPath))
 	for p, n := range im.byPath {
-		spec := strconv.Quote(p)
-		if n != path.Base(p) {
-			spec = n + " " + spec
-		}
-		if first, _, _ := strings.Cut(p, "/"); !strings.Contains(first, ".") {
-			std = append(std, spec)
-		} else {
-			other = append(other, spec)
-		}
+		specs = append(specs, importdecl.Spec{Path: p, Name: n, PkgName: path.Base(p)})
 	}
-	if len(std)+len(other) == 0 {
-		return ""
+	if d := importdecl.Decl(specs); d != "" {
+		return d + "\n\n"
 	}
-	sortSpecs := func(s []string) {
-		slices.SortFunc(s, func(a, b string) int { return strings.Compare(unalias(a), unalias(b)) })
-	}
-	sortSpecs(std)
-	sortSpecs(other)
-	var b strings.Builder
-	b.WriteString("import (\n")
-	for _, s := range std {
-		b.WriteString("\t" + s + "\n")
-	}
-	if len(std) > 0 && len(other) > 0 {
-		b.WriteString("\n")
-	}
-	for _, s := range other {
-		b.WriteString("\t" + s + "\n")
-	}
-	b.WriteString(")\n\n")
-	return b.String()
+	return ""
 }
-
-func unalias(spec string) string { return spec[strings.Index(spec, `"`):] }
 
 // handlerSource writes the handler package's Go file: the type and one
 // method per interface method. HandlerType and Describe of registry.Handler
