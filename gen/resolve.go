@@ -380,7 +380,8 @@ type cachedDiag struct {
 // The package's and the interface's types (by digest), the package's source
 // files (verify parses them to explain an unexported type), the contract and
 // where it is, the interface, the working directory that positions are made
-// relative to, the output package, the allowlist and this binary.
+// relative to and the module or workspace root that decides which are,
+// the output package, the allowlist and this binary.
 func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]byte, bool) {
 	if r.ld.cache == nil {
 		return [32]byte{}, false
@@ -390,9 +391,15 @@ func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]by
 	if pd == "" || id == "" || !ok {
 		return [32]byte{}, false
 	}
+	if r.root == "" {
+		r.root = moduleRoot(r.cfg.Dir)
+	}
+	// The root decides whether a position is named relative to the
+	// working directory or by import path (pkgRel): a go.work added above
+	// the module moves it without changing any export data.
 	k := (&keyer{}).add(cacheFormat, r.ld.cache.self, pd, id, src, r.ifacePath, r.ifaceName, r.ifacePkgName,
 		c.Class, c.ImportPath, c.TypeName, c.ClassPos.String(), string(c.Digest[:]),
-		r.cfg.Dir, r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
+		r.cfg.Dir, r.root, r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
 	return k.sum(), true
 }
 
