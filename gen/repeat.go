@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"io/fs"
@@ -175,7 +176,11 @@ var buildSource = map[string]bool{".c": true, ".h": true, ".s": true, ".S": true
 // treeDigest hashes the files of the module at root that a build reads:
 // its non-test Go files (and cgo's sources) and its module files, with their paths, skipping
 // what the go command skips (testdata, names starting with . or _, nested
-// modules). Files are read GOMAXPROCS at a time.
+// modules). A directory that is a link is followed, as the go command
+// follows it to find a package by its import path. A package with a
+// //go:embed directive may embed any file below its directory (hidden ones
+// too, with all:), so all of those are hashed as well. Files are read
+// GOMAXPROCS at a time.
 func treeDigest(root string) (string, bool) {
 	var files []string
 	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum", filepath.Join("vendor", "modules.txt")} {
@@ -184,26 +189,98 @@ func treeDigest(root string) (string, bool) {
 	if w := findUp(root, "go.work"); w != "" {
 		files = append(files, w, w+".sum")
 	}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(p, "go.mod"))) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)] {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
+	if w := os.Getenv("GOWORK"); w != "" && w != "off" {
+		files = append(files, w, w+".sum")
+	}
+	if !walkTree(root, true, func(p string) bool {
+		name := filepath.Base(p)
+		return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)]
+	}, &files) {
 		return "", false
 	}
-	sums := make([][32]byte, len(files))
+	sums, embeds := hashFiles(files)
+	// The directories of the files that embed; each is walked once, and
+	// the files below it that are not hashed already are added.
+	var more []string
+	done := map[string]bool{}
+	for i, f := range files {
+		if !embeds[i] || done[filepath.Dir(f)] {
+			continue
+		}
+		done[filepath.Dir(f)] = true
+		if !walkTree(filepath.Dir(f), false, func(string) bool { return true }, &more) {
+			return "", false
+		}
+	}
+	slices.Sort(more)
+	more = slices.Compact(more)
+	moreSums, _ := hashFiles(more)
+	files, sums = append(files, more...), append(sums, moreSums...)
+	k := &keyer{}
+	for i, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		k.add(rel, string(sums[i][:]))
+	}
+	sum := k.sum()
+	return string(sum[:]), true
+}
+
+// walkTree adds to files the files below dir that want accepts, skipping
+// nested modules and, when goSkips, the directories the go command skips.
+// Links to directories are followed, each real directory once (a link to
+// an ancestor would otherwise never end).
+func walkTree(dir string, goSkips bool, want func(string) bool, files *[]string) bool {
+	seen := map[string]bool{}
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			if seen[real] {
+				return nil
+			}
+			seen[real] = true
+		}
+		// WalkDir does not follow a root that is a link; a separator after it does.
+		root := dir + string(filepath.Separator)
+		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			isDir := d.IsDir()
+			if d.Type()&fs.ModeSymlink != 0 {
+				if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+					isDir = true
+				}
+			}
+			if isDir {
+				if p == root {
+					return nil
+				}
+				if vcsDir[name] || goSkips && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) || exists(filepath.Join(p, "go.mod")) {
+					return filepath.SkipDir
+				}
+				if !d.IsDir() { // a link
+					*files = append(*files, p) // hashed as what it is: a directory is not regular
+					return walk(p)
+				}
+				return nil
+			}
+			if want(p) {
+				*files = append(*files, p)
+			}
+			return nil
+		})
+	}
+	return walk(dir) == nil
+}
+
+// vcsDir are the directories the go command never reads, not even to embed.
+var vcsDir = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true}
+
+// hashFiles reads files GOMAXPROCS at a time and returns their digests,
+// and which are Go files with a //go:embed directive.
+func hashFiles(files []string) (sums [][32]byte, embeds []bool) {
+	sums, embeds = make([][32]byte, len(files)), make([]bool, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -217,6 +294,7 @@ func treeDigest(root string) (string, bool) {
 					}
 				}
 				sums[i] = sha256.Sum256(data)
+				embeds[i] = strings.HasSuffix(files[i], ".go") && bytes.Contains(data, []byte("go:embed"))
 			}
 		})
 	}
@@ -225,13 +303,7 @@ func treeDigest(root string) (string, bool) {
 	}
 	close(next)
 	wg.Wait()
-	k := &keyer{}
-	for i, f := range files {
-		rel, _ := filepath.Rel(root, f)
-		k.add(rel, string(sums[i][:]))
-	}
-	sum := k.sum()
-	return string(sum[:]), true
+	return sums, embeds
 }
 
 // checked is what a check found for one registry, before rebase, for the

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestTreeDigestSpecialFiles: the repeat-check digest reads the files of
@@ -48,4 +49,89 @@ func TestTreeDigestSpecialFiles(t *testing.T) {
 	// So is the go env file.
 	t.Setenv("GOENV", fifo)
 	checkKey(&cache{}, nil)
+}
+
+// TestTreeDigestSeesWhatTheBuildReads: every change of a file a build of
+// the module reads changes the repeat-check digest, and nothing else does.
+// The go command finds a package through a directory that is a link, and
+// compiles in the files a //go:embed directive names, which may be any
+// file below the package's directory.
+func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
+	write := func(t *testing.T, p, data string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, root, ext string)
+		same   bool
+	}{
+		{name: "Go file through a linked directory", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(ext, "h.go"), "package h\n\nfunc F(int) {}\n")
+		}},
+		{name: "Go file added through a linked directory", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(ext, "sub", "s.go"), "package sub\n")
+		}},
+		{name: "embedded file edited", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "e", "static", "data.txt"), "changed\n")
+		}},
+		{name: "embedded file removed", change: func(t *testing.T, root, ext string) {
+			if err := os.Remove(filepath.Join(root, "e", "static", "data.txt")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "hidden file below an embedding package", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "e", "static", ".hidden"), "x\n")
+		}},
+		{name: "go.work named by GOWORK", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(ext, "..", "alt.work"), "go 1.26\n\nuse ./x\n")
+		}},
+		{name: "Go file touched", same: true, change: func(t *testing.T, root, ext string) {
+			now := time.Now().Add(time.Hour)
+			if err := os.Chtimes(filepath.Join(root, "a.go"), now, now); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "text file beside a package that embeds nothing", same: true, change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "README.md"), "changed\n")
+		}},
+		{name: "VCS directory below an embedding package", same: true, change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "e", ".git", "HEAD"), "changed\n")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root, outside := t.TempDir(), t.TempDir()
+			ext := filepath.Join(outside, "h")
+			write(t, filepath.Join(root, "go.mod"), "module example.com/m\n")
+			write(t, filepath.Join(root, "a.go"), "package m\n")
+			write(t, filepath.Join(root, "README.md"), "m\n")
+			write(t, filepath.Join(ext, "h.go"), "package h\n\nfunc F(string) {}\n")
+			write(t, filepath.Join(root, "e", "e.go"), "package e\n\nimport \"embed\"\n\n//go:embed all:static\nvar FS embed.FS\n")
+			write(t, filepath.Join(root, "e", "static", "data.txt"), "data\n")
+			write(t, filepath.Join(root, "e", ".git", "HEAD"), "ref\n")
+			write(t, filepath.Join(outside, "alt.work"), "go 1.26\n\nuse .\n")
+			t.Setenv("GOWORK", filepath.Join(outside, "alt.work"))
+			if err := os.Symlink(ext, filepath.Join(root, "h")); err != nil {
+				t.Fatal(err)
+			}
+			before, ok := treeDigest(root)
+			if !ok {
+				t.Fatal("no digest")
+			}
+			tt.change(t, root, ext)
+			after, ok := treeDigest(root)
+			if !ok {
+				t.Fatal("no digest after the change")
+			}
+			if same := before == after; same != tt.same {
+				t.Errorf("digest unchanged: %v, want %v", same, tt.same)
+			}
+		})
+	}
 }
