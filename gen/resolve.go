@@ -222,9 +222,22 @@ func (ld *loaded) digest(p *packages.Package) string {
 func loadFromSource(ctx context.Context, dir string, wanted []string, byPath map[string]*packages.Package) error {
 	var fromSource []string
 	for _, path := range wanted {
-		if p := byPath[path]; p != nil && p.ExportFile == "" && p.PkgPath != "" && len(p.GoFiles) > 0 {
-			fromSource = append(fromSource, path)
+		p := byPath[path]
+		if p == nil || p.ExportFile != "" || p.PkgPath == "" || len(p.GoFiles) == 0 {
+			continue
 		}
+		if len(p.Errors) == 0 {
+			if e, ok := depError(dir, p); ok {
+				// An import the go command could not resolve (a module
+				// missing from go.mod, a package that does not exist or
+				// builds no files): its message, with the go command's
+				// advice, says what to do; type-checking from source
+				// would only say the import has no package name.
+				p.Errors = append(p.Errors, e)
+				continue
+			}
+		}
+		fromSource = append(fromSource, path)
 	}
 	if len(fromSource) == 0 {
 		return ctx.Err()
@@ -239,6 +252,45 @@ func loadFromSource(ctx context.Context, dir string, wanted []string, byPath map
 		}
 	}
 	return nil
+}
+
+// depError finds the first package among p's imports, direct or not, that
+// the go command could not list, and returns its error, positioned at the
+// import in the importing file.
+func depError(dir string, p *packages.Package) (packages.Error, bool) {
+	seen := map[*packages.Package]bool{}
+	var walk func(q *packages.Package) (packages.Error, bool)
+	walk = func(q *packages.Package) (packages.Error, bool) {
+		for _, path := range slices.Sorted(maps.Keys(q.Imports)) {
+			d := q.Imports[path]
+			if d == nil || seen[d] {
+				continue
+			}
+			seen[d] = true
+			for _, e := range d.Errors {
+				if e.Kind == packages.ListError {
+					// go list names the importing file relative to the
+					// directory it ran in.
+					if e.Pos != "" && e.Pos != "-" && !filepath.IsAbs(e.Pos) {
+						e.Pos = filepath.Join(dir, e.Pos)
+					}
+					if m := p.Module; m != nil && m.Main && (d.PkgPath == m.Path || strings.HasPrefix(d.PkgPath, m.Path+"/")) {
+						// "to add it: go get …" is wrong advice for a
+						// package that should be in the main module.
+						if msg, _, cut := strings.Cut(e.Msg, "; to add it:"); cut {
+							e.Msg = msg
+						}
+					}
+					return e, true
+				}
+			}
+			if e, ok := walk(d); ok {
+				return e, true
+			}
+		}
+		return packages.Error{}, false
+	}
+	return walk(p)
 }
 
 // readExport reads one package from the export data in file: the export
@@ -482,7 +534,7 @@ func explainMissing(ctx context.Context, dir string, patterns []string, byPath m
 // are about the command line.
 func (r *resolver) lookupInterface(p *packages.Package) bool {
 	var pos diag.Position
-	if p == nil || !hasTypes(p) || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
+	if p == nil || len(p.Errors) == 0 && !hasTypes(p) || len(p.GoFiles) == 0 && len(p.Errors) > 0 {
 		msg := ""
 		if p != nil && len(p.Errors) > 0 {
 			_, m := r.compilerError(p, p.Errors[0])
@@ -570,9 +622,11 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		msg := "module not found: no package " + c.ImportPath
 		if p != nil && len(p.Errors) > 0 {
 			m := r.cleanMsg(p.Errors[0].Msg)
-			if r.allow.Allows(c.Class) {
+			if r.inMainModule(c.ImportPath) {
 				// "to add it: go get …" is wrong advice for a package
-				// that should be in the main module.
+				// that should be in the main module; for one of a module
+				// go.mod does not require (or replaces without
+				// requiring) it is what to do.
 				m, _, _ = strings.Cut(m, "; to add it:")
 			}
 			msg += ": " + m
@@ -581,6 +635,13 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		return false
 	}
 	if len(p.Errors) > 0 || !hasTypes(p) {
+		// A package that imports the output package fails with whatever
+		// the output package lacks (the registry module not yet required,
+		// say); the cycle is what to fix.
+		if why := r.cycle(p); why != "" {
+			r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "%s", why)
+			return false
+		}
 		pos, msg := r.compilerError(p, p.Errors[0])
 		d := r.diags.Errorf(registry.ImportError, c.ClassPos, "package %s has errors: %s", c.ImportPath, msg)
 		if pos.File != "" {
@@ -593,6 +654,17 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		return false
 	}
 	return true
+}
+
+// inMainModule reports whether path lies in a main module (of the
+// workspace) of the working directory.
+func (r *resolver) inMainModule(path string) bool {
+	for mp := range mainModuleDirs(r.cfg.Dir) {
+		if path == mp || strings.HasPrefix(path, mp+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // unimportable says why the output package cannot import p, or "": p is a
@@ -613,13 +685,19 @@ func (r *resolver) unusable(p *packages.Package) string {
 	if p.Name == "main" {
 		return fmt.Sprintf("package %s is a main package (a program), which cannot be imported", p.PkgPath)
 	}
-	if r.out.path != "" {
-		if r.cycles == nil {
-			r.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
-		}
-		if chain := r.cycles.chain(p); chain != nil {
-			return fmt.Sprintf("import cycle: %s imports the output package (%s)", p.PkgPath, strings.Join(chain, " -> "))
-		}
+	return r.cycle(p)
+}
+
+// cycle says how p imports the output package, or "".
+func (r *resolver) cycle(p *packages.Package) string {
+	if r.out.path == "" {
+		return ""
+	}
+	if r.cycles == nil {
+		r.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
+	}
+	if chain := r.cycles.chain(p); chain != nil {
+		return fmt.Sprintf("import cycle: %s imports the output package (%s)", p.PkgPath, strings.Join(chain, " -> "))
 	}
 	return ""
 }
