@@ -69,19 +69,83 @@ func nodeKindName(k yaml.Kind) string {
 func Parse(path string, data []byte) (*Contract, diag.List) {
 	p := &parser{path: path}
 	c := p.parse(data)
-	p.diags.Sort()
-	if p.diags.HasErrors() {
-		return nil, p.diags
+	ds := p.diags.list()
+	if ds.HasErrors() {
+		return nil, ds
 	}
 	c.Path = path
 	c.Digest = sha256.Sum256(data)
-	return c, p.diags
+	return c, ds
 }
 
 // parser collects the diagnostics of one file.
 type parser struct {
 	path  string
-	diags diag.List
+	diags fileDiags
+}
+
+// maxFileDiags bounds what one contract file reports. A hostile file within
+// the size limit can hold millions of faults (a tag list of 2.6 million
+// numbers, 870,000 unknown keys); reporting each cost seconds and gigabytes
+// and helps nobody, so past the bound they are counted, not kept.
+const maxFileDiags = 100
+
+// fileDiags is one file's diagnostics, kept up to maxFileDiags.
+type fileDiags struct {
+	kept                   diag.List
+	dropped, droppedErrors int
+	firstDropped           diag.Diagnostic // its code and position stand for the rest
+}
+
+// full reports whether further diagnostics are only counted, so that a
+// caller can skip work (a did-you-mean search) whose text would be dropped.
+func (l *fileDiags) full() bool { return len(l.kept) >= maxFileDiags }
+
+func (l *fileDiags) Errorf(code registry.Code, pos diag.Position, format string, args ...any) *diag.Diagnostic {
+	if l.full() {
+		return l.drop(diag.Error, code, pos)
+	}
+	return l.kept.Errorf(code, pos, format, args...)
+}
+
+func (l *fileDiags) Warnf(code registry.Code, pos diag.Position, format string, args ...any) *diag.Diagnostic {
+	if l.full() {
+		return l.drop(diag.Warning, code, pos)
+	}
+	return l.kept.Warnf(code, pos, format, args...)
+}
+
+// drop counts a diagnostic past the bound. The caller may still add related
+// positions to what it gets back; they go nowhere.
+func (l *fileDiags) drop(sev diag.Severity, code registry.Code, pos diag.Position) *diag.Diagnostic {
+	if l.dropped == 0 {
+		l.firstDropped = diag.Diagnostic{Code: code, Pos: pos}
+	}
+	l.dropped++
+	if sev == diag.Error {
+		l.droppedErrors++
+	}
+	return new(diag.Diagnostic)
+}
+
+// HasErrors counts the dropped errors too: a contract whose only errors
+// came past the bound is still invalid.
+func (l *fileDiags) HasErrors() bool { return l.droppedErrors > 0 || l.kept.HasErrors() }
+
+// list returns the kept diagnostics, sorted, and one more that says how
+// many were left out (an error when any of those was).
+func (l *fileDiags) list() diag.List {
+	l.kept.Sort()
+	if l.dropped == 0 {
+		return l.kept
+	}
+	d := l.firstDropped
+	d.Severity = diag.Warning
+	if l.droppedErrors > 0 {
+		d.Severity = diag.Error
+	}
+	d.Message = fmt.Sprintf("%d more problems in this file (%d of them errors) not reported: only the first %d are; fix those and run again", l.dropped, l.droppedErrors, maxFileDiags)
+	return append(l.kept, d)
 }
 
 func (p *parser) pos(line, col int) diag.Position {

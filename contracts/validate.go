@@ -112,6 +112,10 @@ func (p *parser) fields(m *yaml.Node, where string, canon map[string]string, kno
 		name := dk.Value
 		c, ok := canon[name]
 		if !ok {
+			if p.diags.full() {
+				p.schemaf(k, "unknown key") // counted only: skip the did-you-mean search
+				continue
+			}
 			p.schemaf(k, "unknown key %q%s%s", name, in, didYouMean(name, known))
 			continue
 		}
