@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/handlergen/handlergen/contracts"
@@ -83,27 +84,34 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 	if s.Added {
 		fmt.Fprintf(stdout, "added %s\n", s.Directive)
 	}
+	readsIt := s.Existing == nil || reads(*s.Existing, dir, s.Contract)
 	switch {
 	case s.Existing == nil:
 	case s.Existing.Directive == "":
 		// go generate does not remake it; say so whether or not it reads
 		// the contract.
 		what := "reads " + s.Contract
-		if !reads(*s.Existing, dir, s.Contract) {
+		if !readsIt {
 			what = "does not read " + s.Contract + ": add its directory to the inputs"
 		}
 		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry %s has no //go:generate line, so go generate does not remake it; rerun the handlergen command its first line records, which %s, or add a //go:generate line with it", s.Directive, what))
-	case !reads(*s.Existing, dir, s.Contract):
+	case !readsIt:
 		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry is made by the directive at %s, which does not read %s: add its directory to the directive's inputs", s.Directive, s.Contract))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(stderr, "handlergen new: note: %s\n", n)
 	}
+	// The next step is what registers the handler, and only once the
+	// registry reads its contract.
+	first := ""
+	if !readsIt {
+		first = "add " + path.Dir(s.Contract) + " to the registry's inputs (see the note); then "
+	}
 	if s.Existing != nil && s.Existing.Directive == "" {
-		fmt.Fprintf(stdout, "next: the handlergen command %s records registers %q (%s)\n", s.Directive, s.Handler, s.Class)
+		fmt.Fprintf(stdout, "next: %sthe handlergen command %s records registers %q (%s)\n", first, s.Directive, s.Handler, s.Class)
 		return ExitOK
 	}
-	fmt.Fprintf(stdout, "next: go generate ./... registers %q (%s)\n", s.Handler, s.Class)
+	fmt.Fprintf(stdout, "next: %sgo generate ./... registers %q (%s)\n", first, s.Handler, s.Class)
 	return ExitOK
 }
 
