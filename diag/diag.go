@@ -140,6 +140,26 @@ func (l List) Sort() {
 	})
 }
 
+// Compact drops repeats of a diagnostic (the same code, severity,
+// position, message and related positions), keeping the first, and
+// returns the shortened list: registries that share a load or a contract
+// report the same problem once each, and it is one problem to the reader.
+func (l List) Compact() List {
+	seen := make(map[string]bool, len(l))
+	out := l[:0]
+	for _, d := range l {
+		k := fmt.Sprintf("%d %d %q %d %d %q", d.Code, d.Severity, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message)
+		for _, r := range d.Related {
+			k += fmt.Sprintf(" %q %d %d %q", r.Pos.File, r.Pos.Line, r.Pos.Col, r.Message)
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Err returns the list as an error when it holds errors, else nil.
 func (l List) Err() error {
 	if !l.HasErrors() {

@@ -160,3 +160,32 @@ func TestListSort(t *testing.T) {
 		t.Errorf("run-wide diagnostics not ordered by code: %v, %v", l[0].Code, l[1].Code)
 	}
 }
+
+// TestCompact: only a diagnostic equal in every field to an earlier one is
+// dropped; one that differs in any field, related positions included, is kept.
+func TestCompact(t *testing.T) {
+	base := Diagnostic{Code: registry.ImportError, Severity: Error, Pos: Position{File: "a.yaml", Line: 2, Col: 3}, Message: "m",
+		Related: []Related{{Pos: Position{File: "h.go", Line: 1}, Message: "r"}}}
+	vary := []func(d *Diagnostic){
+		func(d *Diagnostic) { d.Code = registry.ModuleNotFound },
+		func(d *Diagnostic) { d.Severity = Warning },
+		func(d *Diagnostic) { d.Pos.File = "b.yaml" },
+		func(d *Diagnostic) { d.Pos.Line = 9 },
+		func(d *Diagnostic) { d.Pos.Col = 9 },
+		func(d *Diagnostic) { d.Message = "m2" },
+		func(d *Diagnostic) { d.Related = nil },
+		func(d *Diagnostic) { d.Related = []Related{{Pos: Position{File: "h.go", Line: 2}, Message: "r"}} },
+		func(d *Diagnostic) { d.Related = []Related{{Pos: Position{File: "h.go", Line: 1}, Message: "r2"}} },
+		func(d *Diagnostic) { d.Message = `m" 0 0 "x` }, // quoting keeps fields apart
+	}
+	for i, f := range vary {
+		d := base
+		f(&d)
+		if got := (List{base, d, base, d}).Compact(); len(got) != 2 {
+			t.Errorf("variant %d: %d diagnostics after Compact, want 2", i, len(got))
+		}
+	}
+	if got := (List{base, base, base}).Compact(); len(got) != 1 {
+		t.Errorf("three equal diagnostics: %d after Compact, want 1", len(got))
+	}
+}

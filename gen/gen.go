@@ -330,7 +330,7 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 		root := moduleRoot(j.cfg.Dir)
 		g := byRoot[root]
 		if g == nil {
-			g = &group{dir: j.cfg.Dir, paths: map[string]bool{}}
+			g = &group{dir: loadDir(&j.cfg, root), paths: map[string]bool{}}
 			byRoot[root] = g
 			groups = append(groups, g)
 		}
@@ -373,6 +373,18 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 	// emitted file's (at 10,000 handlers, hundreds of MB).
 	runtime.GC()
 	return nil
+}
+
+// loadDir is where the go command runs for the registries of the module
+// or workspace at root: the working directory of the run (cfg.Base) when it
+// lies in the same tree, so that a failure of the whole load names the
+// files it is about (a broken go.mod of another workspace module) as the
+// user's shell does, else the registry's own directory.
+func loadDir(cfg *Config, root string) string {
+	if cfg.Base != "" && moduleRoot(cfg.Base) == root {
+		return cfg.Base
+	}
+	return cfg.Dir
 }
 
 // rebase re-expresses the job's paths relative to cfg.Base, for runs over

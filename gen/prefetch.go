@@ -54,7 +54,7 @@ func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
 		root := moduleRoot(c.Dir)
 		p := byRoot[root]
 		if p == nil {
-			p = &prefetch{dir: c.Dir, paths: map[string]bool{}, done: make(chan struct{})}
+			p = &prefetch{dir: loadDir(&c, root), paths: map[string]bool{}, done: make(chan struct{})}
 			byRoot[root] = p
 			order = append(order, p)
 		}

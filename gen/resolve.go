@@ -155,7 +155,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 	if err := loadFromSource(ctx, dir, patterns, byPath); err != nil {
 		return nil, err
 	}
-	return &loaded{byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
+	return &loaded{dir: dir, byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
 }
 
 // loaded is what loadPackages found: the listed packages and the one
@@ -163,6 +163,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 // demand, so that types two packages share are the same objects for
 // types.Implements.
 type loaded struct {
+	dir     string // where the go command ran
 	byPath  map[string]*packages.Package
 	fset    *token.FileSet
 	imports map[string]*types.Package
@@ -1223,6 +1224,11 @@ func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 				line, col = col, 0
 			}
 		}
+	}
+	if !filepath.IsAbs(file) && r.ld != nil {
+		// The go command names files relative to the directory it ran
+		// in, which is one registry's of all that share the load.
+		file = filepath.Join(r.ld.dir, file)
 	}
 	return diag.Position{File: r.pkgRel(p, file), Line: line, Col: col}
 }

@@ -318,6 +318,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		b.add(res, cfgs[i].Dir)
 	}
 	b.diags.Sort()
+	b.diags = b.diags.Compact()
 	return nil
 }
 
