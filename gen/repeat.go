@@ -98,6 +98,16 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 	}
 	slices.Sort(env)
 	k.add(env...)
+	goflags := strings.Fields(os.Getenv("GOFLAGS"))
+	var cwds []string
+	for _, j := range jobs {
+		cwds = append(cwds, j.cfg.Dir)
+		if j.cfg.Base != "" {
+			cwds = append(cwds, j.cfg.Base)
+		}
+	}
+	slices.Sort(cwds)
+	cwds = slices.Compact(cwds)
 	// go env -w writes to this file, which the go command reads too.
 	goenv := os.Getenv("GOENV")
 	if goenv == "" {
@@ -111,6 +121,34 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 			return key, nil, false
 		}
 		k.add(goenv, string(data))
+		goflags = append(goflags, goenvFlags(data)...)
+	}
+	// Files GOFLAGS names: an -overlay replaces files of the tree with
+	// others, which the digest would have to follow, so a check with one
+	// always runs; a -modfile is read instead of go.mod.
+	for _, f := range goflags {
+		name, val, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch name {
+		case "overlay":
+			return key, nil, false
+		case "modfile":
+			// A relative one is relative to where the go command runs:
+			// a registry's directory or the run's.
+			bases := cwds
+			if filepath.IsAbs(val) {
+				bases = []string{""}
+			}
+			for _, d := range bases {
+				file := filepath.Join(d, val)
+				for _, file := range []string{file, strings.TrimSuffix(file, ".mod") + ".sum"} {
+					data, err := output.ReadFile(file)
+					if err != nil && !os.IsNotExist(err) {
+						return key, nil, false
+					}
+					k.add(file, string(data))
+				}
+			}
+		}
 	}
 	// The module trees.
 	var dirs []string
@@ -133,6 +171,17 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 		k.add(d, sum)
 	}
 	return k.sum(), outs, true
+}
+
+// goenvFlags returns the GOFLAGS a go env file sets.
+func goenvFlags(data []byte) []string {
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "GOFLAGS="); ok {
+			out = append(out, strings.Fields(v)...)
+		}
+	}
+	return out
 }
 
 // replaceTargets lists the local directories that replace directives of

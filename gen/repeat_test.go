@@ -135,3 +135,45 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckKeyGOFLAGSFiles: a file GOFLAGS makes the go command read is an
+// input of the check: an edit of a -modfile (or its go.sum) changes the
+// digest, and an -overlay, whose files the digest does not follow, makes
+// every check run in full.
+func TestCheckKeyGOFLAGSFiles(t *testing.T) {
+	dir := t.TempDir()
+	mod, sum := filepath.Join(dir, "alt.mod"), filepath.Join(dir, "alt.sum")
+	for _, f := range []string{mod, sum} {
+		if err := os.WriteFile(f, []byte("module example.com/m\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GOENV", "off")
+	t.Setenv("GOFLAGS", "-mod=mod -modfile="+mod)
+	c := &cache{}
+	key := func() [32]byte {
+		k, _, ok := checkKey(c, nil)
+		if !ok {
+			t.Fatal("no key")
+		}
+		return k
+	}
+	first := key()
+	if key() != first {
+		t.Fatal("the key of unchanged inputs changed")
+	}
+	for _, f := range []string{mod, sum} {
+		if err := os.WriteFile(f, []byte("module example.com/m\n\nrequire example.com/x v1.0.0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if next := key(); next == first {
+			t.Errorf("editing %s did not change the key", filepath.Base(f))
+		} else {
+			first = next
+		}
+	}
+	t.Setenv("GOFLAGS", "-overlay="+filepath.Join(dir, "overlay.json"))
+	if _, _, ok := checkKey(c, nil); ok {
+		t.Error("a check with -overlay can be answered from the cache")
+	}
+}
