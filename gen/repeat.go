@@ -160,7 +160,11 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 			dirs = append(dirs, d)
 		}
 	}
-	dirs = append(dirs, replaceTargets(dirs)...)
+	targets, ok := replaceTargets(dirs)
+	if !ok {
+		return key, nil, false
+	}
+	dirs = append(dirs, targets...)
 	slices.Sort(dirs)
 	dirs = slices.Compact(dirs)
 	for _, d := range dirs {
@@ -185,9 +189,10 @@ func goenvFlags(data []byte) []string {
 }
 
 // replaceTargets lists the local directories that replace directives of
-// the modules in dirs (and of a go.work above them) name.
-func replaceTargets(dirs []string) []string {
-	var out []string
+// the modules in dirs (and of their go.work) name. ok is false when a
+// go.mod or go.work cannot be parsed: its replacements are unknown, and
+// the check runs in full.
+func replaceTargets(dirs []string) (out []string, ok bool) {
 	add := func(base string, rs []*modfile.Replace) {
 		for _, r := range rs {
 			if r.New.Version == "" && (filepath.IsAbs(r.New.Path) || strings.HasPrefix(r.New.Path, ".")) {
@@ -199,22 +204,35 @@ func replaceTargets(dirs []string) []string {
 			}
 		}
 	}
+	var works []string
+	if w := os.Getenv("GOWORK"); w != "" && w != "off" {
+		works = append(works, w)
+	}
 	for _, d := range dirs {
 		gomod := filepath.Join(d, "go.mod")
 		if data, err := output.ReadFile(gomod); err == nil {
-			if f, err := modfile.ParseLax(gomod, data, nil); err == nil {
-				add(d, f.Replace)
+			// Not ParseLax: it drops replace directives, as the go
+			// command does for modules other than the main ones.
+			f, err := modfile.Parse(gomod, data, nil)
+			if err != nil {
+				return nil, false
 			}
+			add(d, f.Replace)
 		}
-		if work := findUp(d, "go.work"); work != "" {
-			if data, err := output.ReadFile(work); err == nil {
-				if f, err := modfile.ParseWork(work, data, nil); err == nil {
-					add(filepath.Dir(work), f.Replace)
-				}
-			}
+		if w := findUp(d, "go.work"); w != "" {
+			works = append(works, w)
 		}
 	}
-	return out
+	for _, work := range works {
+		if data, err := output.ReadFile(work); err == nil {
+			f, err := modfile.ParseWork(work, data, nil)
+			if err != nil {
+				return nil, false
+			}
+			add(filepath.Dir(work), f.Replace)
+		}
+	}
+	return out, true
 }
 
 // buildSource are the extensions of the other files the go command compiles

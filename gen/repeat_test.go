@@ -43,7 +43,7 @@ func TestTreeDigestSpecialFiles(t *testing.T) {
 	if err := os.Symlink("/dev/zero", filepath.Join(root, "go.mod")); err != nil {
 		t.Fatal(err)
 	}
-	if got := replaceTargets([]string{root}); len(got) != 0 {
+	if got, _ := replaceTargets([]string{root}); len(got) != 0 {
 		t.Errorf("replace targets of a device and a FIFO: %q", got)
 	}
 	// So is the go env file.
