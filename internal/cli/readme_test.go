@@ -28,7 +28,8 @@ const readmeScript = "testdata/script/readme.txtar"
 type block struct {
 	line    int // of the opening fence
 	lang    string
-	role    string // "norun", "contract", "runtime", a file name, or "" for commands
+	role    string // "norun", "contract", "runtime", "excerpt", a file name, or "" for commands
+	arg     string // after the role: the file an excerpt abridges
 	section string // the ## heading it is under
 	body    []string
 }
@@ -60,6 +61,9 @@ func readmeBlocks(t *testing.T) []block {
 			if len(f) > 1 {
 				b.role = f[1]
 			}
+			if len(f) > 2 {
+				b.arg = f[2]
+			}
 			cur = &b
 		case strings.HasPrefix(l, "## "):
 			section = strings.TrimPrefix(l, "## ")
@@ -76,14 +80,15 @@ func readmeBlocks(t *testing.T) []block {
 // testdata/script/readme.txtar, which TestScripts runs, and this test fails
 // when that script is not what the README says (-update rewrites it);
 // contracts (```yaml contract) must be valid; the runtime API (```go runtime)
-// is checked by TestReadmeRuntime. Anything else must say why it is not run
+// is checked by TestReadmeRuntime, excerpts (```go excerpt FILE) by
+// TestReadmeExcerpts. Anything else must say why it is not run
 // (norun: fragments, workflows for other systems, abridged output), so a new
 // block cannot silently go untested.
 func TestReadme(t *testing.T) {
 	var runnable []block
 	for _, b := range readmeBlocks(t) {
 		switch {
-		case b.role == "norun" || b.role == "runtime":
+		case b.role == "norun" || b.role == "runtime" || b.role == "excerpt":
 		case b.role == "contract":
 			c, ds := contracts.Parse("README.md", []byte(strings.Join(b.body, "\n")))
 			if c == nil || ds.HasErrors() {
@@ -384,5 +389,68 @@ func TestReadmeScriptGenerator(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReadmeExcerpts checks each abridged file the README shows (```go
+// excerpt FILE): every line that is not an elision (…) is a line of FILE,
+// in FILE's order, so the excerpt cannot drift from what the tool writes.
+func TestReadmeExcerpts(t *testing.T) {
+	n := 0
+	for _, b := range readmeBlocks(t) {
+		if b.role != "excerpt" {
+			continue
+		}
+		n++
+		data, err := os.ReadFile(filepath.Join("../..", b.arg))
+		if err != nil {
+			t.Errorf("README.md:%d: %v", b.line, err)
+			continue
+		}
+		if err := isExcerpt(b.body, strings.Split(string(data), "\n")); err != nil {
+			t.Errorf("README.md:%d: not an excerpt of %s: %v", b.line, b.arg, err)
+		}
+	}
+	if n == 0 {
+		t.Fatal("README.md has no ```go excerpt FILE block")
+	}
+}
+
+// isExcerpt reports how excerpt fails to be file with lines elided: its
+// lines, but for those that only mark an elision (…, // …), must occur in
+// file in the same order.
+func isExcerpt(excerpt, file []string) error {
+	i := 0
+	for k, l := range excerpt {
+		if e := strings.TrimSpace(l); e == "…" || e == "// …" {
+			continue
+		}
+		for i < len(file) && file[i] != l {
+			i++
+		}
+		if i == len(file) {
+			return fmt.Errorf("line %d %q is not in the file (after the lines before it)", k+1, l)
+		}
+		i++
+	}
+	return nil
+}
+
+func TestIsExcerpt(t *testing.T) {
+	file := []string{"a", "b", "\tc", "d"}
+	for _, tc := range []struct {
+		excerpt []string
+		ok      bool
+	}{
+		{[]string{"a", "…", "d"}, true},
+		{[]string{"a", "\t…", "\tc"}, true},
+		{[]string{"d", "a"}, false}, // out of order
+		{[]string{"a", "c"}, false}, // indentation differs
+		{[]string{"a", "x"}, false}, // not in the file
+		{[]string{"a", "a"}, false}, // once in the file, twice in the excerpt
+	} {
+		if err := isExcerpt(tc.excerpt, file); (err == nil) != tc.ok {
+			t.Errorf("isExcerpt(%q) = %v, want ok %v", tc.excerpt, err, tc.ok)
+		}
 	}
 }
