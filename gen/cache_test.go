@@ -203,3 +203,59 @@ func TestRepeatCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatCheckEditedDuringCheck: a file edited while a check runs (after
+// its inputs were digested, before the go command read them) gives a
+// result for the new content, which must not be recorded for the old: when
+// the tree is back at the old content, the check runs in full.
+func TestRepeatCheckEditedDuringCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	fix := filepath.Join(t.TempDir(), "fixture")
+	if err := os.CopyFS(fix, os.DirFS("testdata/fixture")); err != nil {
+		t.Fatal(err)
+	}
+	useCache(t, filepath.Join(t.TempDir(), "cache"))
+	cfg := Config{Dir: fix, Inputs: []string{"contracts"}, Output: "out/registry_gen.go", Interface: "example.com/fixture/iface.Handler", Args: []string{"-o", "out/registry_gen.go"}}
+	res, err := Run(context.Background(), cfg, Generate)
+	if err != nil || res.Diags.HasErrors() {
+		t.Fatalf("generate: %v %v", err, res.Diags)
+	}
+	if err := os.WriteFile(filepath.Join(fix, "out", "registry_gen.go"), res.Source, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(fix, "good", "good.go")
+	src, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "func (Value) Name() string ", "func (Value) Name() int    ", 1)
+	if broken == string(src) {
+		t.Fatal("the fixture changed: no Value.Name to break")
+	}
+	write := func(data string) {
+		t.Helper()
+		if err := os.WriteFile(good, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The check starts on the broken handler, which is mended before the
+	// go command reads it.
+	write(broken)
+	testHookChecking = func() { write(string(src)) }
+	res, err = Run(context.Background(), cfg, Check)
+	testHookChecking = nil
+	if err != nil || res.Diags.HasErrors() {
+		t.Fatalf("check of the mended tree: %v %v", err, res.Diags)
+	}
+	write(broken)
+	r0 := cacheStats.replays.Load()
+	res, err = Run(context.Background(), cfg, Check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cacheStats.replays.Load() > r0 || !res.Diags.HasErrors() {
+		t.Errorf("a check of the broken handler was answered with the mended one's result: replayed %v, diagnostics %v", cacheStats.replays.Load() > r0, res.Diags)
+	}
+}

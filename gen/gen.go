@@ -203,17 +203,20 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 	// A repeat check of an unchanged tree is answered from the cache
 	// (repeat.go); a check that runs records what it found when it is clean.
 	var rc *cache
-	var rkey [32]byte
+	var rkey, rinputs [32]byte
 	if mode == Check {
 		if c := openCache(); c != nil {
-			if key, outs, ok := checkKey(c, jobs); ok {
+			if key, inputs, outs, ok := checkKey(c, jobs); ok {
 				if replayCheck(c, key, jobs, outs) {
 					mode = replayed
 				} else {
-					rc, rkey = c, key
+					rc, rkey, rinputs = c, key, inputs
 				}
 			}
 		}
+	}
+	if rc != nil && testHookChecking != nil {
+		testHookChecking()
 	}
 	if mode != List && mode != replayed {
 		if err := resolveAll(ctx, jobs, pf); err != nil {
@@ -241,7 +244,11 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 		out[i] = j.res
 	}
 	if rc != nil {
-		rc.put(rkey, record)
+		// Inputs edited while the check ran: its result may be the new
+		// content's, and must not be recorded for the old.
+		if inputs, _, ok := checkInputs(jobs); ok && inputs == rinputs {
+			rc.put(rkey, record)
+		}
 	}
 	return out, nil
 }
@@ -374,6 +381,10 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 	runtime.GC()
 	return nil
 }
+
+// testHookChecking, when set, runs when a check that is not answered
+// from the cache starts, after its inputs were digested.
+var testHookChecking func()
 
 // loadDir is where the go command runs for the registries of the module
 // or workspace at root: the working directory of the run (cfg.Base) when it

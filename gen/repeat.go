@@ -55,9 +55,8 @@ type checkedHandler struct {
 // and the local targets of replace directives), the go command and the
 // environment it reads. ok is false when some input cannot be read, and
 // the check then runs in full.
-func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool) {
+func checkKey(c *cache, jobs []*job) (key, inputs [32]byte, outs []output.File, ok bool) {
 	k := (&keyer{}).add(cacheFormat, "check", c.self)
-	roots := map[string]bool{}
 	for _, j := range jobs {
 		cfg := j.cfg
 		k.add(cfg.Dir, cfg.Base, cfg.Output, cfg.Package, cfg.Interface, cfg.Var, strconv.FormatBool(cfg.AllowAny), strconv.FormatBool(cfg.ForbidInit),
@@ -67,10 +66,28 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 		}
 		ds, err := json.Marshal(j.res.Diags)
 		if err != nil {
-			return key, nil, false
+			return key, inputs, nil, false
 		}
 		k.add(string(ds), strconv.Itoa(j.res.Discovered), strings.Join(j.res.Files, "\x00"), j.r.out.path, j.r.out.name,
 			strings.Join(j.r.out.decls, "\x00"), strings.Join(j.r.out.imported, "\x00"))
+	}
+	inputs, outs, ok = checkInputs(jobs)
+	if !ok {
+		return key, inputs, nil, false
+	}
+	k.add(string(inputs[:]))
+	return k.sum(), inputs, outs, true
+}
+
+// checkInputs is the digest of the inputs of a check that the go command
+// and emit read while it runs: the output files, the go command and its
+// environment, and the module trees. A check records its result only if
+// they are the same after it as before: one that ran on a file edited
+// meanwhile must not answer for the file's earlier content.
+func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
+	k := &keyer{}
+	roots := map[string]bool{}
+	for _, j := range jobs {
 		f, err := output.Read(j.outAbs)
 		if err != nil || !f.Exists {
 			return key, nil, false // check reports these; let it
@@ -78,7 +95,7 @@ func checkKey(c *cache, jobs []*job) (key [32]byte, outs []output.File, ok bool)
 		sum := sha256.Sum256(f.Data)
 		k.add(f.Path, string(sum[:]), f.Perm.String())
 		outs = append(outs, f)
-		roots[moduleRoot(cfg.Dir)] = true
+		roots[moduleRoot(j.cfg.Dir)] = true
 	}
 	// The go command and what it reads from the environment.
 	goBin, err := exec.LookPath("go")

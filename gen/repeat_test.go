@@ -152,7 +152,7 @@ func TestCheckKeyGOFLAGSFiles(t *testing.T) {
 	t.Setenv("GOFLAGS", "-mod=mod -modfile="+mod)
 	c := &cache{}
 	key := func() [32]byte {
-		k, _, ok := checkKey(c, nil)
+		k, _, _, ok := checkKey(c, nil)
 		if !ok {
 			t.Fatal("no key")
 		}
@@ -173,7 +173,7 @@ func TestCheckKeyGOFLAGSFiles(t *testing.T) {
 		}
 	}
 	t.Setenv("GOFLAGS", "-overlay="+filepath.Join(dir, "overlay.json"))
-	if _, _, ok := checkKey(c, nil); ok {
+	if _, _, _, ok := checkKey(c, nil); ok {
 		t.Error("a check with -overlay can be answered from the cache")
 	}
 }
