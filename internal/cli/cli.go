@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -173,9 +174,18 @@ func (r *run) exec() int {
 	}
 	if r.flags.Dir != "" {
 		dir = r.flags.RunDir(dir)
+		// The value as typed: the user's own argument, where its last
+		// element alone would name another directory.
 		fi, err := os.Stat(dir)
-		if err != nil || !fi.IsDir() {
-			fmt.Fprintf(r.stderr, "handlergen: -C %s: not a directory\n", filepath.Base(dir))
+		switch {
+		case err != nil && errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: no such directory\n", r.cmd, r.flags.Dir)
+			return ExitUsage
+		case err != nil:
+			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: %v\n", r.cmd, r.flags.Dir, diag.Pathless(err))
+			return ExitUsage
+		case !fi.IsDir():
+			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: not a directory\n", r.cmd, r.flags.Dir)
 			return ExitUsage
 		}
 	}

@@ -21,6 +21,9 @@ func TestUsageErrors(t *testing.T) {
 	// An argument list that is not refused after all runs for real: keep
 	// it away from the source tree.
 	t.Chdir(t.TempDir())
+	if err := os.WriteFile("afile", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -44,7 +47,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-allow", "example.com//x"}, "matches no handler_class"},
 		{[]string{"-allow", "./x"}, "matches no handler_class"},
 		{[]string{"-log-format", "xml"}, "-log-format"},
-		{[]string{"-C", "does-not-exist"}, "not a directory"},
+		{[]string{"-C", "does-not-exist"}, `-C "does-not-exist": no such directory`},
+		{[]string{"-C", "sub/does-not-exist"}, `-C "sub/does-not-exist": no such directory`}, // the path as typed, not its last element
+		{[]string{"-C", "afile"}, `-C "afile": not a directory`},
 		{[]string{"schema", "extra"}, "unexpected arguments"},
 		{[]string{"version", "extra"}, "unexpected arguments"},
 	} {
