@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -71,19 +72,32 @@ func openCache() *cache {
 	return theCache
 }
 
-// selfID identifies the running binary by its path, size and modification
-// time: a rebuilt handlergen, whose verification may differ, never reads
-// the entries of another build.
+// selfID identifies the running binary by its build information, path,
+// size, modification time and (where the system has them) its inode and
+// change time: a rebuilt handlergen, whose verification may differ, never
+// reads the entries of another build. Size and modification time alone do
+// not tell builds apart: a small change often keeps the size, and
+// reproducible builds, tar, cp -p and image layers set or keep the
+// modification time; replacing the file always sets its change time.
 func selfID() string {
+	id := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		id = bi.String()
+	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "unknown"
+		return id
 	}
-	fi, err := os.Stat(exe)
+	return id + "\x00" + fileID(exe)
+}
+
+// fileID identifies the file at path (see selfID).
+func fileID(path string) string {
+	fi, err := os.Stat(path)
 	if err != nil {
-		return exe
+		return path
 	}
-	return exe + "\x00" + strconv.FormatInt(fi.Size(), 10) + "\x00" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+	return path + "\x00" + strconv.FormatInt(fi.Size(), 10) + "\x00" + strconv.FormatInt(fi.ModTime().UnixNano(), 10) + "\x00" + fileIdentity(fi)
 }
 
 func (c *cache) file(key [32]byte) string {

@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // useCache points the process's cache at dir ("off" disables it) for the
@@ -257,5 +259,39 @@ func TestRepeatCheckEditedDuringCheck(t *testing.T) {
 	}
 	if cacheStats.replays.Load() > r0 || !res.Diags.HasErrors() {
 		t.Errorf("a check of the broken handler was answered with the mended one's result: replayed %v, diagnostics %v", cacheStats.replays.Load() > r0, res.Diags)
+	}
+}
+
+// TestFileIDReplacedBinary: a handlergen binary replaced by another build
+// of the same size with the same modification time (a small change,
+// restored from an archive, a reproducible build) is another binary to
+// the cache.
+func TestFileIDReplacedBinary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux gives a change time")
+	}
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "handlergen")
+	when := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	install := func(content string) string {
+		t.Helper()
+		tmp := filepath.Join(dir, "new")
+		if err := os.WriteFile(tmp, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(tmp, when, when); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, exe); err != nil {
+			t.Fatal(err)
+		}
+		return fileID(exe)
+	}
+	first := install("build A")
+	if fileID(exe) != first {
+		t.Fatal("the identity of an unchanged file changed")
+	}
+	if second := install("build B"); second == first {
+		t.Error("a replaced binary of the same size and modification time has the same identity")
 	}
 }
