@@ -309,7 +309,8 @@ func treeDigest(root string) (string, bool) {
 	return string(sum[:]), true
 }
 
-// walkTree adds to files the files below dir that want accepts, skipping
+// walkTree adds to files the files below dir that want accepts (and the
+// directories, whose names it is given with a trailing separator), skipping
 // nested modules and, when goSkips, the directories the go command skips.
 // Links to directories are followed, each real directory once (a link to
 // an ancestor would otherwise never end).
@@ -346,6 +347,11 @@ func walkTree(dir string, goSkips bool, want func(string) bool, files *[]string)
 				if !d.IsDir() { // a link
 					*files = append(*files, p) // hashed as what it is: a directory is not regular
 					return walk(p)
+				}
+				if want(p + string(filepath.Separator)) {
+					// An empty directory matters to an embed pattern
+					// that matches it: it cannot be embedded.
+					*files = append(*files, p)
 				}
 				return nil
 			}

@@ -85,6 +85,16 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{name: "empty directory below an embedding package", change: func(t *testing.T, root, ext string) {
+			if err := os.Mkdir(filepath.Join(root, "e", "static", "empty"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "empty directory beside Go files", same: true, change: func(t *testing.T, root, ext string) {
+			if err := os.Mkdir(filepath.Join(root, "empty"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{name: "hidden file below an embedding package", change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(root, "e", "static", ".hidden"), "x\n")
 		}},
