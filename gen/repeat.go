@@ -109,12 +109,27 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	k.add(goBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
 	var env []string
 	for _, e := range os.Environ() {
-		if strings.HasPrefix(e, "GO") || strings.HasPrefix(e, "CGO_") || strings.HasPrefix(e, "HOME=") || strings.HasPrefix(e, "XDG_CONFIG_HOME=") {
+		name, _, _ := strings.Cut(e, "=")
+		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || buildEnv[name] {
 			env = append(env, e)
 		}
 	}
 	slices.Sort(env)
 	k.add(env...)
+	// The toolchain's own defaults (GOROOT/go.env), beside the go command.
+	goroot := os.Getenv("GOROOT")
+	if goroot == "" {
+		if real, err := filepath.EvalSymlinks(goBin); err == nil {
+			goroot = filepath.Dir(filepath.Dir(real))
+		}
+	}
+	if goroot != "" {
+		data, err := output.ReadFile(filepath.Join(goroot, "go.env"))
+		if err != nil && !os.IsNotExist(err) {
+			return key, nil, false
+		}
+		k.add(string(data))
+	}
 	goflags := strings.Fields(os.Getenv("GOFLAGS"))
 	var cwds []string
 	for _, j := range jobs {
@@ -193,6 +208,11 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	}
 	return k.sum(), outs, true
 }
+
+// buildEnv are the variables besides GO* and CGO_* that the go command
+// reads (go help environment): where its configuration lives, and the
+// tools a cgo build runs.
+var buildEnv = map[string]bool{"HOME": true, "XDG_CONFIG_HOME": true, "AR": true, "CC": true, "CXX": true, "FC": true, "PKG_CONFIG": true, "GCCGO": true}
 
 // goenvFlags returns the GOFLAGS a go env file sets.
 func goenvFlags(data []byte) []string {

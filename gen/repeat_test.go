@@ -187,3 +187,28 @@ func TestCheckKeyGOFLAGSFiles(t *testing.T) {
 		t.Error("a check with -overlay can be answered from the cache")
 	}
 }
+
+// TestCheckKeyEnvironment: each variable the go command reads changes the
+// repeat-check key; one it does not read does not.
+func TestCheckKeyEnvironment(t *testing.T) {
+	t.Setenv("GOENV", "off")
+	key := func() [32]byte {
+		k, _, _, ok := checkKey(&cache{}, nil)
+		if !ok {
+			t.Fatal("no key")
+		}
+		return k
+	}
+	for _, tt := range []struct {
+		name string
+		same bool
+	}{{"GOFLAGS", false}, {"GOOS", false}, {"CGO_ENABLED", false}, {"CC", false}, {"CXX", false}, {"PKG_CONFIG", false}, {"AR", false}, {"GCCGO", false}, {"HOME", false}, {"HANDLERGEN_UNRELATED", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := key()
+			t.Setenv(tt.name, "changed-"+tt.name)
+			if same := key() == before; same != tt.same {
+				t.Errorf("key unchanged: %v, want %v", same, tt.same)
+			}
+		})
+	}
+}
