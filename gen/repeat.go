@@ -303,8 +303,7 @@ func treeDigest(root string) (string, bool) {
 		return "", false
 	}
 	sums, embeds := hashFiles(files)
-	// The directories of the files that embed; each is walked once, and
-	// the files below it that are not hashed already are added.
+	// The directories of the files that embed; each is walked once.
 	var more []string
 	done := map[string]bool{}
 	for i, f := range files {
@@ -318,8 +317,17 @@ func treeDigest(root string) (string, bool) {
 	}
 	slices.Sort(more)
 	more = slices.Compact(more)
-	moreSums, _ := hashFiles(more)
-	files, sums = append(files, more...), append(sums, moreSums...)
+	// What can be embedded, and so whether the package builds, depends on
+	// the names and kinds of the files (a link or an empty directory
+	// cannot be embedded, an unreadable file cannot be read), never on
+	// their content: a large asset is not read.
+	for _, f := range more {
+		what := "absent"
+		if fi, err := os.Lstat(f); err == nil {
+			what = fi.Mode().String()
+		}
+		files, sums = append(files, f), append(sums, sha256.Sum256([]byte(what)))
+	}
 	k := &keyer{}
 	for i, f := range files {
 		rel, _ := filepath.Rel(root, f)

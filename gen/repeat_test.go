@@ -77,8 +77,22 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 		{name: "Go file added through a linked directory", change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(ext, "sub", "s.go"), "package sub\n")
 		}},
-		{name: "embedded file edited", change: func(t *testing.T, root, ext string) {
+		{name: "embedded file edited (its content never decides whether the package builds)", same: true, change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(root, "e", "static", "data.txt"), "changed\n")
+		}},
+		{name: "embedded file replaced by a link, which cannot be embedded", change: func(t *testing.T, root, ext string) {
+			p := filepath.Join(root, "e", "static", "data.txt")
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(root, "README.md"), p); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "embedded file made unreadable", change: func(t *testing.T, root, ext string) {
+			if err := os.Chmod(filepath.Join(root, "e", "static", "data.txt"), 0o200); err != nil {
+				t.Fatal(err)
+			}
 		}},
 		{name: "embedded file removed", change: func(t *testing.T, root, ext string) {
 			if err := os.Remove(filepath.Join(root, "e", "static", "data.txt")); err != nil {
