@@ -1327,7 +1327,7 @@ func relativize(msg, root, dir string) string {
 var (
 	// goCmdNoise is how go/packages wraps a failed go command's stderr.
 	goCmdNoise = regexp.MustCompile(`err: exit status \d+: stderr: `)
-	// goCmdAdvice is the go command's "...; to add it:" followed by the
+	// goCmdAdvice is the go command's "...; to add it:" (or "; to add:") followed by the
 	// command on an indented line of its own.
-	goCmdAdvice = regexp.MustCompile(`(to \w+ it):\s*\n\s+`)
+	goCmdAdvice = regexp.MustCompile(`(to \w+(?: it)?):\s*\n\s+`)
 )

@@ -18,6 +18,7 @@ func TestCleanMsg(t *testing.T) {
 		{"err: exit status 1: stderr: go: inconsistent vendoring in " + root + ":", "go: inconsistent vendoring in ..:"},
 		{"no required module provides package example.com/nope; to add it:\n\tgo get example.com/nope", "no required module provides package example.com/nope; to add it: go get example.com/nope"},
 		{"go: updates to go.mod needed; to update it:\n\tgo mod tidy", "go: updates to go.mod needed; to update it: go mod tidy"},
+		{"missing go.sum entry for module providing package example.com/x (imported by example.com/app/y); to add:\n\tgo get example.com/app/y", "missing go.sum entry for module providing package example.com/x (imported by example.com/app/y); to add: go get example.com/app/y"},
 	} {
 		if got := cleanMsg(dir, tc.in); got != tc.want {
 			t.Errorf("cleanMsg(%q)\n got %q\nwant %q", tc.in, got, tc.want)
