@@ -19,8 +19,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -360,8 +362,15 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 			// The go command could not list anything (a broken go.mod,
 			// inconsistent vendoring): every registry of the group fails
 			// with its message, and the other diagnostics still count.
+			file, line, col := loadErrPos(err.Error())
 			for _, j := range g.jobs {
-				j.res.Diags.Errorf(registry.ImportError, diag.Position{}, "%v", err)
+				var pos diag.Position
+				if file != "" {
+					// Named relative to where the go command ran; rebase
+					// takes positions relative to the registry's directory.
+					pos = diag.Position{File: diag.RelPath(j.cfg.Dir, filepath.Join(g.dir, filepath.FromSlash(file))), Line: line, Col: col}
+				}
+				j.res.Diags.Errorf(registry.ImportError, pos, "%v", err)
 			}
 			continue
 		}
@@ -380,6 +389,23 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 	// emitted file's (at 10,000 handlers, hundreds of MB).
 	runtime.GC()
 	return nil
+}
+
+// modFileLine is a line of the go command's message on a go.mod or go.work
+// that names a place in it: "../b/go.mod:5: syntax error …".
+var modFileLine = regexp.MustCompile(`(?m)^((?:[^\s:$][^\s:]*/)?go\.(?:mod|work)):(\d+)(?::(\d+))?: `)
+
+// loadErrPos finds in a failed load's message the place in a go.mod or
+// go.work it is about, relative to where the go command ran; "" when it
+// names none.
+func loadErrPos(msg string) (file string, line, col int) {
+	m := modFileLine.FindStringSubmatch(msg)
+	if m == nil {
+		return "", 0, 0
+	}
+	line, _ = strconv.Atoi(m[2])
+	col, _ = strconv.Atoi(m[3])
+	return m[1], line, col
 }
 
 // testHookChecking, when set, runs when a check that is not answered

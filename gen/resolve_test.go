@@ -33,3 +33,27 @@ func TestCleanMsg(t *testing.T) {
 		t.Errorf("module cache inside the module: %q, want %q", got, want)
 	}
 }
+
+// TestLoadErrPos: a failed load's message gives the place in the go.mod or
+// go.work it is about, and nothing when it names none (or a file in the
+// module cache, which is no place to edit).
+func TestLoadErrPos(t *testing.T) {
+	for _, tc := range []struct {
+		msg       string
+		file      string
+		line, col int
+	}{
+		{"go: cannot load module ../b listed in go.work file: errors parsing ../b/go.mod:\n../b/go.mod:5: syntax error (unterminated block started at ../b/go.mod:4:1)", "../b/go.mod", 5, 0},
+		{"go: errors parsing go.mod:\ngo.mod:3:9: unknown directive: bogus", "go.mod", 3, 9},
+		{"go: errors parsing go.work:\ngo.work:2: unknown directive: x", "go.work", 2, 0},
+		{"go: inconsistent vendoring in .:\n\texample.com/x@v1.0.0: is explicitly required in go.mod, but not marked as explicit in vendor/modules.txt", "", 0, 0},
+		{"go: $GOMODCACHE/example.com/x@v1.0.0/go.mod:3: bad", "", 0, 0},
+		{"$GOMODCACHE/example.com/x@v1.0.0/go.mod:3: bad", "", 0, 0},
+		{"notes/go.mod.txt:3: not a go.mod", "", 0, 0},
+	} {
+		file, line, col := loadErrPos(tc.msg)
+		if file != tc.file || line != tc.line || col != tc.col {
+			t.Errorf("loadErrPos(%q) = %q %d %d, want %q %d %d", tc.msg, file, line, col, tc.file, tc.line, tc.col)
+		}
+	}
+}
