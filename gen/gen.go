@@ -1,8 +1,10 @@
 // Package gen is handlergen as a library: it takes validated contracts from
 // package contracts, checks every handler_class against the allowlist,
-// resolves all of them with one golang.org/x/tools/go/packages load (types
-// from export data, never the output package), proves with go/types that each
-// type implements the handler interface, and emits the registry file with
+// lists all of their packages with one golang.org/x/tools/go/packages load
+// (never the output package), reads their types from the compiler's export
+// data in one go/types universe (or answers from the verification cache,
+// keyed by that export data), proves with go/types that each type
+// implements the handler interface, and emits the registry file with
 // jennifer. The same Run serves generate and check: it computes each
 // registry's bytes and reads the file on disk (through internal/output, so
 // that the path it resolves is the one a commit writes), and never writes;
