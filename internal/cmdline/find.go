@@ -428,14 +428,8 @@ func (s *scan) file(path string) {
 		return
 	}
 	var hdr *header
-	for line := range bytes.Lines(data) {
-		if conflictMarker(line) {
-			continue // as HasHeader: a registry with a conflict is still one
-		}
-		if args, ok, err := ParseHeader(string(line)); ok {
-			hdr = &header{args, err}
-		}
-		break
+	if args, ok, err := fileHeader(data); ok {
+		hdr = &header{args, err} // as HasHeader: a registry with a conflict is still one
 	}
 	hasDirectives := bytes.Contains(data, []byte("//go:generate"))
 	claim := 0

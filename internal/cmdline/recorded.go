@@ -48,14 +48,19 @@ func ParseHeader(line string) (args []string, ok bool, err error) {
 // replace. The header line may be of any length: it records every
 // argument, and a long -allow list is still handlergen's own file.
 func HasHeader(b []byte) bool {
+	_, ok, _ := fileHeader(b)
+	return ok
+}
+
+// fileHeader is ParseHeader of a file's first line, or of its first line
+// after merge-conflict markers: the one line HasHeader looks at.
+func fileHeader(b []byte) (args []string, ok bool, err error) {
 	for line := range bytes.Lines(b) {
-		if conflictMarker(line) {
-			continue
+		if !conflictMarker(line) {
+			return ParseHeader(string(line))
 		}
-		_, ok, _ := ParseHeader(string(line))
-		return ok
 	}
-	return false
+	return nil, false, nil
 }
 
 // conflictMarker reports whether line is one of the lines git writes
