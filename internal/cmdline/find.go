@@ -61,10 +61,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	s := &scan{base: dir, byOut: map[string]*Found{}, headers: map[string]header{}, scanned: map[string]bool{}, claims: map[string]int{}, l: &l}
 	work := workspaceModules(dir)
 	for _, p := range patterns {
-		root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
-		if !filepath.IsAbs(root) {
-			root = filepath.Join(dir, root)
-		}
+		root := patternRoot(dir, p)
 		fi, err := os.Stat(root)
 		if err != nil || !fi.IsDir() {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
@@ -78,7 +75,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			}
 			name := d.Name()
 			if d.IsDir() {
-				if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || nestedModule(path, work)) {
+				if path != root && (skipDir(name) || nestedModule(path, work)) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -151,6 +148,23 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		out = append(out, *f)
 	}
 	return out, l
+}
+
+// patternRoot is the directory a package pattern names, absolute: its
+// "..." taken off, relative to dir.
+func patternRoot(dir, p string) string {
+	root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(dir, root)
+	}
+	return root
+}
+
+// skipDir reports whether a pattern's walk leaves out a directory by its
+// name, as the go command does: testdata, vendor, and dot or underscore
+// directories.
+func skipDir(name string) bool {
+	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
 // followRoot returns the root of a pattern's walk so that WalkDir enters
@@ -329,17 +343,13 @@ func NestedModules(dir string, patterns []string) []string {
 	work := workspaceModules(dir)
 	var out []string
 	for _, p := range patterns {
-		root := filepath.FromSlash(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(p), "..."), "/"))
-		if !filepath.IsAbs(root) {
-			root = filepath.Join(dir, root)
-		}
+		root := patternRoot(dir, p)
 		root = followRoot(dir, root)
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.IsDir() || path == root {
 				return nil
 			}
-			name := d.Name()
-			if name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			if skipDir(d.Name()) {
 				return filepath.SkipDir
 			}
 			if nestedModule(path, work) {
