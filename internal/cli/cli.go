@@ -190,11 +190,11 @@ func (r *run) exec() int {
 		}
 	}
 	r.cfg = configOf(r.flags, dir)
-	if r.cfg.Package == "" && r.flags.Dir == "" {
+	if r.flags.UsesGOPACKAGE(dir) {
 		// go generate runs in the package's directory and names the
 		// package in $GOPACKAGE; it applies to an output in that directory.
 		// It is data from the environment: like -package, an identifier.
-		if p := os.Getenv("GOPACKAGE"); p != "" && filepath.Dir(filepath.Clean(r.flags.OutputPath(dir))) == dir {
+		if p := os.Getenv("GOPACKAGE"); p != "" {
 			if !cmdline.IsIdent(p) {
 				fmt.Fprintf(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier\n", r.cmd, p)
 				return ExitUsage
@@ -278,7 +278,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		out := relTo(b.dir, f.Output)
 		cfg := configOf(f.Flags, f.Dir)
 		cfg.Base = b.dir
-		if cfg.Package == "" && f.Directive != "" && f.Flags.Dir == "" && filepath.Dir(f.Output) == f.Dir {
+		if f.Directive != "" && f.Flags.UsesGOPACKAGE(f.Dir) {
 			// What go generate would pass as $GOPACKAGE (see run.exec):
 			// the directive file's package, which for a test file may be
 			// the external test package. Like $GOPACKAGE, an identifier.

@@ -257,6 +257,15 @@ func (f *Flags) OutputPath(dir string) string {
 	return f.RunDir(dir) + string(filepath.Separator) + f.Output
 }
 
+// UsesGOPACKAGE reports whether go generate's $GOPACKAGE names the
+// output's package for a run in dir (-C applied): no -package is given,
+// no -C moved the run away from the directory go generate ran it in, and
+// the output lies in that directory. $GOPACKAGE is data from the
+// environment or a file: the caller checks that it is an identifier.
+func (f *Flags) UsesGOPACKAGE(dir string) bool {
+	return f.Package == "" && f.Dir == "" && filepath.Dir(filepath.Clean(f.OutputPath(dir))) == filepath.Clean(dir)
+}
+
 // IsIdent reports whether s can name a Go package or variable: an
 // identifier that is not a keyword or the blank identifier.
 func IsIdent(s string) bool { return s != "_" && token.IsIdentifier(s) }

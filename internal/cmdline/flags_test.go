@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +126,31 @@ func TestAllowPrefixes(t *testing.T) {
 		_, err := Parse("generate", []string{"-allow", tc.allow, "c"}, io.Discard)
 		if (err == nil) != tc.ok {
 			t.Errorf("-allow %q: err %v, want ok %v", tc.allow, err, tc.ok)
+		}
+	}
+}
+
+func TestUsesGOPACKAGE(t *testing.T) {
+	dir := filepath.FromSlash("/m/pkg")
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"-o", "x_gen.go"}, true},
+		{[]string{"-o", "./sub/../x_gen.go"}, true},
+		{[]string{"-package", "p"}, false},
+		{[]string{"-C", "sub"}, false},
+		{[]string{"-C", "."}, false},
+		{[]string{"-o", "sub/x_gen.go"}, false},
+		{[]string{"-o", "../x_gen.go"}, false},
+	} {
+		f, err := Parse("generate", tc.args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.UsesGOPACKAGE(dir); got != tc.want {
+			t.Errorf("%q: UsesGOPACKAGE = %v, want %v", tc.args, got, tc.want)
 		}
 	}
 }
