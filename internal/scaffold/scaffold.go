@@ -35,6 +35,7 @@ import (
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/importdecl"
+	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -372,12 +373,18 @@ func empty(dir, name string) error {
 }
 
 // findModule returns the root and path of the module holding dir, and the
-// tools its go.mod declares.
+// tools its go.mod declares. go.mod is read as gen reads it (bounded, and
+// never blocking on a FIFO or device); a go.mod that is there but cannot be
+// read is an error, not a reason to look further up for another module.
 func findModule(dir string) (root, modPath string, tools []string, err error) {
 	for d := dir; ; d = filepath.Dir(d) {
-		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		gomod := filepath.Join(d, "go.mod")
+		data, err := output.ReadFile(gomod)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), diag.Pathless(err))
+		}
 		if err == nil {
-			f, err := modfile.Parse(filepath.Join(d, "go.mod"), data, nil)
+			f, err := modfile.Parse(gomod, data, nil)
 			if err != nil {
 				return "", "", nil, fmt.Errorf("go.mod: %v", err)
 			}
