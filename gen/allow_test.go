@@ -10,6 +10,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -233,8 +234,8 @@ func TestInternalAllowed(t *testing.T) {
 		{"example.com/app/x", "", true},
 		{"example.com/app/internal/x", "", false},
 	} {
-		if got := internalAllowed(tc.path, tc.from); got != tc.want {
-			t.Errorf("internalAllowed(%q, %q) = %v, want %v", tc.path, tc.from, got, tc.want)
+		if got := importdecl.Importable(tc.path, tc.from); got != tc.want {
+			t.Errorf("importdecl.Importable(%q, %q) = %v, want %v", tc.path, tc.from, got, tc.want)
 		}
 	}
 }

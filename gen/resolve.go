@@ -26,6 +26,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/suggest"
 	"github.com/handlergen/handlergen/registry"
@@ -673,7 +674,7 @@ func (r *resolver) inMainModule(path string) bool {
 // package itself. Caught here, each gets handlergen's message instead of
 // the compiler's on the generated file.
 func (r *resolver) unimportable(p *packages.Package) string {
-	if !internalAllowed(p.PkgPath, r.out.path) {
+	if !importdecl.Importable(p.PkgPath, r.out.path) {
 		return fmt.Sprintf("package %s is internal and cannot be imported from the output package %s", p.PkgPath, orUnknown(r.out.path))
 	}
 	return r.unusable(p)
@@ -732,24 +733,6 @@ func orUnknown(s string) string {
 		return "(outside any module)"
 	}
 	return s
-}
-
-// internalAllowed applies the go command's rule: a path containing an
-// "internal" element may be imported only from within the tree rooted at
-// that element's parent.
-func internalAllowed(path, from string) bool {
-	elems := strings.Split(path, "/")
-	for i := len(elems) - 1; i >= 0; i-- {
-		if elems[i] != "internal" {
-			continue
-		}
-		parent := strings.Join(elems[:i], "/")
-		if parent == "" {
-			return false // standard library internal packages, or a module rooted at internal/
-		}
-		return from == parent || strings.HasPrefix(from, parent+"/")
-	}
-	return true
 }
 
 // reacher answers "does this package import target, directly or not?" for

@@ -2,7 +2,8 @@
 // generates, grouped as goimports groups it: the standard library, a blank
 // line, everything else, each group sorted by path. The registry emitter
 // and the handler scaffold both write one, and a file written by either
-// must read the same after goimports has run over it.
+// must read the same after goimports has run over it. Importable says which
+// imports are allowed at all.
 package importdecl
 
 import (
@@ -65,4 +66,24 @@ func Decl(specs []Spec) string {
 func IsStd(path string) bool {
 	first, _, _ := strings.Cut(path, "/")
 	return !strings.Contains(first, ".")
+}
+
+// Importable applies the go command's rule for internal packages: a path
+// with an "internal" element may be imported only from within the tree
+// rooted at that element's parent. The generator refuses a handler package
+// the registry may not import, and the scaffold an interface or a type in
+// its methods that the new package may not.
+func Importable(path, from string) bool {
+	elems := strings.Split(path, "/")
+	for i := len(elems) - 1; i >= 0; i-- {
+		if elems[i] != "internal" {
+			continue
+		}
+		parent := strings.Join(elems[:i], "/")
+		if parent == "" {
+			return false // standard library internal packages, or a module rooted at internal/
+		}
+		return from == parent || strings.HasPrefix(from, parent+"/")
+	}
+	return true
 }

@@ -142,7 +142,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 		return nil, fmt.Errorf("-interface %s is declared in the working directory's package, where the registry is written, which go generate does not load: move the interface to a package of its own", o.Interface)
 	case iface.pkg.Name() == "main":
 		return nil, fmt.Errorf("-interface %s is declared in a main package, which no package can import: move the interface to a package of its own", o.Interface)
-	case !importable(ip, regPath):
+	case !importdecl.Importable(ip, regPath):
 		return nil, fmt.Errorf("-interface %s is declared in an internal package that the registry's package %s may not import", o.Interface, regPath)
 	}
 	s := &Scaffold{Dir: o.Dir, Handler: name, Class: importPath + "." + typeName}
@@ -515,7 +515,7 @@ func nameable(it *iface, qualified, importPath string) error {
 				return obj.Name() + " is unexported"
 			case p.Name() == "main":
 				return "its package " + p.Path() + " is a main package"
-			case !importable(p.Path(), importPath):
+			case !importdecl.Importable(p.Path(), importPath):
 				return "its package " + p.Path() + " is internal"
 			}
 		}
@@ -584,20 +584,6 @@ func nameable(it *iface, qualified, importPath string) error {
 		}
 	}
 	return nil
-}
-
-// importable applies the go command's rule for internal packages: pkg is
-// importable from the tree rooted at the parent of its last internal
-// element (and a standard library internal package from no module).
-func importable(pkg, from string) bool {
-	elems := strings.Split(pkg, "/")
-	for i := len(elems) - 1; i >= 0; i-- {
-		if elems[i] == "internal" {
-			parent := strings.Join(elems[:i], "/")
-			return parent != "" && (from == parent || strings.HasPrefix(from, parent+"/"))
-		}
-	}
-	return true
 }
 
 // kind names what a non-interface type is, briefly: a struct's fields, which
