@@ -86,8 +86,9 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The placeholders are identifiers no Go file can declare here: the
-	// output package's other names never contain a space.
+	// The placeholders are replaced as whole lines at the indentation
+	// gofmt gives them, which no comment or declaration of the skeleton
+	// can produce.
 	const entriesMark, pilotsMark, slotsMark, guardsMark = "handlergen_entries", "handlergen_pilots", "handlergen_slots", "handlergen_guards"
 	f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
 	f.Comment("Entries and index are static data laid out by the linker: the registry is")
@@ -135,20 +136,34 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 			}
 		}
 	}
+	// Each placeholder line is replaced where gofmt put it, in file order,
+	// searching only past the previous one, so no text inserted before
+	// (an entry's strings) is searched again. One not found means jennifer
+	// or go/format laid the skeleton out otherwise: that is an error, never
+	// a file silently missing its entries or guards.
 	out := b.Bytes()
+	from := 0
 	for _, r := range []struct {
 		line string
 		with []byte
+		want bool // the skeleton holds this placeholder
 	}{
-		{importsMark + "\n", []byte(importBlock(imports, importName) + "\n")},
-		{"\t" + entriesMark + ",\n", ents.Bytes()},
-		{"\t\t" + pilotsMark + ",\n", uint32Rows(ix.Pilots)},
-		{"\t\t" + slotsMark + ",\n", uint32Rows(ix.Slots)},
-		{"\t" + guardsMark + " = 0\n", guards.Bytes()},
+		{importsMark + "\n", []byte(importBlock(imports, importName) + "\n"), true},
+		{"\t" + entriesMark + ",\n", ents.Bytes(), len(hs) > 0},
+		{"\t\t" + pilotsMark + ",\n", uint32Rows(ix.Pilots), true},
+		{"\t\t" + slotsMark + ",\n", uint32Rows(ix.Slots), true},
+		{"\t" + guardsMark + " = 0\n", guards.Bytes(), len(hs) > 0},
 	} {
-		if i := bytes.Index(out, []byte(r.line)); i >= 0 {
-			out = slices.Concat(out[:i], r.with, out[i+len(r.line):])
+		if !r.want {
+			continue
 		}
+		i := bytes.Index(out[from:], []byte(r.line))
+		if i < 0 {
+			return nil, fmt.Errorf("emit: placeholder %q not found in the rendered skeleton", strings.TrimSpace(r.line))
+		}
+		i += from
+		out = slices.Concat(out[:i], r.with, out[i+len(r.line):])
+		from = i + len(r.with)
 	}
 	return out, nil
 }
