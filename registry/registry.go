@@ -64,6 +64,14 @@ type table struct {
 	smask  uint64   // len(slots) - 1
 }
 
+// table() and table.name read through these layouts: tab must be the
+// first field of Registry[H] and Name the first of Entry[H]. Moving either
+// makes these arrays' lengths nonzero, which does not compile.
+var (
+	_ [0]struct{} = [unsafe.Offsetof(Registry[struct{}]{}.tab)]struct{}{}
+	_ [0]struct{} = [unsafe.Offsetof(Entry[struct{}]{}.Name)]struct{}{}
+)
+
 func newTable[H any](entries []Entry[H]) table {
 	t := table{n: len(entries), stride: unsafe.Sizeof(Entry[H]{})}
 	if len(entries) > 0 {
