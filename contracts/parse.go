@@ -41,9 +41,8 @@ const (
 	mergeTag     = "!!merge"
 )
 
-var coreTags = map[string]bool{strTag: true, intTag: true, floatTag: true, boolTag: true, nullTag: true, mapTag: true, seqTag: true}
-
-// tagKind is the kind of node each core tag can be given to.
+// tagKind holds the core tags, the only ones a contract may use, and the
+// kind of node each can be given to.
 var tagKind = map[string]yaml.Kind{
 	strTag: yaml.ScalarNode, intTag: yaml.ScalarNode, floatTag: yaml.ScalarNode, boolTag: yaml.ScalarNode, nullTag: yaml.ScalarNode,
 	mapTag: yaml.MappingNode, seqTag: yaml.SequenceNode,
@@ -606,8 +605,9 @@ func (w *walker) checkTag(n *yaml.Node) {
 		return
 	}
 	explicit := n.Style&yaml.TaggedStyle != 0
+	kind, core := tagKind[n.Tag]
 	switch {
-	case coreTags[n.Tag]:
+	case core:
 	case !explicit && (n.Tag == timestampTag || n.Tag == mergeTag):
 		// An unquoted date is a plain string in the YAML 1.2 core schema;
 		// an unquoted << is reported as an unsupported key by validation.
@@ -616,7 +616,7 @@ func (w *walker) checkTag(n *yaml.Node) {
 		w.p.errorf(registry.InvalidYAMLSyntax, n, "YAML tag %s is not allowed in a contract (only str, int, float, bool, null, map and seq)", n.Tag)
 		return
 	}
-	if explicit && tagKind[n.Tag] != n.Kind {
+	if explicit && kind != n.Kind {
 		// "!!null [a, b]" and "!!str {a: 1}" parse, and yaml.v3 would
 		// read the node as its kind says; PyYAML refuses them, so a
 		// contract cannot mean one thing to each loader.
