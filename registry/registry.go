@@ -199,15 +199,6 @@ func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
 	return (*Entry[H])(p), p != nil
 }
 
-// index returns the index of name in r.entries, or -1.
-func (r *Registry[H]) index(name string) int {
-	p := r.table().entry(name)
-	if p == nil {
-		return -1
-	}
-	return int((uintptr(p) - uintptr(r.tab.names)) / r.tab.stride)
-}
-
 // New returns a fresh instance of the handler registered under name, made by
 // the entry's constructor with ctx (context.Background() if ctx is nil).
 //
@@ -225,8 +216,8 @@ func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	i := r.index(name)
-	if i < 0 {
+	e, ok := r.Lookup(name)
+	if !ok {
 		var sugg []string
 		if r != nil {
 			sugg = nearest(r.entries, name)
@@ -238,7 +229,6 @@ func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 			Suggestions:   sugg,
 		}
 	}
-	e := &r.entries[i]
 	if e.New == nil {
 		return zero, &Error{
 			Code:          ConstructorFailed,
