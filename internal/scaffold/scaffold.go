@@ -611,7 +611,8 @@ func kind(t types.Type) string {
 }
 
 // imports names the packages a generated file refers to, as goimports
-// would: by their own names, with a number where two would clash.
+// would: by their own names, with a number where two would clash or where
+// the name would hide a predeclared identifier (as gen's nameImports does).
 type imports struct {
 	byPath map[string]string
 	used   map[string]bool
@@ -628,8 +629,10 @@ func (im *imports) name(pkgPath, name string) string {
 	if n, ok := im.byPath[pkgPath]; ok {
 		return n
 	}
+	// A predeclared name (error, any, string, panic, nil) is never taken:
+	// the stubs' signatures and bodies use them unqualified.
 	n := name
-	for i := 1; im.used[n]; i++ {
+	for i := 1; im.used[n] || types.Universe.Lookup(n) != nil; i++ {
 		n = name + strconv.Itoa(i)
 	}
 	im.byPath[pkgPath], im.used[n] = n, true

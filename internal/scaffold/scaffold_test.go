@@ -53,6 +53,21 @@ func TestImportBlock(t *testing.T) {
 	}
 }
 
+// TestImportNamesPredeclared: a package whose name is a predeclared
+// identifier gets a number, so the stubs' unqualified error, nil or panic
+// still mean what they say.
+func TestImportNamesPredeclared(t *testing.T) {
+	im := &imports{byPath: map[string]string{}, used: map[string]bool{}}
+	for _, n := range []string{"error", "any", "nil", "panic", "string"} {
+		if got := im.name("example.com/"+n, n); got != n+"1" {
+			t.Errorf("name(example.com/%s, %s) = %q, want %s1", n, n, got, n)
+		}
+	}
+	if got := im.name("example.com/errors", "errors"); got != "errors" {
+		t.Errorf("name(example.com/errors, errors) = %q, want errors", got)
+	}
+}
+
 func TestWriteRefusesAndRollsBack(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "taken.go"), []byte("package x\n"), 0o666); err != nil {
