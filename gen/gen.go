@@ -353,9 +353,14 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 			g.paths[c.ImportPath] = true
 		}
 	}
-	for _, g := range groups {
+	claimed := make([]*prefetch, len(groups))
+	for i, g := range groups {
+		claimed[i] = pf.claim(g.dir, g.paths)
+	}
+	pf.release()
+	for i, g := range groups {
 		t := time.Now()
-		ld, ok := pf.take(g.dir, g.paths)
+		ld, ok := claimed[i].take()
 		var err error
 		if !ok {
 			ld, err = loadPackages(ctx, g.dir, g.paths)

@@ -16,16 +16,20 @@ import (
 // the registry on disk already imports (its handler packages and the
 // interface's), so that load starts with the run, beside the parsing, and
 // is used when the contracts ask for exactly that set. When they ask for
-// another, it is not used (and its go command is stopped), and the run
-// loads what they ask for, as it would have anyway.
+// another, it is not used (and its go command is stopped before the run's
+// own load starts, which it would only slow down), and the run loads what
+// they ask for, as it would have anyway.
 
 // prefetch is a load started before the contracts were read.
 type prefetch struct {
-	dir   string
-	paths map[string]bool
-	done  chan struct{}
-	ld    *loaded
-	err   error
+	dir     string
+	paths   map[string]bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	claimed bool
+	done    chan struct{}
+	ld      *loaded
+	err     error
 }
 
 type prefetcher struct {
@@ -79,10 +83,11 @@ func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
 		if skip[p] || len(p.paths) == 0 {
 			continue
 		}
+		p.ctx, p.cancel = context.WithCancel(ctx)
 		pf.loads = append(pf.loads, p)
 		go func() {
 			defer close(p.done)
-			p.ld, p.err = loadPackages(ctx, p.dir, p.paths)
+			p.ld, p.err = loadPackages(p.ctx, p.dir, p.paths)
 		}()
 	}
 	return pf
@@ -111,23 +116,45 @@ func registryImports(path string) ([]string, bool) {
 	return out, true
 }
 
-// take returns the prefetched load of exactly these packages from dir, if
-// one was started and succeeded.
-func (pf *prefetcher) take(dir string, paths map[string]bool) (*loaded, bool) {
+// claim returns the prefetched load of exactly these packages from dir,
+// if one was started, for take.
+func (pf *prefetcher) claim(dir string, paths map[string]bool) *prefetch {
 	if pf == nil {
-		return nil, false
+		return nil
 	}
 	for _, p := range pf.loads {
-		if p.dir == dir && maps.Equal(p.paths, paths) {
-			<-p.done
-			if p.err != nil {
-				return nil, false
-			}
-			prefetchUses++
-			return p.ld, true
+		if !p.claimed && p.dir == dir && maps.Equal(p.paths, paths) {
+			p.claimed = true
+			return p
 		}
 	}
-	return nil, false
+	return nil
+}
+
+// release stops the loads nobody claimed: the contracts ask for other
+// packages, and their go commands would only compete with the run's.
+func (pf *prefetcher) release() {
+	if pf == nil {
+		return
+	}
+	for _, p := range pf.loads {
+		if !p.claimed {
+			p.cancel()
+		}
+	}
+}
+
+// take waits for a claimed load and returns it if it succeeded.
+func (p *prefetch) take() (*loaded, bool) {
+	if p == nil {
+		return nil, false
+	}
+	<-p.done
+	if p.err != nil {
+		return nil, false
+	}
+	prefetchUses++
+	return p.ld, true
 }
 
 // stop ends the loads nobody took.

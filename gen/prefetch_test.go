@@ -55,3 +55,39 @@ func TestPrefetch(t *testing.T) {
 		t.Errorf("other packages: prefetch used %d times; result %s", used, out)
 	}
 }
+
+// TestPrefetchRelease: once the run knows which packages it loads, the
+// prefetched loads it does not use are stopped before its own load
+// starts, and the one it uses is not.
+func TestPrefetchRelease(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pf := &prefetcher{cancel: cancel}
+	for _, path := range []string{"example.com/a", "example.com/b"} {
+		p := &prefetch{dir: "/m", paths: map[string]bool{path: true}, done: make(chan struct{})}
+		p.ctx, p.cancel = context.WithCancel(ctx)
+		pf.loads = append(pf.loads, p)
+	}
+	used, unused := pf.loads[0], pf.loads[1]
+	if got := pf.claim("/m", map[string]bool{"example.com/a": true}); got != used {
+		t.Fatalf("claim returned %v, want the load of the same packages", got)
+	}
+	if got := pf.claim("/other", map[string]bool{"example.com/b": true}); got != nil {
+		t.Fatalf("claim from another directory returned a load")
+	}
+	pf.release()
+	if unused.ctx.Err() == nil {
+		t.Errorf("the load nobody claimed still runs")
+	}
+	if used.ctx.Err() != nil {
+		t.Errorf("the claimed load was stopped")
+	}
+	pf.stop()
+	if used.ctx.Err() == nil {
+		t.Errorf("stop left a load running")
+	}
+	var none *prefetcher
+	none.release()
+	if ld, ok := none.claim("/m", nil).take(); ld != nil || ok {
+		t.Errorf("no prefetcher gave a load")
+	}
+}
