@@ -257,6 +257,16 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 	return out, nil
 }
 
+// outputPath is the output file of cfg (after defaults), absolute, as the
+// kernel resolves it: not Join, whose Clean would take a ".." lexically
+// where the kernel takes it from wherever a linked directory leads.
+func outputPath(cfg *Config) string {
+	if filepath.IsAbs(cfg.Output) {
+		return cfg.Output
+	}
+	return cfg.Dir + string(filepath.Separator) + cfg.Output
+}
+
 // replayed is the mode of a check answered from the cache.
 const replayed Mode = -1
 
@@ -271,12 +281,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	if !ok {
 		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", cfg.Interface)
 	}
-	j.outAbs = cfg.Output
-	if !filepath.IsAbs(j.outAbs) {
-		// Not Join, whose Clean would take a ".." lexically where the
-		// kernel takes it from wherever a linked directory leads.
-		j.outAbs = cfg.Dir + string(filepath.Separator) + j.outAbs
-	}
+	j.outAbs = outputPath(&cfg)
 	res := &Result{Output: diag.RelPath(cfg.Dir, filepath.Clean(j.outAbs))}
 	// -allow adds to the default, so that allowing one more package never
 	// shuts out the user's own handlers.

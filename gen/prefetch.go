@@ -5,7 +5,6 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
-	"path/filepath"
 	"strconv"
 
 	"github.com/handlergen/handlergen/internal/output"
@@ -63,11 +62,7 @@ func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
 			order = append(order, p)
 		}
 		ifacePath, _, ok := SplitQualified(c.Interface)
-		out := c.Output
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(c.Dir, out)
-		}
-		imports, ok2 := registryImports(out)
+		imports, ok2 := registryImports(outputPath(&c))
 		if !ok || !ok2 {
 			skip[p] = true
 			continue
