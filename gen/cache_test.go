@@ -295,3 +295,49 @@ func TestFileIDReplacedBinary(t *testing.T) {
 		t.Error("a replaced binary of the same size and modification time has the same identity")
 	}
 }
+
+// TestRepeatCheckOutputReadOnce: a check that is not answered from the
+// cache compares with the output file its digest read, not with a second
+// read of it; an edit of the file while the check runs is not recorded as
+// checked either, and the next check sees it.
+func TestRepeatCheckOutputReadOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	fix := filepath.Join(t.TempDir(), "fixture")
+	if err := os.CopyFS(fix, os.DirFS("testdata/fixture")); err != nil {
+		t.Fatal(err)
+	}
+	useCache(t, filepath.Join(t.TempDir(), "cache"))
+	cfg := Config{Dir: fix, Inputs: []string{"contracts"}, Output: "out/registry_gen.go", Interface: "example.com/fixture/iface.Handler", Args: []string{"-o", "out/registry_gen.go"}}
+	res, err := Run(context.Background(), cfg, Generate)
+	if err != nil || res.Diags.HasErrors() {
+		t.Fatalf("generate: %v %v", err, res.Diags)
+	}
+	out := filepath.Join(fix, "out", "registry_gen.go")
+	if err := os.WriteFile(out, res.Source, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edited := append(append([]byte(nil), res.Source...), "\n// hand edit\n"...)
+	testHookChecking = func() {
+		if err := os.WriteFile(out, edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = Run(context.Background(), cfg, Check)
+	testHookChecking = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stale() || res.Diags.HasErrors() || string(res.OnDisk) == string(edited) {
+		t.Errorf("the check compared with the file as edited during it: stale %v, diagnostics %v", res.Stale(), res.Diags)
+	}
+	r0 := cacheStats.replays.Load()
+	res, err = Run(context.Background(), cfg, Check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cacheStats.replays.Load() > r0 || !res.Stale() || !res.Diags.HasErrors() {
+		t.Errorf("the edited file was answered from the cache: replayed %v, stale %v", cacheStats.replays.Load() > r0, res.Stale())
+	}
+}

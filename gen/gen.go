@@ -165,6 +165,7 @@ type job struct {
 	r      *resolver
 	todo   []*contracts.Contract
 	outAbs string
+	onDisk *output.File // the output file as a check's digest read it, for emit
 	start  time.Time
 }
 
@@ -215,6 +216,9 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 					mode = replayed
 				} else {
 					rc, rkey, rinputs = c, key, inputs
+					for i, j := range jobs {
+						j.onDisk = &outs[i] // emit compares with what the digest covers
+					}
 				}
 			}
 		}
@@ -471,7 +475,13 @@ func (j *job) emit(mode Mode) error {
 	if mode == Check {
 		what = "generate would refuse to overwrite"
 	}
-	f, err := output.Read(j.outAbs)
+	var f output.File
+	var err error
+	if j.onDisk != nil {
+		f = *j.onDisk
+	} else {
+		f, err = output.Read(j.outAbs)
+	}
 	res.Path, res.OnDisk, res.Exists, res.Perm = f.Path, f.Data, f.Exists, f.Perm
 	var notRegular *output.NotRegularError
 	var tooLarge *output.TooLargeError
