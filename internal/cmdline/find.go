@@ -58,7 +58,7 @@ type Found struct {
 // registry. A header or a directive is data a pull request can change.
 func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	var l diag.List
-	s := &scan{base: dir, byOut: map[string]*Found{}, headers: map[string]header{}, scanned: map[string]bool{}, claims: map[string]int{}, l: &l}
+	s := &scan{base: dir, byOut: map[string]*Found{}, headers: map[string]header{}, scanned: map[string]bool{}, claims: map[string]int{}, resolved: map[string]resolved{}, l: &l}
 	work := workspaceModules(dir)
 	for _, p := range patterns {
 		root := patternRoot(dir, p)
@@ -95,7 +95,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	// directive's.
 	made := map[string]bool{}
 	for _, f := range s.byOut {
-		if real, err := output.Resolve(f.raw); err == nil {
+		if real, err := s.resolve(f.raw); err == nil {
 			made[real] = true
 		}
 	}
@@ -105,7 +105,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		if f.Directive != "" {
 			continue
 		}
-		if real, err := output.Resolve(out); err == nil && made[real] {
+		if real, err := s.resolve(out); err == nil && made[real] {
 			delete(s.byOut, out)
 			continue
 		}
@@ -118,7 +118,7 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		f.Dir, f.Flags, f.raw, f.src = d, flags, out, out
 	}
 	for file, line := range s.claims {
-		if real, err := output.Resolve(file); err == nil && made[real] {
+		if real, err := s.resolve(file); err == nil && made[real] {
 			continue // a directive makes it: generate refuses it as not its own (044)
 		}
 		l.Errorf(registry.StaleOutput, diag.Position{File: diag.RelPath(dir, file), Line: line},
@@ -132,13 +132,13 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		if f.Directive != "" {
 			pos = directivePos(f.Directive)
 		}
-		if err := contained(f); err != nil {
+		if err := contained(f, s.resolve); err != nil {
 			l.Errorf(registry.OutputWriteError, pos, "%v; recorded arguments may not reach outside the module that holds them: run handlergen with these arguments by hand if that is meant", err)
 			continue
 		}
 		// Two names, one file (a linked directory): both registries would
 		// write it, and check could never find both up to date.
-		if real, err := output.Resolve(f.raw); err == nil {
+		if real, err := s.resolve(f.raw); err == nil {
 			if other, ok := byReal[real]; ok {
 				l.Errorf(registry.OutputWriteError, pos, "%s is %s, through a symbolic link, which another registry makes: one file, one registry", diag.RelPath(dir, f.Output), diag.RelPath(dir, other))
 				continue
@@ -195,7 +195,7 @@ func directivePos(fileLine string) diag.Position {
 // with every symbolic link resolved as the kernel resolves it: an
 // absolute path, a ".." that climbs out and a linked directory that leads
 // out are alike refused.
-func contained(f *Found) error {
+func contained(f *Found, resolve func(string) (string, error)) error {
 	// From the directory that really holds the file: the path the run
 	// reached it by may pass through a link whose parents are another
 	// module's tree.
@@ -206,7 +206,7 @@ func contained(f *Found) error {
 	bound := moduleRoot(src)
 	f.Bound = bound
 	for _, c := range []struct{ what, path string }{{"-C", f.Dir}, {"-o", f.raw}} {
-		real, err := output.Resolve(c.path)
+		real, err := resolve(c.path)
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.what, diag.Pathless(err))
 		}
@@ -409,6 +409,26 @@ type scan struct {
 	scanned map[string]bool   // overlapping patterns visit files twice
 	claims  map[string]int    // file → line of a generated-code comment naming handlergen that is not its header
 	l       *diag.List
+
+	resolved map[string]resolved // output.Resolve's answers, by path
+}
+
+type resolved struct {
+	real string
+	err  error
+}
+
+// resolve is output.Resolve, once per path in a search: Resolve takes an
+// Lstat of every element of the path, and a registry's output is looked
+// up by its resolved path three times (made, contained, byReal). The CLI
+// checks the path gen resolves for the write afresh.
+func (s *scan) resolve(p string) (string, error) {
+	r, ok := s.resolved[p]
+	if !ok {
+		r.real, r.err = output.Resolve(p)
+		s.resolved[p] = r
+	}
+	return r.real, r.err
 }
 
 func (s *scan) lookup(out string) *Found {
