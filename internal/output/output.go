@@ -78,7 +78,7 @@ func Read(path string) (File, error) {
 	if err != nil {
 		return File{Path: path}, err
 	}
-	f := File{Path: real, Perm: 0o666 &^ umask()} // a new file: as os.WriteFile would make it
+	f := File{Path: real}
 	fi, err := os.Lstat(real)
 	if absent(err) {
 		// The kernel may still reach something: a magic link such as
@@ -86,6 +86,9 @@ func Read(path string) (File, error) {
 		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 			return f, &NotRegularError{fi.Mode()}
 		}
+		// A new file: as os.WriteFile would make it. The umask is read
+		// only here, not for every output that exists.
+		f.Perm = 0o666 &^ umask()
 		return f, nil
 	}
 	if err != nil {
