@@ -3,7 +3,8 @@
 // header records, and reads arguments recorded in files — headers and
 // //go:generate directives, split and expanded as go generate does — and
 // finds the registries of package patterns from them. No other package
-// knows which flags exist or which take values.
+// knows which flags of generate, check and list exist or which take values
+// (handlergen new, which records nothing, has its own few in internal/cli).
 package cmdline
 
 import (
