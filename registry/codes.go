@@ -46,6 +46,11 @@ const (
 	OrphanedOutput                 Code = 45
 	HandlerNotFound                Code = 50
 	ConstructorFailed              Code = 51
+	HandlerPanicked                Code = 52
+	CallAbandoned                  Code = 53
+	HostMismatch                   Code = 54
+	HostFailed                     Code = 55
+	PayloadNotJSON                 Code = 56
 )
 
 type codeInfo struct {
@@ -86,6 +91,11 @@ var codes = [...]codeInfo{
 	{OrphanedOutput, "ORPHANED_OUTPUT", "A generated registry's contracts are gone and no go:generate directive makes it."},
 	{HandlerNotFound, "HANDLER_NOT_FOUND", "No handler is registered under the requested name."},
 	{ConstructorFailed, "CONSTRUCTOR_FAILED", "The handler's constructor failed."},
+	{HandlerPanicked, "HANDLER_PANICKED", "A handler's constructor or method panicked; the panic was recovered."},
+	{CallAbandoned, "CALL_ABANDONED", "The call's context ended before the handler returned, and the call was abandoned."},
+	{HostMismatch, "HOST_MISMATCH", "An isolation host serves a registry built from other contracts than the client's."},
+	{HostFailed, "HOST_FAILED", "The isolation host could not be started, crashed or was killed during the call."},
+	{PayloadNotJSON, "PAYLOAD_NOT_JSON", "A value sent to or from an isolation host cannot be carried as JSON."},
 }
 
 // String returns the code as written in messages: HANDLER_LOADER_0NN.

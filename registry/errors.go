@@ -1,22 +1,63 @@
 package registry
 
 import (
+	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 )
 
-// Error is the error returned by Registry.New. It carries what an operator
-// needs to act on the failure: a stable Code, the requested handler Name, the
-// CorrelationID of the request (from the context, or a fresh UUIDv4) and, for
-// an unknown name, the closest known names.
+// Error is the error of the runtime: Registry.New, contained handlers and
+// isolation hosts return it. It carries what an operator needs to act on the
+// failure: a stable Code, the requested handler Name, the CorrelationID of
+// the request (from the context, or a fresh UUIDv4) and, for an unknown
+// name, the closest known names; for a known handler, its Contract and the
+// operation that failed.
 type Error struct {
-	Code          Code      // HandlerNotFound or ConstructorFailed
+	Code          Code      // HandlerNotFound, ConstructorFailed, HandlerPanicked, ...
 	Name          string    // the requested handler name
 	CorrelationID uuid.UUID // from the context, or a fresh UUIDv4
 	Suggestions   []string  // closest known names, best first (HandlerNotFound only)
-	Err           error     // the cause, such as the constructor's error
+	Err           error     // the cause, such as the constructor's error or a *PanicError
+	// Op is the operation that failed: "New" for the constructor, or the
+	// handler method ("Execute", "Initialize", ...); "" when not recorded.
+	Op string
+	// Contract is the contract file of the handler (Entry.Contract), ""
+	// for an unknown name.
+	Contract string
+}
+
+// PanicError is the cause of a HandlerPanicked error: the value the
+// constructor or method panicked with and the stack of the goroutine that
+// panicked, as runtime/debug.Stack formats it.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+// NewPanicError records v, a value just recovered, with the stack of the
+// calling goroutine. Call it in the deferred function that recovered, so the
+// stack shows where the panic happened.
+func NewPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
+
+// Error returns "panic: " and the panic value.
+func (p *PanicError) Error() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("panic: %v", p.Value)
+}
+
+// Unwrap returns the panic value when it is an error (as for a runtime
+// error), so errors.Is and errors.As see it.
+func (p *PanicError) Unwrap() error {
+	if p == nil {
+		return nil
+	}
+	err, _ := p.Value.(error)
+	return err
 }
 
 // Sentinel values to compare errors with, by Code:
@@ -25,6 +66,11 @@ type Error struct {
 var (
 	ErrHandlerNotFound   = &Error{Code: HandlerNotFound}
 	ErrConstructorFailed = &Error{Code: ConstructorFailed}
+	ErrHandlerPanicked   = &Error{Code: HandlerPanicked}
+	ErrCallAbandoned     = &Error{Code: CallAbandoned}
+	ErrHostMismatch      = &Error{Code: HostMismatch}
+	ErrHostFailed        = &Error{Code: HostFailed}
+	ErrPayloadNotJSON    = &Error{Code: PayloadNotJSON}
 )
 
 // Error formats the error as
@@ -66,6 +112,26 @@ func (e *Error) Error() string {
 			b.WriteString("constructor of handler ")
 			b.WriteString(strconv.Quote(e.Name))
 			b.WriteString(" failed")
+		}
+	case HandlerPanicked, CallAbandoned:
+		if e.Name == "" && e.CorrelationID == uuid.Nil && e.Err == nil {
+			b.WriteString(strings.ToLower(strings.ReplaceAll(e.Code.Name(), "_", " ")))
+			break
+		}
+		b.WriteString("handler ")
+		b.WriteString(strconv.Quote(e.Name))
+		if e.Code == HandlerPanicked {
+			b.WriteString(" panicked")
+		} else {
+			b.WriteString(" abandoned")
+		}
+		switch e.Op {
+		case "":
+		case "New":
+			b.WriteString(" in its constructor")
+		default:
+			b.WriteString(" in ")
+			b.WriteString(e.Op)
 		}
 	default:
 		if n := e.Code.Name(); n != "" {

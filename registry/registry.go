@@ -205,12 +205,12 @@ func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
 // An unknown name returns the zero H and an *Error with Code HandlerNotFound
 // whose message names the requested name and suggests the closest known
 // names. A constructor that returns an error, or a missing constructor,
-// gives an *Error with Code ConstructorFailed wrapping the cause. Both carry
-// the correlation ID of ctx, or a fresh UUIDv4.
-//
-// A constructor that panics is not recovered: as elsewhere in Go, a panic is
-// a bug to fix, not an error to handle, and the panic propagates to the
-// caller of New.
+// gives an *Error with Code ConstructorFailed wrapping the cause. A
+// constructor that panics gives an *Error with Code HandlerPanicked whose
+// Err is a *PanicError holding the panic value and the stack: one broken
+// handler must not end the process that asked for it. All carry the
+// correlation ID of ctx, or a fresh UUIDv4; errors about a known handler
+// also carry its Contract and Op "New".
 func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 	var zero H
 	if ctx == nil {
@@ -230,23 +230,39 @@ func (r *Registry[H]) New(ctx context.Context, name string) (H, error) {
 		}
 	}
 	if e.New == nil {
-		return zero, &Error{
-			Code:          ConstructorFailed,
-			Name:          name,
-			CorrelationID: correlationIDOrNew(ctx),
-			Err:           errNilConstructor,
-		}
+		return zero, e.failed(ctx, ConstructorFailed, errNilConstructor)
 	}
-	h, err := e.New(ctx)
-	if err != nil {
-		return zero, &Error{
-			Code:          ConstructorFailed,
-			Name:          name,
-			CorrelationID: correlationIDOrNew(ctx),
-			Err:           err,
-		}
+	h, err, p := construct(ctx, e)
+	switch {
+	case p != nil:
+		return zero, e.failed(ctx, HandlerPanicked, p)
+	case err != nil:
+		return zero, e.failed(ctx, ConstructorFailed, err)
 	}
 	return h, nil
+}
+
+// construct calls e.New and returns a panic apart from the constructor's
+// own error, which may be of any type, even a *PanicError.
+func construct[H any](ctx context.Context, e *Entry[H]) (h H, err error, p *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			p = NewPanicError(v)
+		}
+	}()
+	h, err = e.New(ctx)
+	return h, err, nil
+}
+
+func (e *Entry[H]) failed(ctx context.Context, code Code, err error) *Error {
+	return &Error{
+		Code:          code,
+		Name:          e.Name,
+		CorrelationID: correlationIDOrNew(ctx),
+		Err:           err,
+		Op:            "New",
+		Contract:      e.Contract,
+	}
 }
 
 var errNilConstructor = errors.New("entry has no constructor (Entry.New is nil)")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -394,15 +395,51 @@ func TestConstructorError(t *testing.T) {
 	}
 }
 
-func TestConstructorPanicPropagates(t *testing.T) {
-	r := registry.New([]registry.Entry[int]{{Name: "p", New: func(context.Context) (int, error) { panic("boom") }}})
-	defer func() {
-		if v := recover(); v != "boom" {
-			t.Errorf("recover() = %v, want boom", v)
-		}
-	}()
-	_, _ = r.New(context.Background(), "p")
-	t.Error("New did not panic")
+// TestConstructorPanicIsCoded: whatever a constructor panics with (a value,
+// an error, a runtime error, nil), New returns a HandlerPanicked error
+// carrying the value, the stack, the name, the contract and the
+// correlation ID, and the process goes on.
+func TestConstructorPanicIsCoded(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name  string
+		panic func()
+		check func(v any) bool
+	}{
+		{"string", func() { panic("boom") }, func(v any) bool { return v == "boom" }},
+		{"error", func() { panic(boom) }, func(v any) bool { return v == boom }},
+		{"runtime", func() { var m map[string]int; m["x"] = 1 }, func(v any) bool { _, ok := v.(runtime.Error); return ok }},
+		{"nil", func() { panic(nil) }, func(v any) bool { _, ok := v.(*runtime.PanicNilError); return ok }},
+	}
+	id := uuid.MustParse("00000000-0000-4000-8000-000000000007")
+	ctx := registry.WithCorrelationID(context.Background(), id)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := registry.New([]registry.Entry[int]{{Name: "p", Contract: "p/contract.yaml",
+				New: func(context.Context) (int, error) { tt.panic(); return 1, nil }}})
+			h, err := r.New(ctx, "p")
+			var re *registry.Error
+			if h != 0 || !errors.As(err, &re) || !errors.Is(err, registry.ErrHandlerPanicked) {
+				t.Fatalf("New = %v, %v", h, err)
+			}
+			if re.Name != "p" || re.Contract != "p/contract.yaml" || re.Op != "New" || re.CorrelationID != id {
+				t.Errorf("error = %+v", re)
+			}
+			var pe *registry.PanicError
+			if !errors.As(err, &pe) || !tt.check(pe.Value) || !strings.Contains(string(pe.Stack), "registry_test.go") {
+				t.Errorf("panic = %#v", pe)
+			}
+			if want := `HANDLER_LOADER_052: handler "p" panicked in its constructor: panic: `; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("message %q, want prefix %q", err, want)
+			}
+		})
+	}
+	// A constructor's own error is never taken for a panic, whatever its type.
+	own := &registry.PanicError{Value: "not a panic"}
+	r := registry.New([]registry.Entry[int]{{Name: "e", New: func(context.Context) (int, error) { return 0, own }}})
+	if _, err := r.New(ctx, "e"); !errors.Is(err, registry.ErrConstructorFailed) {
+		t.Errorf("constructor returning a *PanicError: %v", err)
+	}
 }
 
 func TestErrorFormatting(t *testing.T) {

@@ -112,7 +112,7 @@ func TestCodeString(t *testing.T) {
 			t.Errorf("Codes()[%d] = %v", i, c)
 		}
 	}
-	if len(codes) != 29 {
+	if len(codes) != 34 {
 		t.Errorf("len(Codes()) = %d", len(codes))
 	}
 }
