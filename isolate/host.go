@@ -1,0 +1,282 @@
+package isolate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/rpc"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/handlergen/handlergen/isolate/internal/wire"
+	"github.com/handlergen/handlergen/registry"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// handshake is go-plugin's check that a host was started by a Client of
+// this protocol; the contracts are compared after it (Manifest).
+var handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  1,
+	MagicCookieKey:   "HANDLERGEN_ISOLATE_HOST",
+	MagicCookieValue: "handlergen isolation host, protocol 1",
+}
+
+// logLevelEnv passes Config.HostLogLevel to the host.
+const logLevelEnv = "HANDLERGEN_ISOLATE_LOG_LEVEL"
+
+const pluginName = "registry"
+
+// IsHost reports whether this process was started as an isolation host by
+// a Client. A service that re-executes itself as its host (the default of
+// Config.Command) calls it first thing in main:
+//
+//	func main() {
+//		if isolate.IsHost() {
+//			isolate.Serve(handlers.Registry)
+//		}
+//		...
+//	}
+func IsHost() bool { return os.Getenv(handshake.MagicCookieKey) == handshake.MagicCookieValue }
+
+// Serve serves reg to the Client that started this process, and exits the
+// process when the client closes it; it does not return. Run by hand, not by
+// a Client, it says so and exits with status 1.
+//
+// The host logs as JSON lines on its standard error, which the client
+// copies to Config.HostLog: failures of calls at Warn, panics at Error,
+// every call at Debug, each with the correlation_id of the caller's
+// context. slog's default logger is set to the same output, adding the
+// correlation_id of the context to every record, so handlers that log with
+// slog.InfoContext(ctx, ...) are tied to the request too. What handlers
+// write to os.Stdout and os.Stderr reaches Config.HostLog as well.
+func Serve(reg *registry.Registry[registry.Handler]) {
+	// go-plugin redirects os.Stderr into its stdio stream once it serves;
+	// the log writes to the process's own standard error, read line by line
+	// by the client.
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(os.Getenv(logLevelEnv))); err != nil {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
+	slog.SetDefault(logger)
+	s := &host{reg: reg, log: logger, instances: map[uint64]*instance{}, calls: map[uint64]pending{}}
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: handshake,
+		Plugins:         plugin.PluginSet{pluginName: &rpcPlugin{host: s}},
+		Logger:          hclog.New(&hclog.LoggerOptions{Name: "isolate", Output: os.Stderr, Level: hclog.Error, JSONFormat: true}),
+	})
+	os.Exit(0)
+}
+
+// rpcPlugin is go-plugin's view of the registry: the host side serves a
+// *host, the client side gets the raw *rpc.Client.
+type rpcPlugin struct{ host *host }
+
+func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) { return p.host, nil }
+
+func (p *rpcPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) { return c, nil }
+
+// host serves a registry's handlers over net/rpc. Its exported methods are
+// the protocol; instances live until Shutdown or the end of the process.
+type host struct {
+	reg *registry.Registry[registry.Handler]
+	log *slog.Logger
+
+	mu        sync.Mutex
+	next      uint64
+	instances map[uint64]*instance
+	calls     map[uint64]pending // calls in progress, and cancellations that came first
+}
+
+type instance struct {
+	entry *registry.Entry[registry.Handler]
+	h     registry.Handler
+}
+
+// pending is a call in progress (cancel set) or a Cancel that arrived
+// before its call started (cancel nil, at set).
+type pending struct {
+	cancel context.CancelFunc
+	at     time.Time
+}
+
+// Manifest answers the handshake: what this host serves.
+func (s *host) Manifest(_ struct{}, m *wire.Manifest) error {
+	m.PID = os.Getpid()
+	for _, e := range s.reg.Entries() {
+		m.Entries = append(m.Entries, wire.ManifestEntry{Name: e.Name, Class: e.Class, Digest: e.Digest})
+	}
+	return nil
+}
+
+// Cancel ends the context of call id: its caller's context is done.
+func (s *host) Cancel(id uint64, _ *struct{}) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.calls[id]; ok {
+		if p.cancel != nil {
+			p.cancel()
+		}
+		return nil
+	}
+	// The call has not started yet, or has already ended; a marker for one
+	// that ended is swept after a minute.
+	now := time.Now()
+	for k, p := range s.calls {
+		if p.cancel == nil && now.Sub(p.at) > time.Minute {
+			delete(s.calls, k)
+		}
+	}
+	s.calls[id] = pending{at: now}
+	return nil
+}
+
+// Call runs one operation. Its errors travel in the reply: an error of
+// net/rpc itself means the host is gone.
+func (s *host) Call(c wire.Call, r *wire.Reply) error {
+	ctx := registry.WithCorrelationID(context.Background(), c.Correlation)
+	var cancel context.CancelFunc
+	if c.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+	s.mu.Lock()
+	if p, ok := s.calls[c.ID]; ok && p.cancel == nil {
+		cancel() // Cancel came first
+	}
+	s.calls[c.ID] = pending{cancel: cancel}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.calls, c.ID)
+		s.mu.Unlock()
+	}()
+
+	start := time.Now()
+	name, err := s.call(ctx, c, r)
+	r.Err = wire.FromError(err)
+	attrs := []slog.Attr{slog.String("method", c.Method), slog.String("handler_name", name), slog.Duration("duration", time.Since(start))}
+	var re *registry.Error
+	switch {
+	case err == nil:
+		s.log.LogAttrs(ctx, slog.LevelDebug, "handler call", attrs...)
+	case errors.As(err, &re) && re.Code == registry.HandlerPanicked:
+		var pe *registry.PanicError
+		errors.As(err, &pe)
+		s.log.LogAttrs(ctx, slog.LevelError, "handler panicked", append(attrs, slog.String("code", re.Code.String()), slog.String("error", err.Error()), slog.String("stack", string(pe.Stack)))...)
+	default:
+		if errors.As(err, &re) {
+			attrs = append(attrs, slog.String("code", re.Code.String()))
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "handler call failed", append(attrs, slog.String("error", err.Error()))...)
+	}
+	return nil
+}
+
+// call dispatches c and returns the handler's name for the log.
+func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, error) {
+	if c.Method == "New" {
+		h, err := s.reg.New(ctx, c.Name)
+		if err != nil {
+			return c.Name, err
+		}
+		e, _ := s.reg.Lookup(c.Name)
+		s.mu.Lock()
+		s.next++
+		r.Instance = s.next
+		s.instances[s.next] = &instance{entry: e, h: h}
+		s.mu.Unlock()
+		_, r.Health = h.(registry.HealthChecker)
+		return c.Name, nil
+	}
+	s.mu.Lock()
+	in := s.instances[c.Instance]
+	if c.Method == "Shutdown" {
+		delete(s.instances, c.Instance) // released whatever Shutdown returns
+	}
+	s.mu.Unlock()
+	if in == nil {
+		return "", fmt.Errorf("isolate: no instance %d in this host (shut down already?)", c.Instance)
+	}
+	data, err := in.do(ctx, c)
+	r.Data = data
+	if err != nil {
+		var re *registry.Error
+		if errors.As(err, &re) && re.Code != 0 && re.Name == "" {
+			re.Name, re.Contract, re.CorrelationID = in.entry.Name, in.entry.Contract, c.Correlation
+		}
+	}
+	return in.entry.Name, err
+}
+
+// do runs one method of the instance, recovering a panic as a
+// HandlerPanicked error; a context the handler ignores is the client's to
+// enforce, by ending this process.
+func (in *instance) do(ctx context.Context, c wire.Call) (data []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			data, err = nil, &registry.Error{Code: registry.HandlerPanicked, Op: c.Method, Err: registry.NewPanicError(v)}
+		}
+	}()
+	switch c.Method {
+	case "Initialize":
+		var config map[string]any
+		if err := json.Unmarshal(c.Data, &config); err != nil {
+			return nil, &registry.Error{Code: registry.PayloadNotJSON, Op: c.Method, Err: err}
+		}
+		return nil, in.h.Initialize(ctx, config)
+	case "Execute":
+		var req wire.Request
+		if err := json.Unmarshal(c.Data, &req); err != nil {
+			return nil, &registry.Error{Code: registry.PayloadNotJSON, Op: c.Method, Err: err}
+		}
+		resp, err := in.h.Execute(ctx, registry.Request{Operation: req.Operation, Payload: req.Payload, Config: req.Config})
+		return encode(c.Method, wire.Response{Payload: resp.Payload, Metadata: resp.Metadata}, err)
+	case "Shutdown":
+		return nil, in.h.Shutdown(ctx)
+	case "Describe":
+		d := in.h.Describe()
+		return encode(c.Method, wire.Descriptor{Name: d.Name, Type: d.Type, Version: wire.Version(d.Version), Tags: d.Tags, Description: d.Description}, nil)
+	case "HealthCheck":
+		hc, ok := in.h.(registry.HealthChecker)
+		if !ok {
+			return nil, fmt.Errorf("isolate: handler %q has no HealthCheck", in.entry.Name)
+		}
+		health, err := hc.HealthCheck(ctx)
+		return encode(c.Method, health, err)
+	}
+	return nil, fmt.Errorf("isolate: unknown method %q", c.Method)
+}
+
+// encode returns v as JSON with the handler's own error; a value JSON
+// cannot carry is PayloadNotJSON, whatever the handler returned.
+func encode(method string, v any, herr error) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, &registry.Error{Code: registry.PayloadNotJSON, Op: method, Err: fmt.Errorf("the handler's result: %w", err)}
+	}
+	return data, herr
+}
+
+// correlated adds the correlation ID of the record's context to every
+// record that does not carry one, so a handler's own logs name the request.
+type correlated struct{ slog.Handler }
+
+func (c correlated) Handle(ctx context.Context, r slog.Record) error {
+	if id, ok := registry.CorrelationID(ctx); ok {
+		r.AddAttrs(slog.String("correlation_id", id.String()))
+	}
+	return c.Handler.Handle(ctx, r)
+}
+
+func (c correlated) WithAttrs(as []slog.Attr) slog.Handler {
+	return correlated{c.Handler.WithAttrs(as)}
+}
+
+func (c correlated) WithGroup(name string) slog.Handler { return correlated{c.Handler.WithGroup(name)} }

@@ -1,0 +1,480 @@
+package isolate_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/handlergen/handlergen/isolate"
+	"github.com/handlergen/handlergen/registry"
+)
+
+// The test binary is its own host: TestMain serves when a Client started it.
+func TestMain(m *testing.M) {
+	if isolate.IsHost() {
+		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
+	}
+	// Hosts built with -race would sleep a second at exit (the race
+	// runtime's atexit_sleep_ms), and every Close waits for its host.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	os.Exit(m.Run())
+}
+
+// testHandler behaves as its name says.
+type testHandler struct {
+	name   string
+	config map[string]any
+}
+
+func (h *testHandler) HandlerType() registry.Type { return registry.Compute }
+func (h *testHandler) Initialize(_ context.Context, config map[string]any) error {
+	if config["fail"] == true {
+		return errors.New("initialize refused")
+	}
+	h.config = config
+	return nil
+}
+func (h *testHandler) Shutdown(context.Context) error { return nil }
+func (h *testHandler) Describe() registry.Descriptor {
+	return registry.Descriptor{Name: h.name, Type: registry.Compute, Description: "in pid " + strconv.Itoa(os.Getpid())}
+}
+
+func (h *testHandler) Execute(ctx context.Context, req registry.Request) (registry.Response, error) {
+	pid := map[string]string{"pid": strconv.Itoa(os.Getpid())}
+	switch h.name {
+	case "panic":
+		panic("handler exploded")
+	case "exit":
+		os.Exit(3)
+	case "sleep": // ignores its context
+		slog.InfoContext(ctx, "sleeping forever")
+		select {}
+	case "goroutine-panic":
+		go panic("in a goroutine of the handler")
+		select {}
+	case "config":
+		return registry.Response{Payload: h.config["key"], Metadata: pid}, nil
+	case "badresponse":
+		return registry.Response{Payload: math.NaN()}, nil
+	case "fail":
+		return registry.Response{}, errors.New("handler said no")
+	case "log":
+		slog.InfoContext(ctx, "handler log line")
+	}
+	return registry.Response{Payload: req.Payload, Metadata: pid}, nil
+}
+
+type healthy struct{ testHandler }
+
+func (healthy) HealthCheck(context.Context) (registry.Health, error) {
+	return registry.Health{Healthy: true, Detail: "fine"}, nil
+}
+
+var names = []string{"badresponse", "config", "ctorfail", "ctorpanic", "echo", "exit", "fail", "goroutine-panic", "health", "log", "panic", "sleep"}
+
+func testRegistry(variant string) *registry.Registry[registry.Handler] {
+	var entries []registry.Entry[registry.Handler]
+	for _, n := range names {
+		e := registry.Entry[registry.Handler]{
+			Name: n, Class: "example.com/test." + n, Type: registry.Compute,
+			Contract: "handlers/" + n + "/contract.yaml", Digest: fmt.Sprintf("%064x", len(n)),
+			New: func(context.Context) (registry.Handler, error) { return &testHandler{name: n}, nil },
+		}
+		switch n {
+		case "ctorpanic":
+			e.New = func(context.Context) (registry.Handler, error) { panic("constructor exploded") }
+		case "ctorfail":
+			e.New = func(context.Context) (registry.Handler, error) { return nil, errors.New("no database") }
+		case "health":
+			e.New = func(context.Context) (registry.Handler, error) { return &healthy{testHandler{name: n}}, nil }
+		}
+		if variant == "digest" && n == "echo" {
+			e.Digest = fmt.Sprintf("%064x", 99)
+		}
+		if variant == "missing" && n == "config" {
+			continue
+		}
+		entries = append(entries, e)
+	}
+	return registry.New(entries)
+}
+
+// syncBuffer collects the host's log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newClient starts a client whose host is this test binary, and checks at
+// the end that Close leaves no process and no goroutine behind.
+func newClient(t *testing.T, cfg isolate.Config) (*isolate.Client, *syncBuffer) {
+	t.Helper()
+	log := &syncBuffer{}
+	if cfg.HostLog == nil {
+		cfg.HostLog = log
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 10 * time.Millisecond
+	}
+	before := runtime.NumGoroutine()
+	c, err := isolate.NewClient(testRegistry(""), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if kids := children(t); len(kids) != 0 {
+			t.Errorf("child processes after Close: %v", kids)
+		}
+		settle(t, before)
+	})
+	return c, log
+}
+
+// children returns the PIDs of this process's children (Linux).
+func children(t *testing.T) []string {
+	t.Helper()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", os.Getpid()))
+	if len(tasks) == 0 {
+		t.Skip("no /proc/PID/task/*/children here")
+	}
+	var pids []string
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pids = append(pids, strings.Fields(string(b))...)
+	}
+	return pids
+}
+
+// settle waits for the goroutines to come back to n (the runtime and
+// testing have some that come and go) and fails if they do not.
+func settle(t *testing.T, n int) {
+	t.Helper()
+	var now int
+	for range 200 {
+		if now = runtime.NumGoroutine(); now <= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<20)
+	t.Errorf("%d goroutines after Close, %d before:\n%s", now, n, buf[:runtime.Stack(buf, true)])
+}
+
+func code(err error) registry.Code {
+	var re *registry.Error
+	if errors.As(err, &re) {
+		return re.Code
+	}
+	return 0
+}
+
+func execute(t *testing.T, c *isolate.Client, ctx context.Context, name string, payload any) (registry.Response, error) {
+	t.Helper()
+	h, err := c.New(ctx, name)
+	if err != nil {
+		t.Fatalf("New(%q): %v", name, err)
+	}
+	return h.Execute(ctx, registry.Request{Operation: "run", Payload: payload})
+}
+
+func TestExecuteInHost(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	resp, err := execute(t, c, context.Background(), "echo", map[string]any{"n": 1, "s": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(resp.Payload) != "map[n:1 s:x]" {
+		t.Errorf("payload = %#v", resp.Payload)
+	}
+	if pid := resp.Metadata["pid"]; pid == strconv.Itoa(os.Getpid()) || pid == "" {
+		t.Errorf("handler ran in pid %q, this is %d", pid, os.Getpid())
+	}
+	if got := c.Names(); strings.Join(got, ",") != strings.Join(names, ",") {
+		t.Errorf("Names = %v", got)
+	}
+	h, _ := c.New(context.Background(), "health")
+	hc, ok := h.(registry.HealthChecker)
+	if !ok {
+		t.Fatal("health handler is not a HealthChecker through the client")
+	}
+	if health, err := hc.HealthCheck(context.Background()); err != nil || !health.Healthy || health.Detail != "fine" {
+		t.Errorf("HealthCheck = %+v, %v", health, err)
+	}
+	if e, _ := c.New(context.Background(), "echo"); e != nil {
+		if _, ok := e.(registry.HealthChecker); ok {
+			t.Error("echo is a HealthChecker through the client")
+		}
+		if d := e.Describe(); !strings.HasPrefix(d.Description, "in pid ") || d.Description == "in pid "+strconv.Itoa(os.Getpid()) {
+			t.Errorf("Describe = %+v", d)
+		}
+	}
+}
+
+// TestFailuresAreCoded: each way a handler can fail comes back as its code,
+// and the host (or, after exit, a new one) keeps serving.
+func TestFailuresAreCoded(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		code registry.Code
+		new  bool // fails in New
+		msg  string
+	}{
+		{"ctorpanic", registry.HandlerPanicked, true, `handler "ctorpanic" panicked in its constructor: panic: constructor exploded`},
+		{"ctorfail", registry.ConstructorFailed, true, `constructor of handler "ctorfail" failed: no database`},
+		{"nosuch", registry.HandlerNotFound, true, `no handler registered as "nosuch"`},
+		{"panic", registry.HandlerPanicked, false, `handler "panic" panicked in Execute: panic: handler exploded`},
+		{"badresponse", registry.PayloadNotJSON, false, "unsupported value: NaN"},
+		{"exit", registry.HostFailed, false, "failed during the call"},
+		{"goroutine-panic", registry.HostFailed, false, "failed during the call"},
+		{"fail", 0, false, "handler said no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := c.New(ctx, tt.name)
+			if !tt.new {
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = h.Execute(ctx, registry.Request{})
+			}
+			if err == nil || code(err) != tt.code || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("err = %v (code %v), want code %v containing %q", err, code(err), tt.code, tt.msg)
+			}
+			var pe *registry.PanicError
+			if tt.code == registry.HandlerPanicked && (!errors.As(err, &pe) || !strings.Contains(string(pe.Stack), "isolate_test.go")) {
+				t.Errorf("no stack from the host: %#v", pe)
+			}
+			// The service goes on: a call after the failure succeeds.
+			if resp, err := execute(t, c, ctx, "echo", "after "+tt.name); err != nil || resp.Payload != "after "+tt.name {
+				t.Errorf("after %s: %v, %v", tt.name, resp, err)
+			}
+		})
+	}
+}
+
+func TestPayloadNotJSON(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	ctx := context.Background()
+	for _, p := range []any{make(chan int), func() {}, math.Inf(1), map[bool]int{true: 1}} {
+		_, err := execute(t, c, ctx, "echo", p)
+		if code(err) != registry.PayloadNotJSON || !strings.Contains(err.Error(), "request") {
+			t.Errorf("payload %T: %v", p, err)
+		}
+	}
+	h, _ := c.New(ctx, "echo")
+	if err := h.Initialize(ctx, map[string]any{"c": make(chan int)}); code(err) != registry.PayloadNotJSON {
+		t.Errorf("config: %v", err)
+	}
+}
+
+// TestSIGKILLMidCall: a host killed during a call fails that call with
+// HostFailed, and the next call succeeds on a new host.
+func TestSIGKILLMidCall(t *testing.T) {
+	c, log := newClient(t, isolate.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	resp, err := execute(t, c, ctx, "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(resp.Metadata["pid"])
+	h, _ := c.New(ctx, "sleep")
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Execute(ctx, registry.Request{})
+		done <- err
+	}()
+	for !strings.Contains(log.String(), "sleeping forever") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; code(err) != registry.HostFailed || !strings.Contains(err.Error(), strconv.Itoa(pid)) {
+		t.Fatalf("call in flight: %v", err)
+	}
+	resp, err = execute(t, c, ctx, "echo", "again")
+	if err != nil || resp.Payload != "again" || resp.Metadata["pid"] == strconv.Itoa(pid) {
+		t.Fatalf("next call: %+v, %v", resp, err)
+	}
+}
+
+// TestDeadlineKillsHost: a handler that ignores its context returns
+// CallAbandoned at the deadline; the host is killed KillAfter later, and the
+// next call runs in a new host.
+func TestDeadlineKillsHost(t *testing.T) {
+	c, log := newClient(t, isolate.Config{KillAfter: 100 * time.Millisecond})
+	resp, err := execute(t, c, context.Background(), "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = execute(t, c, ctx, "sleep", nil)
+	if code(err) != registry.CallAbandoned || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	for strings.Contains(log.String(), "killing the host") == false {
+		time.Sleep(10 * time.Millisecond)
+	}
+	again, err := execute(t, c, context.Background(), "echo", nil)
+	if err != nil || again.Metadata["pid"] == resp.Metadata["pid"] {
+		t.Fatalf("next call: %+v, %v (first host %s)", again, err, resp.Metadata["pid"])
+	}
+	// A cancelled context (no deadline) abandons the call as well.
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	if _, err := execute(t, c, ctx, "sleep", nil); code(err) != registry.CallAbandoned || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// TestHandshakeRefusesOtherContracts: a host built from other contracts is
+// refused before any call, naming the first difference.
+func TestHandshakeRefusesOtherContracts(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for variant, want := range map[string]string{
+		"digest":  `the contract of handler "echo" (handlers/echo/contract.yaml) has digest`,
+		"missing": `it has no handler "config"`,
+	} {
+		t.Run(variant, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Command: func() *exec.Cmd {
+				cmd := exec.Command(exe)
+				cmd.Env = []string{"ISOLATE_TEST_VARIANT=" + variant}
+				return cmd
+			}})
+			if code(err) != registry.HostMismatch || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want 054 with %q", err, want)
+			}
+			if kids := children(t); len(kids) != 0 {
+				t.Errorf("refused host still running: %v", kids)
+			}
+			settle(t, before)
+		})
+	}
+}
+
+// TestHostFailsToStart: a command that is no host is HostFailed.
+func TestHostFailsToStart(t *testing.T) {
+	_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, StartTimeout: 5 * time.Second,
+		Command: func() *exec.Cmd { return exec.Command("/bin/false") }})
+	if code(err) != registry.HostFailed {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCorrelationIDInHostLog: the caller's correlation ID reaches the host's
+// context and log lines, those of the host and those the handler writes.
+func TestCorrelationIDInHostLog(t *testing.T) {
+	c, log := newClient(t, isolate.Config{HostLogLevel: slog.LevelDebug})
+	id := uuid.New()
+	ctx := registry.WithCorrelationID(context.Background(), id)
+	if _, err := execute(t, c, ctx, "log", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, c, ctx, "panic", nil); code(err) != registry.HandlerPanicked {
+		t.Fatal(err)
+	} else if re := (*registry.Error)(nil); !errors.As(err, &re) || re.CorrelationID != id {
+		t.Errorf("error's correlation ID: %v", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(log.String(), "\n") {
+		if strings.Contains(l, id.String()) {
+			lines = append(lines, l)
+		}
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{`"msg":"handler log line"`, `"msg":"handler call"`, `"msg":"handler panicked"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no log line %s with the correlation ID in:\n%s", want, log.String())
+		}
+	}
+}
+
+// TestReinitializedInNewHost: a handler made before its host died is made
+// again in the new host, with its config.
+func TestReinitializedInNewHost(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	ctx := context.Background()
+	h, _ := c.New(ctx, "config")
+	if err := h.Initialize(ctx, map[string]any{"key": "value"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.Execute(ctx, registry.Request{})
+	if err != nil || first.Payload != "value" {
+		t.Fatal(first, err)
+	}
+	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
+		t.Fatal(err)
+	}
+	second, err := h.Execute(ctx, registry.Request{})
+	if err != nil || second.Payload != "value" || second.Metadata["pid"] == first.Metadata["pid"] {
+		t.Fatalf("after restart: %+v, %v", second, err)
+	}
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Execute(ctx, registry.Request{}); err == nil {
+		t.Error("Execute after Shutdown succeeded")
+	}
+}
+
+// TestConcurrentCalls: calls from many goroutines, some of them crashing
+// the host, all end with a result or a code, never a hang or a panic.
+func TestConcurrentCalls(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			name := []string{"echo", "echo", "panic", "exit"}[i%4]
+			h, err := c.New(ctx, name)
+			if err == nil {
+				_, err = h.Execute(ctx, registry.Request{Payload: i})
+			}
+			if err != nil && code(err) == 0 {
+				t.Errorf("%s: uncoded %v", name, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
