@@ -2,35 +2,45 @@
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 QUICKSTART  := examples/quickstart
+# isolate is a nested module (go-plugin stays out of what users of package registry download):
+# the root's ./... does not reach it, so every target runs it on its own.
+ISOLATE     := isolate
 
 .PHONY: demo test check fmt vet staticcheck fuzz bench
 
-## demo: regenerate the quickstart registry (writes only if it changed) and dispatch handlers by name
+## demo: regenerate the quickstart registry (writes only if it changed) and dispatch handlers by name;
+## then the isolation example: handlers that panic, exit and hang in a host process, the service surviving all three
 demo:
 	cd $(QUICKSTART) && $(GO) generate ./...
 	$(GO) run ./$(QUICKSTART)
 	$(GO) run ./$(QUICKSTART) greet World
 	$(GO) run ./$(QUICKSTART) upper "compiled in, not imported"
 	$(GO) run ./$(QUICKSTART) dice
+	cd $(ISOLATE) && $(GO) generate ./example/...
+	cd $(ISOLATE) && $(GO) run ./example
 
 ## test: formatting, vet, staticcheck, and every test with the race detector; then the generator's
 ## tests again without its verification cache (the suite's own runs use a temporary cache)
 test: fmt vet staticcheck
 	$(GO) test -race ./...
 	HANDLERGEN_CACHE=off $(GO) test -count=1 ./gen ./internal/cli
+	cd $(ISOLATE) && $(GO) test -race ./...
 
 fmt:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
+	cd $(ISOLATE) && $(GO) vet ./...
 
 staticcheck:
 	$(GO) run $(STATICCHECK) ./...
+	cd $(ISOLATE) && $(GO) run $(STATICCHECK) ./...
 
 ## check: what CI runs on a repository that uses handlergen: fail on invalid contracts or a stale registry
 check:
 	$(GO) tool handlergen check -diff ./...
+	cd $(ISOLATE) && $(GO) tool handlergen check -diff ./...
 
 ## fuzz: run each fuzz target for FUZZTIME (default 60s)
 FUZZTIME ?= 60s
