@@ -161,6 +161,9 @@ func (s *host) Call(c wire.Call, r *wire.Reply) error {
 	start := time.Now()
 	name, err := s.call(ctx, c, r)
 	r.Err = wire.FromError(err)
+	if err == nil && !s.log.Enabled(ctx, slog.LevelDebug) {
+		return nil // the common case: nothing to log
+	}
 	attrs := []slog.Attr{slog.String("method", c.Method), slog.String("handler_name", name), slog.Duration("duration", time.Since(start))}
 	var re *registry.Error
 	switch {

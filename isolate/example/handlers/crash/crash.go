@@ -16,8 +16,7 @@ func NewCrasher(context.Context) (*Crasher, error) {
 	return &Crasher{base.Base{Name: "crash", Type: registry.Compute}}, nil
 }
 
-func (c *Crasher) Execute(context.Context, registry.Request) (registry.Response, error) {
-	var m map[string]int
-	m["boom"]++ // assignment to entry in nil map
-	return registry.Response{}, nil
+func (c *Crasher) Execute(_ context.Context, req registry.Request) (registry.Response, error) {
+	var steps []string
+	return registry.Response{Payload: steps[len(req.Operation)]}, nil // index out of range
 }

@@ -1,0 +1,61 @@
+package isolate_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRegistryUsersDoNotDownloadIsolation: a module that imports only
+// package registry has neither go-plugin nor gRPC in its module graph; one
+// that imports isolate has both (so the check can tell). It works offline,
+// from the module cache that building this module filled.
+func TestRegistryUsersDoNotDownloadIsolation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		pkg  string
+		want bool
+	}{
+		{"github.com/handlergen/handlergen/registry", false},
+		{"github.com/handlergen/handlergen/isolate", true},
+	} {
+		dir := t.TempDir()
+		src := "package main\n\nimport _ \"" + tt.pkg + "\"\n\nfunc main() {}\n"
+		mod := "module example.com/user\n\ngo 1.26.0\n\n" +
+			"require github.com/handlergen/handlergen v0.0.0-00010101000000-000000000000\n" +
+			"replace github.com/handlergen/handlergen => " + root + "\n"
+		if tt.want {
+			mod += "require github.com/handlergen/handlergen/isolate v0.0.0-00010101000000-000000000000\n" +
+				"replace github.com/handlergen/handlergen/isolate => " + filepath.Join(root, "isolate") + "\n"
+		}
+		for name, data := range map[string]string{"go.mod": mod, "main.go": src} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o666); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var graph string
+		for _, args := range [][]string{{"mod", "tidy"}, {"mod", "graph"}} {
+			cmd := exec.Command("go", args...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: go %s: %v\n%s", tt.pkg, strings.Join(args, " "), err, out)
+			}
+			graph = string(out)
+		}
+		for _, dep := range []string{"github.com/hashicorp/go-plugin@", "google.golang.org/grpc@"} {
+			if got := strings.Contains(graph, dep); got != tt.want {
+				t.Errorf("a module importing %s: %s in its module graph: %v, want %v", tt.pkg, dep, got, tt.want)
+			}
+		}
+	}
+}
