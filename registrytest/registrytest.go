@@ -136,15 +136,14 @@ func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registr
 	return errs
 }
 
-// newInstance calls reg.New, turning a panic into a value so that one
-// broken constructor does not hide the problems of the others.
+// newInstance calls reg.New and returns a panic of the constructor, which
+// reg.New reports as HandlerPanicked, by its value.
 func newInstance[H any](ctx context.Context, reg *registry.Registry[H], name string) (h H, panicked any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			panicked = p
-		}
-	}()
 	h, err = reg.New(ctx, name)
+	var pe *registry.PanicError
+	if errors.Is(err, registry.ErrHandlerPanicked) && errors.As(err, &pe) {
+		return h, pe.Value, nil
+	}
 	return h, nil, err
 }
 
