@@ -17,9 +17,11 @@ import (
 //     contract sets security.audit_logging, with correlation_id,
 //     handler_name, handler_class, contract and digest;
 //   - at Warn, "handler instantiation failed", every failure: an unknown
-//     name or a constructor error, with code, correlation_id, handler_name,
-//     error, and for a known name handler_class, contract and digest. The
-//     correlation_id is the one the returned *Error carries.
+//     name, a constructor error or a constructor's panic, with code,
+//     correlation_id, handler_name, error, for a known name handler_class,
+//     contract and digest, and for a panic (HANDLER_LOADER_052) the stack
+//     of the constructor's goroutine. The correlation_id is the one the
+//     returned *Error carries.
 //
 // Entries without audit_logging are made without logging, as by the
 // registry itself. A nil *Audited behaves as an empty registry.
@@ -76,7 +78,7 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 		if !logger.Enabled(ctx, slog.LevelWarn) {
 			return h, err
 		}
-		attrs := make([]slog.Attr, 0, 8)
+		attrs := make([]slog.Attr, 0, 9)
 		var re *Error
 		if errors.As(err, &re) {
 			attrs = append(attrs,
@@ -91,6 +93,11 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 				slog.String("digest", e.Digest))
 		}
 		attrs = append(attrs, slog.String("error", err.Error()))
+		if re != nil && re.Code == HandlerPanicked {
+			if p, ok := re.Err.(*PanicError); ok {
+				attrs = append(attrs, slog.String("stack", string(p.Stack)))
+			}
+		}
 		logger.LogAttrs(ctx, slog.LevelWarn, "handler instantiation failed", attrs...)
 		return h, err
 	}

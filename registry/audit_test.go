@@ -244,3 +244,30 @@ func TestAuditConcurrent(t *testing.T) {
 		t.Errorf("%d records, want %d", n, 8*50*2)
 	}
 }
+
+// TestAuditConstructorPanic: a constructor's panic is logged as a failure
+// with its code and the stack of the panic; a constructor's own error is
+// logged without a stack.
+func TestAuditConstructorPanic(t *testing.T) {
+	var log auditLog
+	es := auditedEntries()
+	es[2].New = func(context.Context) (registry.Handler, error) { panic("boom") }
+	a := registry.New(es).WithAudit(log.logger(slog.LevelInfo))
+	_, err := a.New(context.Background(), "plain")
+	if !errors.Is(err, registry.ErrHandlerPanicked) {
+		t.Fatalf("New(plain): %v", err)
+	}
+	a.New(context.Background(), "broken")
+	recs := log.records(t)
+	if len(recs) != 2 {
+		t.Fatalf("%d records:\n%s", len(recs), log.buf.String())
+	}
+	stack, _ := recs[0]["stack"].(string)
+	if recs[0]["code"] != "HANDLER_LOADER_052" || recs[0]["error"] != err.Error() ||
+		!strings.Contains(stack, "audit_test.go") || !strings.Contains(stack, "panic") {
+		t.Errorf("panic record %v", recs[0])
+	}
+	if _, ok := recs[1]["stack"]; ok || recs[1]["code"] != "HANDLER_LOADER_051" {
+		t.Errorf("error record %v", recs[1])
+	}
+}

@@ -253,3 +253,64 @@ func BenchmarkReady(b *testing.B) {
 }
 
 var sinkMap map[string]func() registry.Handler
+
+// BenchmarkContain measures what containment costs (registry.Contain,
+// NewContained) against the direct calls: Execute under a context that
+// cannot end (the call stays on the caller's goroutine, under recover) and
+// under a cancellable one (the call gets its own goroutine), and New.
+func BenchmarkContain(b *testing.B) {
+	req := registry.Request{Operation: "op", Payload: "in"}
+	direct := registry.Handler(&stub{name: "s"})
+	contained := registry.Contain(direct, nil)
+	bg := context.Background()
+	cctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	var sinkResp registry.Response
+	for _, c := range []struct {
+		name string
+		h    registry.Handler
+		ctx  context.Context
+	}{
+		{"Execute/direct", direct, bg},
+		{"Execute/contained", contained, bg},
+		{"Execute/contained-cancellable", contained, cctx},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := c.h.Execute(c.ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sinkResp = resp
+			}
+		})
+	}
+	_ = sinkResp
+	s := newBenchSet(1000)
+	cr := registry.NewContained(s.reg, nil)
+	b.Run("New/registry", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			h, err := s.reg.New(bg, s.keys[i%1000])
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkHandler = h
+			i++
+		}
+	})
+	b.Run("New/contained", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			h, err := cr.New(bg, s.keys[i%1000])
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkHandler = h
+			i++
+		}
+	})
+}

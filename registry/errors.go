@@ -118,8 +118,11 @@ func (e *Error) Error() string {
 			b.WriteString(strings.ToLower(strings.ReplaceAll(e.Code.Name(), "_", " ")))
 			break
 		}
-		b.WriteString("handler ")
-		b.WriteString(strconv.Quote(e.Name))
+		b.WriteString("handler")
+		if e.Name != "" { // Contain with no entry knows no name
+			b.WriteString(" ")
+			b.WriteString(strconv.Quote(e.Name))
+		}
 		if e.Code == HandlerPanicked {
 			b.WriteString(" panicked")
 		} else {

@@ -41,3 +41,7 @@ func stubEntries(names ...string) []registry.Entry[registry.Handler] {
 	}
 	return out
 }
+
+// writeNilMap fails with a runtime error when m is nil, for tests of
+// panics (a literal nil map would be flagged by staticcheck).
+func writeNilMap(m map[string]int) { m["x"] = 1 }

@@ -408,7 +408,7 @@ func TestConstructorPanicIsCoded(t *testing.T) {
 	}{
 		{"string", func() { panic("boom") }, func(v any) bool { return v == "boom" }},
 		{"error", func() { panic(boom) }, func(v any) bool { return v == boom }},
-		{"runtime", func() { var m map[string]int; m["x"] = 1 }, func(v any) bool { _, ok := v.(runtime.Error); return ok }},
+		{"runtime", func() { writeNilMap(nil) }, func(v any) bool { _, ok := v.(runtime.Error); return ok }},
 		{"nil", func() { panic(nil) }, func(v any) bool { _, ok := v.(*runtime.PanicNilError); return ok }},
 	}
 	id := uuid.MustParse("00000000-0000-4000-8000-000000000007")
@@ -458,6 +458,15 @@ func TestErrorFormatting(t *testing.T) {
 		{&registry.Error{Code: registry.ClassNotFound, Name: "x", Err: errors.New("boom")},
 			`HANDLER_LOADER_011: class not found for handler "x": boom`},
 		{&registry.Error{Code: 99}, `HANDLER_LOADER_099: error`},
+		{registry.ErrHandlerPanicked, "HANDLER_LOADER_052: handler panicked"},
+		{registry.ErrCallAbandoned, "HANDLER_LOADER_053: call abandoned"},
+		{&registry.Error{Code: registry.HandlerPanicked, Name: "x", Op: "Execute", Err: &registry.PanicError{Value: "boom"}, CorrelationID: id},
+			`HANDLER_LOADER_052: handler "x" panicked in Execute: panic: boom [correlation_id=00000000-0000-4000-8000-000000000001]`},
+		{&registry.Error{Code: registry.CallAbandoned, Name: "x", Op: "Shutdown", Err: context.DeadlineExceeded},
+			`HANDLER_LOADER_053: handler "x" abandoned in Shutdown: context deadline exceeded`},
+		// Contain with no entry: no name to give.
+		{&registry.Error{Code: registry.HandlerPanicked, Op: "Describe", Err: &registry.PanicError{Value: 1}},
+			`HANDLER_LOADER_052: handler panicked in Describe: panic: 1`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
