@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"sync/atomic"
+
+	"github.com/google/uuid"
 )
 
 // Contain returns h wrapped so that a broken handler cannot end the process
@@ -202,6 +204,9 @@ type outcome[T any] struct {
 type pending[T any] struct {
 	state atomic.Int32
 	done  chan outcome[T] // buffered: the goroutine never blocks on it
+	// id is the correlation ID of the CallAbandoned error, set before the
+	// state becomes abandoned, so that a later panic is logged with it.
+	id uuid.UUID
 }
 
 // async calls f on a goroutine of its own and returns its results, or
@@ -224,7 +229,7 @@ func async[T any](c *contained, ctx context.Context, op string, f func(context.C
 			} else if o.p != nil {
 				// The caller has gone with CallAbandoned: the panic is
 				// only logged.
-				c.fail(ctx, HandlerPanicked, op, o.p)
+				c.failWithID(ctx, p.id, HandlerPanicked, op, o.p)
 			}
 		}()
 		o.v, o.err = f(ctx)
@@ -234,8 +239,9 @@ func async[T any](c *contained, ctx context.Context, op string, f func(context.C
 	select {
 	case o = <-p.done:
 	case <-ctx.Done():
+		p.id = correlationIDOrNew(ctx)
 		if p.state.CompareAndSwap(running, abandoned) {
-			return zero, c.fail(ctx, CallAbandoned, op, ctx.Err())
+			return zero, c.failWithID(ctx, p.id, CallAbandoned, op, ctx.Err())
 		}
 		o = <-p.done // the handler returned just as ctx ended: its results win
 	}
@@ -258,7 +264,11 @@ func panicValue(v any) any {
 
 // fail makes the error of a contained call and logs it.
 func (c *contained) fail(ctx context.Context, code Code, op string, cause error) *Error {
-	err := &Error{Code: code, Op: op, CorrelationID: correlationIDOrNew(ctx), Err: cause}
+	return c.failWithID(ctx, correlationIDOrNew(ctx), code, op, cause)
+}
+
+func (c *contained) failWithID(ctx context.Context, id uuid.UUID, code Code, op string, cause error) *Error {
+	err := &Error{Code: code, Op: op, CorrelationID: id, Err: cause}
 	if c.e != nil {
 		err.Name, err.Contract = c.e.Name, c.e.Contract
 	}

@@ -25,6 +25,24 @@
 // requested name, the correlation ID from the context (see WithCorrelationID)
 // or a fresh UUIDv4, and for an unknown name the closest known names.
 //
+// A constructor that panics is recovered by New and reported as
+// HANDLER_LOADER_052 (HandlerPanicked), with the panic value and the stack in
+// a *PanicError: in Go a panic ends the whole process, and one broken handler
+// must not. Handlers' methods are called by your code, not by the registry,
+// so containing them is opt-in: Contain wraps a Handler so that a panic in
+// Initialize, Execute, Shutdown or HealthCheck is HANDLER_LOADER_052 too, and
+// a call that outlives its context returns HANDLER_LOADER_053
+// (CallAbandoned) at once, even if the handler ignores the context; a panic
+// in Describe or HandlerType gives the contract's values. NewContained is a
+// registry whose New returns contained handlers and, with a logger, logs
+// what they contain. A call under a context that cannot end costs a deferred
+// recover; any other runs on a goroutine of its own. Go cannot stop a
+// goroutine, so an abandoned call runs on until the handler returns,
+// possibly concurrently with the next call to the same handler (see Contain
+// for what to do); for handlers that may never return, or may end the
+// process with os.Exit, run them in another process with the module
+// github.com/handlergen/handlergen/isolate.
+//
 // A typical use of a generated registry, with the request's ID (a
 // uuid.UUID from github.com/google/uuid) as the correlation ID:
 //

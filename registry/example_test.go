@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/registry"
@@ -141,4 +142,68 @@ func ExampleWithCorrelationID() {
 	got, ok := registry.CorrelationID(ctx)
 	fmt.Println(got, ok)
 	// Output: 0b1e7c1a-5a9f-4c3e-9d1e-2f6a8b7c9d10 true
+}
+
+// fragile is a handler with two bugs: Execute panics on a nil payload and,
+// for "wait", ignores its context.
+type fragile struct {
+	stub
+	release chan struct{}
+}
+
+func (f *fragile) Execute(_ context.Context, req registry.Request) (registry.Response, error) {
+	if req.Operation == "wait" {
+		<-f.release // ignores ctx
+	}
+	return registry.Response{Payload: len(req.Payload.([]byte))}, nil
+}
+
+// ExampleContain shows a contained handler's panic and a call that outlives
+// its context, both returned as coded errors to a caller that goes on.
+func ExampleContain() {
+	e, _ := handlers.Lookup("echo")
+	f := &fragile{release: make(chan struct{})}
+	defer close(f.release) // lets the abandoned call finish
+	h := registry.Contain(f, e)
+	ctx := registry.WithCorrelationID(context.Background(), uuid.MustParse("22222222-3333-4444-8555-666666666666"))
+
+	resp, err := h.Execute(ctx, registry.Request{Payload: []byte("abc")})
+	fmt.Println(resp.Payload, err)
+
+	_, err = h.Execute(ctx, registry.Request{}) // Payload nil: the handler panics
+	fmt.Println(err)
+	var pe *registry.PanicError
+	fmt.Println(errors.Is(err, registry.ErrHandlerPanicked), errors.As(err, &pe) && len(pe.Stack) > 0)
+
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	_, err = h.Execute(ctx, registry.Request{Operation: "wait"})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, registry.ErrCallAbandoned), errors.Is(err, context.DeadlineExceeded))
+	// Output:
+	// 3 <nil>
+	// HANDLER_LOADER_052: handler "echo" panicked in Execute: panic: interface conversion: interface {} is nil, not []uint8 [correlation_id=22222222-3333-4444-8555-666666666666]
+	// true true
+	// HANDLER_LOADER_053: handler "echo" abandoned in Execute: context deadline exceeded [correlation_id=22222222-3333-4444-8555-666666666666]
+	// true true
+}
+
+// ExampleNewContained makes contained handlers from a registry: a panicking
+// constructor, as a panicking method, is an error, not the end of the
+// program. With a logger (nil here) both would also be logged.
+func ExampleNewContained() {
+	r := registry.New([]registry.Entry[registry.Handler]{
+		{Name: "broken", New: func(context.Context) (registry.Handler, error) { panic("no config") }},
+		{Name: "fragile", New: func(context.Context) (registry.Handler, error) { return &fragile{}, nil }},
+	})
+	c := registry.NewContained(r, nil)
+	ctx := registry.WithCorrelationID(context.Background(), uuid.MustParse("22222222-3333-4444-8555-666666666666"))
+	_, err := c.New(ctx, "broken")
+	fmt.Println(err)
+	h, _ := c.New(ctx, "fragile")
+	_, err = h.Execute(ctx, registry.Request{Payload: 42})
+	fmt.Println(err)
+	// Output:
+	// HANDLER_LOADER_052: handler "broken" panicked in its constructor: panic: no config [correlation_id=22222222-3333-4444-8555-666666666666]
+	// HANDLER_LOADER_052: handler "fragile" panicked in Execute: panic: interface conversion: interface {} is int, not []uint8 [correlation_id=22222222-3333-4444-8555-666666666666]
 }

@@ -110,7 +110,7 @@ func (b *bench) tables(w *bytes.Buffer) {
 	}
 
 	if len(b.goBenches) > 0 {
-		fmt.Fprintf(w, "\n### Runtime (`go test ./registry -bench '^Benchmark(Lookup|New|Ready)$' -benchmem`, medians)\n\n")
+		fmt.Fprintf(w, "\n### Runtime (`go test ./registry -bench '%s' -benchmem`, medians)\n\n", goBenchPattern)
 		fmt.Fprintf(w, "| benchmark | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|\n")
 		for _, g := range b.goBenches {
 			fmt.Fprintf(w, "| %s | %.1f | %.0f | %.0f |\n", g.name, g.nsOp, g.bytes, g.allocs)
@@ -204,6 +204,10 @@ func (b *bench) targets(w *bytes.Buffer) {
 	nr, nm := b.goBenchNamed("BenchmarkNew/n=1000/registry"), b.goBenchNamed("BenchmarkNew/n=1000/map")
 	if nr != nil && nm != nil {
 		fmt.Fprintf(w, "| New at 1,000: allocs ≤ map + 1 | %.0f vs %.0f | %s |\n", nr.allocs, nm.allocs, yes(nr.allocs <= nm.allocs+1))
+	}
+	cd, cc := b.goBenchNamed("BenchmarkContain/Execute/direct"), b.goBenchNamed("BenchmarkContain/Execute/contained")
+	if cd != nil && cc != nil {
+		fmt.Fprintf(w, "| contained Execute, context that cannot end: no allocation more than direct | %.1f ns, %.0f allocs vs %.1f ns, %.0f allocs | %s |\n", cc.nsOp, cc.allocs, cd.nsOp, cd.allocs, yes(cc.allocs <= cd.allocs))
 	}
 	fmt.Fprintf(w, "\nCheck within 2%% of generate counts as met: both do the same work but the write, and the difference is below the noise of this machine.\n")
 }
