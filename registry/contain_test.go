@@ -548,8 +548,17 @@ func TestContainedLogs(t *testing.T) {
 	if got := dh.Describe(); got.Name != "d" {
 		t.Errorf("Describe = %+v", got)
 	}
-	if recs := log.records(t); len(recs) != 1 || recs[0]["method"] != "Describe" || recs[0]["code"] != "HANDLER_LOADER_052" {
-		t.Errorf("Describe panic records %v", recs)
+	if got := dh.HandlerType(); got != 0 {
+		t.Errorf("HandlerType = %v", got)
+	}
+	recs = log.records(t)
+	if len(recs) != 2 || recs[0]["method"] != "Describe" || recs[1]["method"] != "HandlerType" {
+		t.Fatalf("Describe and HandlerType panic records %v", recs)
+	}
+	for _, rec := range recs {
+		if rec["code"] != "HANDLER_LOADER_052" || rec["handler_name"] != "d" || !strings.Contains(rec["stack"].(string), "contain_test.go") {
+			t.Errorf("record %v", rec)
+		}
 	}
 }
 
