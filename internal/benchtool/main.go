@@ -169,6 +169,7 @@ type bench struct {
 	profileTop string
 	stages     gen.Timings
 	goBenches  []goBench
+	isoBenches []goBench // module isolate: a call in a host against in process
 }
 
 // sample is one measured process.
@@ -510,13 +511,25 @@ var benchLineRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+)
 // a registry's readiness, and what containment (registry.Contain) costs.
 const goBenchPattern = "^Benchmark(Lookup|New|Ready|Contain)$"
 
+// isolateBenchPattern selects what a call to a handler in an isolation
+// host costs against the same call in process (module isolate).
+const isolateBenchPattern = "^BenchmarkExecute$"
+
 func (b *bench) goBench() {
 	log.Printf("registry Go benchmarks")
-	cmd := exec.Command("go", "test", "./registry", "-run", "^$", "-bench", goBenchPattern, "-benchmem", "-count", strconv.Itoa(max(b.runs, 3)))
-	cmd.Dir = b.live
+	b.goBenches = runGoBench(b.live, "./registry", goBenchPattern, max(b.runs, 3))
+	log.Printf("isolate Go benchmarks")
+	b.isoBenches = runGoBench(filepath.Join(b.live, "isolate"), ".", isolateBenchPattern, max(b.runs, 3))
+}
+
+// runGoBench runs go test -bench in dir and returns each benchmark's
+// medians, in the order they ran.
+func runGoBench(dir, pkg, pattern string, count int) []goBench {
+	cmd := exec.Command("go", "test", pkg, "-run", "^$", "-bench", pattern, "-benchmem", "-count", strconv.Itoa(count))
+	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		log.Fatalf("go test -bench: %v\n%s", err, out)
+		log.Fatalf("go test -bench in %s: %v\n%s", dir, err, out)
 	}
 	type acc struct{ ns, allocs, bytes []float64 }
 	byName := map[string]*acc{}
@@ -541,10 +554,12 @@ func (b *bench) goBench() {
 			a.bytes, a.allocs = append(a.bytes, by), append(a.allocs, al)
 		}
 	}
+	var gs []goBench
 	for _, name := range order {
 		a := byName[name]
-		b.goBenches = append(b.goBenches, goBench{name: name, nsOp: medianF(a.ns), allocs: medianF(a.allocs), bytes: medianF(a.bytes)})
+		gs = append(gs, goBench{name: name, nsOp: medianF(a.ns), allocs: medianF(a.allocs), bytes: medianF(a.bytes)})
 	}
+	return gs
 }
 
 func medianF(v []float64) float64 {

@@ -117,6 +117,20 @@ func (b *bench) tables(w *bytes.Buffer) {
 		}
 	}
 
+	if len(b.isoBenches) > 0 {
+		fmt.Fprintf(w, "\n### Process isolation (`cd isolate && go test . -bench '%s' -benchmem`, medians)\n\n", isolateBenchPattern)
+		fmt.Fprintf(w, "One Execute of a handler that echoes a small map payload, in this process and in an isolation host (JSON both ways, net/rpc over a local socket, two process switches).\n\n")
+		fmt.Fprintf(w, "| benchmark | ns/op | B/op | allocs/op | / in-process |\n|---|--:|--:|--:|--:|\n")
+		base := b.isoBenchNamed("BenchmarkExecute/in-process")
+		for _, g := range b.isoBenches {
+			r := ""
+			if base != nil && base.nsOp > 0 {
+				r = fmt.Sprintf("%.0f×", g.nsOp/base.nsOp)
+			}
+			fmt.Fprintf(w, "| %s | %.1f | %.0f | %.0f | %s |\n", g.name, g.nsOp, g.bytes, g.allocs, r)
+		}
+	}
+
 	b.targets(w)
 
 	fmt.Fprintf(w, "\n### Where the time goes\n\n")
@@ -153,10 +167,15 @@ func (b *bench) find(n int) *result {
 	return nil
 }
 
-func (b *bench) goBenchNamed(name string) *goBench {
-	for i := range b.goBenches {
-		if b.goBenches[i].name == name {
-			return &b.goBenches[i]
+func (b *bench) isoBenchNamed(name string) *goBench { return named(b.isoBenches, name) }
+
+func (b *bench) goBenchNamed(name string) *goBench { return named(b.goBenches, name) }
+
+// named returns the benchmark called name in gs, or nil.
+func named(gs []goBench, name string) *goBench {
+	for i := range gs {
+		if gs[i].name == name {
+			return &gs[i]
 		}
 	}
 	return nil
