@@ -53,14 +53,25 @@ type Client struct {
 	cfg    Config
 	hclog  hclog.Logger
 	calls  atomic.Uint64
-	wg     sync.WaitGroup // watchdogs and kills
+	done   chan struct{} // closed by Close: ends backoff waits and handshakes
+	// wg counts the client's goroutines (starts, watchdogs, kills,
+	// releases). Add only with mu held and closed false (spawn), so that
+	// Close, which sets closed and then waits, waits for every one.
+	wg sync.WaitGroup
 
 	mu       sync.Mutex
-	host     *hostConn     // nil: none running
-	starting chan struct{} // closed when the start in progress ends
-	failures int           // failed or lost hosts in a row
+	host     *hostConn // nil: none running
+	start    *start    // the start in progress, nil when none
+	failures int       // failed or lost hosts in a row
 	lastFail time.Time
 	closed   bool
+}
+
+// start is one start of a host, which the calls that need a host wait for.
+type start struct {
+	done chan struct{} // closed when host or err is set
+	host *hostConn
+	err  *registry.Error
 }
 
 // hostConn is one host process.
@@ -70,6 +81,16 @@ type hostConn struct {
 	pid  int
 	once sync.Once
 	gone chan struct{} // closed when the host is being killed or was lost
+}
+
+// isGone reports whether h was lost or is being killed.
+func (h *hostConn) isGone() bool {
+	select {
+	case <-h.gone:
+		return true
+	default:
+		return false
+	}
 }
 
 // NewClient starts a host and checks at the handshake that it serves the
@@ -93,7 +114,7 @@ func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, e
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = time.Minute
 	}
-	c := &Client{local: reg, cfg: cfg}
+	c := &Client{local: reg, cfg: cfg, done: make(chan struct{})}
 	// go-plugin's own messages; the host's lines are copied raw to HostLog.
 	c.hclog = hclog.New(&hclog.LoggerOptions{Name: "isolate", Output: cfg.HostLog, Level: hclog.Warn})
 	entries := reg.Entries()
@@ -145,97 +166,136 @@ func (c *Client) New(ctx context.Context, name string) (registry.Handler, error)
 	if !ok {
 		return c.local.New(ctx, name) // the registry's own HandlerNotFound, with suggestions
 	}
-	h := &handler{c: c, e: e}
+	h := newHandler(c, e)
 	if err := h.make(ctx); err != nil {
 		return nil, err
 	}
-	if h.health {
+	if h.st.health { // set by make, before h is shared
 		return &healthHandler{h}, nil
 	}
 	return h, nil
 }
 
 // Close stops the host and waits until its process and every goroutine
-// of the client have ended. Calls in flight fail with HostFailed.
+// of the client have ended; a host start in progress is abandoned, though
+// one whose process is already starting ends first (Config.StartTimeout at
+// most). Calls in flight, and every call after Close, fail with
+// HostFailed. Close is safe to call more than once; it returns nil.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	c.closed = true
-	starting := c.starting
-	c.mu.Unlock()
-	if starting != nil {
-		<-starting // the start ends by itself; acquire then sees closed
+	if !c.closed {
+		c.closed = true
+		close(c.done)
 	}
-	c.mu.Lock()
 	h := c.host
 	c.host = nil
+	if h != nil {
+		c.wg.Add(1) // before a second Close can Wait
+	}
 	c.mu.Unlock()
 	if h != nil {
 		c.kill(h)
+		c.wg.Done()
 	}
 	c.wg.Wait()
 	return nil
 }
 
+// spawn runs f in a goroutine Close waits for; once Close has begun it
+// does not run f and returns false.
+func (c *Client) spawn(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
 var errClosed = errors.New("isolate: client closed")
 
-// acquire returns the running host, starting one when there is none: at
+// acquire returns the running host, or starts one and waits for it: at
 // once the first time, after a backoff that doubles with each failure in a
-// row after that. Callers that arrive during a start wait for it.
+// row after that. The start is the client's, shared by every caller that
+// needs a host meanwhile: a caller whose context ends stops waiting
+// (CallAbandoned) and the start goes on for the next call; Close ends it.
 func (c *Client) acquire(ctx context.Context) (*hostConn, error) {
-	for {
-		c.mu.Lock()
-		switch {
-		case c.closed:
-			c.mu.Unlock()
-			return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: correlationID(ctx), Err: errClosed}
-		case c.host != nil:
-			h := c.host
-			c.mu.Unlock()
-			return h, nil
-		case c.starting != nil:
-			ch := c.starting
-			c.mu.Unlock()
-			select {
-			case <-ch:
-				continue
-			case <-ctx.Done():
-				return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: correlationID(ctx), Err: fmt.Errorf("waiting for the host to start: %w", ctx.Err())}
-			}
-		}
-		wait := time.Until(c.lastFail.Add(c.backoff()))
-		ch := make(chan struct{})
-		c.starting = ch
+	if err := ctx.Err(); err != nil {
+		return nil, abandoned(ctx, "", err)
+	}
+	c.mu.Lock()
+	switch {
+	case c.closed:
 		c.mu.Unlock()
-
-		h, err := c.startAfter(ctx, wait)
-		c.mu.Lock()
-		c.starting = nil
-		if err == nil && c.closed {
-			err = errClosed
-		}
-		switch {
-		case err == nil:
-			c.host = h
-		case !errors.Is(err, ctx.Err()) || ctx.Err() == nil:
-			c.failures++
-			c.lastFail = time.Now()
-		}
+		return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: correlationID(ctx), Err: errClosed}
+	case c.host != nil:
+		h := c.host
 		c.mu.Unlock()
-		close(ch)
-		if err != nil {
-			if h != nil {
-				c.kill(h)
-			}
-			var re *registry.Error
-			if !errors.As(err, &re) {
-				err = &registry.Error{Code: registry.HostFailed, Err: err}
-				re = err.(*registry.Error)
-			}
-			re.CorrelationID = correlationID(ctx)
-			return nil, err
-		}
 		return h, nil
 	}
+	st := c.start
+	if st == nil {
+		st = &start{done: make(chan struct{})}
+		c.start = st
+		wait := time.Until(c.lastFail.Add(c.backoff()))
+		c.wg.Add(1) // closed is false: see wg
+		go func() {
+			defer c.wg.Done()
+			c.run(st, wait)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-st.done:
+		if st.err != nil {
+			err := *st.err // each caller's own copy, with its correlation ID
+			err.CorrelationID = correlationID(ctx)
+			return nil, &err
+		}
+		return st.host, nil
+	case <-ctx.Done():
+		return nil, abandoned(ctx, "", fmt.Errorf("waiting for the host to start: %w", ctx.Err()))
+	}
+}
+
+// abandoned is the CallAbandoned error of a call whose context ended.
+func abandoned(ctx context.Context, op string, err error) *registry.Error {
+	return &registry.Error{Code: registry.CallAbandoned, Op: op, CorrelationID: correlationID(ctx), Err: err}
+}
+
+// run starts a host for st, after wait, and makes it the client's.
+func (c *Client) run(st *start, wait time.Duration) {
+	h, err := c.startAfter(wait)
+	c.mu.Lock()
+	if err == nil && c.closed {
+		err = errClosed
+	}
+	switch {
+	case err == nil:
+		c.host = h
+	case !errors.Is(err, errClosed):
+		c.failures++
+		c.lastFail = time.Now()
+	}
+	c.start = nil
+	c.mu.Unlock()
+	if err != nil {
+		if h != nil {
+			c.kill(h) // before st.done: Close, waiting for this goroutine, waits for the kill too
+		}
+		re, ok := err.(*registry.Error)
+		if !ok {
+			re = &registry.Error{Code: registry.HostFailed, Err: err}
+		}
+		st.err = re
+	}
+	st.host = h
+	close(st.done)
 }
 
 // backoff is the wait after the failures so far; c.mu is held.
@@ -252,14 +312,14 @@ func (c *Client) backoff() time.Duration {
 
 // startAfter waits, then starts a host and checks what it serves. On a
 // mismatch it returns the host too, for the caller to kill.
-func (c *Client) startAfter(ctx context.Context, wait time.Duration) (*hostConn, error) {
+func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting %v to start the host again: %w", wait.Round(time.Millisecond), ctx.Err())
+		case <-c.done:
+			return nil, errClosed
 		}
 	}
 	cmd := exec.Command(os.Args[0])
@@ -300,6 +360,8 @@ func (c *Client) startAfter(ctx context.Context, wait time.Duration) (*hostConn,
 		}
 	case <-t.C:
 		return h, fmt.Errorf("handshake with the host: no answer in %v", c.cfg.StartTimeout)
+	case <-c.done:
+		return h, errClosed
 	}
 	h.pid = m.PID
 	if diff := compare(c.local.Entries(), m.Entries); diff != "" {
@@ -336,16 +398,19 @@ func short(digest string) string {
 }
 
 // lost ends host h after a failure of the transport: the next call starts
-// another, after the backoff.
+// another, after the backoff. A host is killed by whoever takes it from
+// c.host (lost or Close), or by run when it never got there.
 func (c *Client) lost(h *hostConn) {
+	h.once.Do(func() { close(h.gone) })
 	c.mu.Lock()
-	if c.host == h {
-		c.host = nil
-		c.failures++
-		c.lastFail = time.Now()
+	defer c.mu.Unlock()
+	if c.host != h {
+		return
 	}
-	c.mu.Unlock()
-	c.wg.Add(1)
+	c.host = nil
+	c.failures++
+	c.lastFail = time.Now()
+	c.wg.Add(1) // closed is false while c.host is set
 	go func() {
 		defer c.wg.Done()
 		c.kill(h)
@@ -368,50 +433,78 @@ func (c *Client) healthy(h *hostConn) {
 	c.mu.Unlock()
 }
 
+// errUndelivered marks a call that never reached its host, which had
+// exited before it was sent: it is safe to send again to a new host.
+var errUndelivered = errors.New("it had exited before the call was sent")
+
 // call sends one operation to h and waits for its reply or the end of ctx.
-// A transport failure loses the host (HostFailed); the end of ctx returns
-// CallAbandoned at once, asks the host to cancel the call, and kills the
-// host if the call is still running KillAfter later.
+// A transport failure loses the host (HostFailed, wrapping errUndelivered
+// when the call was not sent); the end of ctx returns CallAbandoned at
+// once, asks the host to cancel the call, and kills the host if the call
+// is still running KillAfter later.
 func (c *Client) call(ctx context.Context, h *hostConn, args wire.Call) (*wire.Reply, error) {
-	args.ID = c.calls.Add(1)
 	args.Correlation = correlationID(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, abandoned(ctx, args.Method, err)
+	}
+	args.ID = c.calls.Add(1)
 	if dl, ok := ctx.Deadline(); ok {
-		args.Timeout = time.Until(dl)
-		if args.Timeout <= 0 {
-			return nil, &registry.Error{Code: registry.CallAbandoned, Op: args.Method, CorrelationID: args.Correlation, Err: context.DeadlineExceeded}
-		}
+		args.Timeout = max(time.Until(dl), 1) // > 0: a deadline
+	}
+	if h.isGone() || h.pc.Exited() { // nothing to send it to
+		c.lost(h)
+		return nil, &registry.Error{Code: registry.HostFailed, Op: args.Method, CorrelationID: args.Correlation,
+			Err: fmt.Errorf("host (pid %d) failed: %w", h.pid, errUndelivered)}
 	}
 	reply := new(wire.Reply)
 	call := h.rpc.Go(wire.Service+".Call", args, reply, make(chan *rpc.Call, 1))
 	select {
 	case <-call.Done:
 		if call.Error != nil {
+			// net/rpc gives ErrShutdown to a call sent after its client
+			// saw the connection end, and to the calls in flight only when
+			// the client was closed, which kill does after closing gone.
+			err := fmt.Errorf("host (pid %d) failed during the call: %w", h.pid, call.Error)
+			if errors.Is(call.Error, rpc.ErrShutdown) && !h.isGone() {
+				err = fmt.Errorf("host (pid %d) failed: %w", h.pid, errUndelivered)
+			}
 			c.lost(h)
-			return nil, &registry.Error{Code: registry.HostFailed, Op: args.Method, CorrelationID: args.Correlation,
-				Err: fmt.Errorf("host (pid %d) failed during the call: %w", h.pid, call.Error)}
+			return nil, &registry.Error{Code: registry.HostFailed, Op: args.Method, CorrelationID: args.Correlation, Err: err}
 		}
 		c.healthy(h)
 		return reply, nil
 	case <-ctx.Done():
 		h.rpc.Go(wire.Service+".Cancel", args.ID, new(struct{}), make(chan *rpc.Call, 1))
-		c.wg.Add(1)
-		go c.watch(h, call)
-		return nil, &registry.Error{Code: registry.CallAbandoned, Op: args.Method, CorrelationID: args.Correlation, Err: ctx.Err()}
+		c.spawn(func() { c.watch(h, call, args.Method, reply) })
+		return nil, abandoned(ctx, args.Method, ctx.Err())
 	}
 }
 
-// watch kills h if call, whose caller has gone, outlives KillAfter.
-func (c *Client) watch(h *hostConn, call *rpc.Call) {
-	defer c.wg.Done()
+// watch kills h if call, whose caller has gone, outlives KillAfter; an
+// instance a New made for it is released.
+func (c *Client) watch(h *hostConn, call *rpc.Call, method string, reply *wire.Reply) {
 	t := time.NewTimer(c.cfg.KillAfter)
 	defer t.Stop()
 	select {
 	case <-call.Done:
+		if method == "New" && call.Error == nil && reply.Err == nil {
+			c.release(h, reply.Instance)
+		}
 	case <-h.gone:
 	case <-t.C:
 		c.hclog.Warn("killing the host: a call went on after its context ended", "pid", h.pid, "kill_after", c.cfg.KillAfter)
 		c.lost(h)
 	}
+}
+
+// release drops instance in h without calling it. It does not wait for
+// the host: the call is sent, and its answer ignored.
+func (c *Client) release(h *hostConn, instance uint64) {
+	if h == nil || h.isGone() {
+		return // the instance went with its host
+	}
+	args := wire.Call{ID: c.calls.Add(1), Method: "Release", Instance: instance}
+	h.rpc.Go(wire.Service+".Call", args, new(wire.Reply), make(chan *rpc.Call, 1))
 }
 
 func correlationID(ctx context.Context) uuid.UUID {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/isolate/internal/wire"
 	"github.com/handlergen/handlergen/registry"
 	"github.com/hashicorp/go-hclog"
@@ -63,7 +64,7 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 	}
 	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
-	s := &host{reg: reg, log: logger, instances: map[uint64]*instance{}, calls: map[uint64]pending{}}
+	s := newHost(reg, logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
 		Plugins:         plugin.PluginSet{pluginName: &rpcPlugin{host: s}},
@@ -81,7 +82,8 @@ func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) { return p.host, nil 
 func (p *rpcPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) { return c, nil }
 
 // host serves a registry's handlers over net/rpc. Its exported methods are
-// the protocol; instances live until Shutdown or the end of the process.
+// the protocol; instances live until Shutdown, Release or the end of the
+// process.
 type host struct {
 	reg *registry.Registry[registry.Handler]
 	log *slog.Logger
@@ -89,19 +91,27 @@ type host struct {
 	mu        sync.Mutex
 	next      uint64
 	instances map[uint64]*instance
-	calls     map[uint64]pending // calls in progress, and cancellations that came first
+	running   map[uint64]context.CancelFunc // calls in progress, by Call.ID
+	// Cancels that found no call running: it has not started yet (net/rpc
+	// runs each request in its own goroutine, so a Cancel can overtake its
+	// Call) or has already ended (most of them). cancelled fills up to
+	// maxMarkers, then becomes older and a new one starts: a marker lives
+	// for at least maxMarkers later ones, far longer than a Call takes to
+	// start, and the host keeps at most twice that many.
+	cancelled, older map[uint64]struct{}
+}
+
+// maxMarkers bounds the Cancels kept for calls not running; see host.
+const maxMarkers = 1024
+
+func newHost(reg *registry.Registry[registry.Handler], log *slog.Logger) *host {
+	return &host{reg: reg, log: log, instances: map[uint64]*instance{}, running: map[uint64]context.CancelFunc{},
+		cancelled: map[uint64]struct{}{}, older: map[uint64]struct{}{}}
 }
 
 type instance struct {
 	entry *registry.Entry[registry.Handler]
 	h     registry.Handler
-}
-
-// pending is a call in progress (cancel set) or a Cancel that arrived
-// before its call started (cancel nil, at set).
-type pending struct {
-	cancel context.CancelFunc
-	at     time.Time
 }
 
 // Manifest answers the handshake: what this host serves.
@@ -117,22 +127,22 @@ func (s *host) Manifest(_ struct{}, m *wire.Manifest) error {
 func (s *host) Cancel(id uint64, _ *struct{}) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.calls[id]; ok {
-		if p.cancel != nil {
-			p.cancel()
-		}
+	if cancel, ok := s.running[id]; ok {
+		cancel()
 		return nil
 	}
-	// The call has not started yet, or has already ended; a marker for one
-	// that ended is swept after a minute.
-	now := time.Now()
-	for k, p := range s.calls {
-		if p.cancel == nil && now.Sub(p.at) > time.Minute {
-			delete(s.calls, k)
-		}
+	s.cancelled[id] = struct{}{}
+	if len(s.cancelled) >= maxMarkers {
+		s.older, s.cancelled = s.cancelled, make(map[uint64]struct{}, maxMarkers)
 	}
-	s.calls[id] = pending{at: now}
 	return nil
+}
+
+// markers returns how many Cancels the host keeps for calls not running.
+func (s *host) markers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cancelled) + len(s.older)
 }
 
 // Call runs one operation. Its errors travel in the reply: an error of
@@ -147,14 +157,20 @@ func (s *host) Call(c wire.Call, r *wire.Reply) error {
 	}
 	defer cancel()
 	s.mu.Lock()
-	if p, ok := s.calls[c.ID]; ok && p.cancel == nil {
-		cancel() // Cancel came first
+	_, early := s.cancelled[c.ID]
+	if _, ok := s.older[c.ID]; ok {
+		early = true
 	}
-	s.calls[c.ID] = pending{cancel: cancel}
+	if early { // Cancel came first
+		cancel()
+		delete(s.cancelled, c.ID)
+		delete(s.older, c.ID)
+	}
+	s.running[c.ID] = cancel
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.calls, c.ID)
+		delete(s.running, c.ID)
 		s.mu.Unlock()
 	}()
 
@@ -200,10 +216,13 @@ func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, er
 	}
 	s.mu.Lock()
 	in := s.instances[c.Instance]
-	if c.Method == "Shutdown" {
+	if c.Method == "Shutdown" || c.Method == "Release" {
 		delete(s.instances, c.Instance) // released whatever Shutdown returns
 	}
 	s.mu.Unlock()
+	if c.Method == "Release" {
+		return "", nil
+	}
 	if in == nil {
 		return "", fmt.Errorf("isolate: no instance %d in this host (shut down already?)", c.Instance)
 	}
@@ -211,8 +230,11 @@ func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, er
 	r.Data = data
 	if err != nil {
 		var re *registry.Error
-		if errors.As(err, &re) && re.Code != 0 && re.Name == "" {
-			re.Name, re.Contract, re.CorrelationID = in.entry.Name, in.entry.Contract, c.Correlation
+		if errors.As(err, &re) && re != nil && re.Code != 0 && re.Name == "" {
+			re.Name, re.Contract = in.entry.Name, in.entry.Contract
+			if re.CorrelationID == uuid.Nil {
+				re.CorrelationID = c.Correlation
+			}
 		}
 	}
 	return in.entry.Name, err
@@ -260,7 +282,7 @@ func (in *instance) do(ctx context.Context, c wire.Call) (data []byte, err error
 // encode returns v as JSON with the handler's own error; a value JSON
 // cannot carry is PayloadNotJSON, whatever the handler returned.
 func encode(method string, v any, herr error) ([]byte, error) {
-	data, err := json.Marshal(v)
+	data, err := wire.Marshal(v)
 	if err != nil {
 		return nil, &registry.Error{Code: registry.PayloadNotJSON, Op: method, Err: fmt.Errorf("the handler's result: %w", err)}
 	}

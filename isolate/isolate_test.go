@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -74,6 +75,17 @@ func (h *testHandler) Execute(ctx context.Context, req registry.Request) (regist
 		return registry.Response{}, errors.New("handler said no")
 	case "log":
 		slog.InfoContext(ctx, "handler log line")
+	case "badvalue": // returns the value JSON cannot carry that the payload names
+		kind, _ := req.Payload.(string)
+		return registry.Response{Payload: unjsonable(kind)}, nil
+	case "count": // the instances alive in this host, besides this one
+		runtime.GC()
+		return registry.Response{Payload: live.Load() - 1}, nil
+	case "coded":
+		return registry.Response{}, fmt.Errorf("wrapped: %w", &registry.Error{Code: registry.HandlerNotFound, Name: "other",
+			Op: "lookup", Contract: "other/contract.yaml", CorrelationID: uuid.MustParse("00000000-0000-4000-8000-000000000001"), Err: errors.New("no other")})
+	case "exitlater": // returns, then the host exits
+		go func() { time.Sleep(10 * time.Millisecond); os.Exit(4) }()
 	}
 	return registry.Response{Payload: req.Payload, Metadata: pid}, nil
 }
@@ -84,7 +96,56 @@ func (healthy) HealthCheck(context.Context) (registry.Health, error) {
 	return registry.Health{Healthy: true, Detail: "fine"}, nil
 }
 
-var names = []string{"badresponse", "config", "ctorfail", "ctorpanic", "echo", "exit", "fail", "goroutine-panic", "health", "log", "panic", "sleep"}
+var names = []string{"badresponse", "badvalue", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "panic", "sleep"}
+
+// live counts the handler instances of this process (a host) that the
+// garbage collector has not collected.
+var live atomic.Int64
+
+func track[T any](h *T) *T {
+	live.Add(1)
+	runtime.AddCleanup(h, func(struct{}) { live.Add(-1) }, struct{}{})
+	return h
+}
+
+// unjsonable returns a value of the kind that encoding/json cannot encode.
+func unjsonable(kind string) any {
+	switch kind {
+	case "chan":
+		return make(chan int)
+	case "func":
+		return func() {}
+	case "complex":
+		return complex(1, 2)
+	case "nan":
+		return math.NaN()
+	case "inf":
+		return []any{math.Inf(-1)}
+	case "mapkey":
+		return map[bool]int{true: 1}
+	case "cycle":
+		m := map[string]any{}
+		m["m"] = m
+		return m
+	case "marshalerr":
+		return badMarshaler{err: true}
+	case "marshalpanic":
+		return map[string]any{"deep": []any{badMarshaler{}}}
+	}
+	return kind
+}
+
+var unjsonableKinds = []string{"chan", "func", "complex", "nan", "inf", "mapkey", "cycle", "marshalerr", "marshalpanic"}
+
+// badMarshaler's MarshalJSON fails, or panics.
+type badMarshaler struct{ err bool }
+
+func (b badMarshaler) MarshalJSON() ([]byte, error) {
+	if b.err {
+		return nil, errors.New("cannot marshal this")
+	}
+	panic("MarshalJSON exploded")
+}
 
 func testRegistry(variant string) *registry.Registry[registry.Handler] {
 	var entries []registry.Entry[registry.Handler]
@@ -92,15 +153,24 @@ func testRegistry(variant string) *registry.Registry[registry.Handler] {
 		e := registry.Entry[registry.Handler]{
 			Name: n, Class: "example.com/test." + n, Type: registry.Compute,
 			Contract: "handlers/" + n + "/contract.yaml", Digest: fmt.Sprintf("%064x", len(n)),
-			New: func(context.Context) (registry.Handler, error) { return &testHandler{name: n}, nil },
+			New: func(context.Context) (registry.Handler, error) { return track(&testHandler{name: n}), nil },
 		}
 		switch n {
 		case "ctorpanic":
 			e.New = func(context.Context) (registry.Handler, error) { panic("constructor exploded") }
 		case "ctorfail":
 			e.New = func(context.Context) (registry.Handler, error) { return nil, errors.New("no database") }
+		case "gated": // ignores its context; waits while the file $ISOLATE_GATE is missing
+			e.New = func(context.Context) (registry.Handler, error) {
+				for gate := os.Getenv("ISOLATE_GATE"); gate != ""; time.Sleep(5 * time.Millisecond) {
+					if _, err := os.Stat(gate); err == nil {
+						break
+					}
+				}
+				return track(&testHandler{name: n}), nil
+			}
 		case "health":
-			e.New = func(context.Context) (registry.Handler, error) { return &healthy{testHandler{name: n}}, nil }
+			e.New = func(context.Context) (registry.Handler, error) { return track(&healthy{testHandler{name: n}}), nil }
 		}
 		if variant == "digest" && n == "echo" {
 			e.Digest = fmt.Sprintf("%064x", 99)

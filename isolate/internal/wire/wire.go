@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -27,7 +28,9 @@ type Manifest struct {
 }
 
 // Call is one operation on the host: "New" makes an instance of Name;
-// the handler methods act on Instance.
+// the handler methods act on Instance; "Release" drops Instance without
+// calling it (its handler was dropped by the service, or made for a caller
+// that had gone).
 type Call struct {
 	ID          uint64 // unique per client, for Cancel
 	Method      string
@@ -74,15 +77,22 @@ type Version struct {
 	Prerelease, Build   string
 }
 
-// Error is an error as data: a *registry.Error keeps its code, operation,
-// contract and, for a panic, the value (as text) and stack.
+// Error is an error as data: a *registry.Error keeps its code, name,
+// operation, contract, correlation ID, suggestions and, for a panic, the
+// value (as text) and stack.
 type Error struct {
-	Code     uint16 // 0: not a *registry.Error
-	Op       string
-	Contract string
-	Message  string // the cause's message (the whole message when Code is 0)
-	Panic    bool
-	Stack    []byte
+	Code          uint16 // 0: not a *registry.Error
+	Name          string
+	Op            string
+	Contract      string
+	CorrelationID uuid.UUID
+	Suggestions   []string
+	Message       string // the cause's message (the whole message when Code is 0)
+	Panic         bool
+	Stack         []byte
+	// Wrapped is the whole message of an error that wraps the
+	// *registry.Error (fmt.Errorf("...: %w", re)), "" when it is one.
+	Wrapped string
 }
 
 // FromError flattens err; nil stays nil.
@@ -91,16 +101,31 @@ func FromError(err error) *Error {
 		return nil
 	}
 	var re *registry.Error
-	if !errors.As(err, &re) {
+	if !errors.As(err, &re) || re == nil {
 		return &Error{Message: err.Error()}
 	}
-	w := &Error{Code: uint16(re.Code), Op: re.Op, Contract: re.Contract}
+	w := &Error{Code: uint16(re.Code), Name: re.Name, Op: re.Op, Contract: re.Contract, CorrelationID: re.CorrelationID, Suggestions: re.Suggestions}
+	if err != error(re) {
+		w.Wrapped = err.Error()
+	}
 	var pe *registry.PanicError
 	switch {
-	case errors.As(re.Err, &pe):
+	case errors.As(re.Err, &pe) && pe != nil:
 		w.Panic, w.Stack, w.Message = true, pe.Stack, fmt.Sprint(pe.Value)
 	case re.Err != nil:
 		w.Message = re.Err.Error()
 	}
 	return w
+}
+
+// Marshal is json.Marshal, with a panic of a MarshalJSON method (or of a
+// TextMarshaler) returned as an error: a value of the caller's must not end
+// the process that encodes it.
+func Marshal(v any) (data []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			data, err = nil, fmt.Errorf("json: a MarshalJSON method panicked: %v", p)
+		}
+	}()
+	return json.Marshal(v)
 }
