@@ -35,20 +35,35 @@
 //   - A host that crashes, exits or is killed: the calls in flight fail with
 //     HANDLER_LOADER_055; the next call starts a new host, after a backoff
 //     that doubles with each failure in a row (Config.MinBackoff,
-//     MaxBackoff). A handler made in the old host is made again in the new
-//     one (and initialized again with its last config) on its next call.
-//   - The caller's context ends: the call returns HANDLER_LOADER_053 at
-//     once; the host cancels the handler's context, and if the call is
-//     still running Config.KillAfter later the host is killed (every call
-//     in it fails with 055) and the next call starts a new one.
+//     MaxBackoff) and resets after a call the host answered. A call sent
+//     after the host had died (between calls) was never delivered: it goes
+//     to the new host instead of failing. A handler made in the old host is
+//     made again in the new one (and initialized again with the config of
+//     its last successful Initialize) on its next call; Shutdown of a
+//     handler whose host is gone returns nil without starting one.
+//   - The caller's context ends, or has ended: the call returns
+//     HANDLER_LOADER_053 at once, also while it waits for a host to start;
+//     the host cancels the handler's context, and if the call is still
+//     running Config.KillAfter later the host is killed (every call in it
+//     fails with 055) and the next call starts a new one.
+//   - The client is closed: calls in flight and every call after fail with
+//     055; Describe answers from the contract.
+//
+// A handler the service drops without calling Shutdown is released in the
+// host once the garbage collector finds it unreachable (runtime.AddCleanup):
+// the host drops its instance without calling Shutdown, as a handler
+// dropped in process is collected without one.
 //
 // Request.Payload, Request.Config, Initialize's config, Response and
 // Descriptor cross as JSON: the handler receives, and the caller gets back,
 // what encoding/json decodes into an any (map[string]any, []any, string,
 // float64, bool, nil), not the Go types that were sent. A value JSON cannot
-// carry (a channel, a function, NaN, a cycle) is HANDLER_LOADER_056 at the
-// call, on either side. Errors a handler returns arrive as *RemoteError
-// (their message), or as *registry.Error with their code.
+// carry (a channel, a function, a complex number, NaN or an infinity, a map
+// with keys other than strings, integers or text marshalers, a cycle, a
+// MarshalJSON that fails or panics) is HANDLER_LOADER_056 at the call, on
+// either side. Errors a handler returns arrive as *RemoteError (their
+// message), or, when they are or wrap a *registry.Error, as one with its
+// code, name, operation, contract and correlation ID, in the wrapper's text.
 //
 // The correlation ID of the caller's context (registry.WithCorrelationID,
 // or a fresh one) goes with every call: the host's context carries it, and
