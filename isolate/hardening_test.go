@@ -463,3 +463,44 @@ func TestDeadlineBoundsWaitForAnotherCall(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEndedContextStartsNothing: a call whose context has already ended
+// (a deadline in the past, or cancelled) is abandoned at once, and starts
+// no host to replace a lost one.
+func TestEndedContextStartsNothing(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{})
+	ctx := context.Background()
+	h, err := c.New(ctx, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.Execute(ctx, registry.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
+		t.Fatal(err)
+	}
+	waitReaped(t, first.Metadata["pid"])
+	past, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	defer cancel()
+	cancelled, cancel2 := context.WithCancel(ctx)
+	cancel2()
+	for name, ended := range map[string]context.Context{"past deadline": past, "cancelled": cancelled} {
+		if _, err := c.New(ended, "echo"); code(err) != registry.CallAbandoned || !errors.Is(err, ended.Err()) {
+			t.Errorf("%s: New: %v", name, err)
+		}
+		if _, err := h.Execute(ended, registry.Request{}); code(err) != registry.CallAbandoned {
+			t.Errorf("%s: Execute: %v", name, err)
+		}
+		if err := h.Initialize(ended, nil); code(err) != registry.CallAbandoned {
+			t.Errorf("%s: Initialize: %v", name, err)
+		}
+	}
+	if kids := children(t); len(kids) != 0 {
+		t.Errorf("an ended context started a host: %v", kids)
+	}
+	if _, err := h.Execute(ctx, registry.Request{}); err != nil {
+		t.Errorf("then: %v", err)
+	}
+}

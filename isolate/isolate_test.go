@@ -460,12 +460,23 @@ func TestHandshakeRefusesOtherContracts(t *testing.T) {
 	}
 }
 
-// TestHostFailsToStart: a command that is no host is HostFailed.
+// TestHostFailsToStart: a command that is no host is HostFailed, whether it
+// exits, says something else than go-plugin's handshake, or says nothing
+// until the start times out; nothing of it is left behind.
 func TestHostFailsToStart(t *testing.T) {
-	_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, StartTimeout: 5 * time.Second,
-		Command: func() *exec.Cmd { return exec.Command("/bin/false") }})
-	if code(err) != registry.HostFailed {
-		t.Fatalf("err = %v", err)
+	for _, argv := range [][]string{{"/bin/false"}, {"/bin/echo", "not a handshake"}, {"/bin/sleep", "60"}} {
+		t.Run(argv[0], func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, StartTimeout: 300 * time.Millisecond,
+				Command: func() *exec.Cmd { return exec.Command(argv[0], argv[1:]...) }})
+			if code(err) != registry.HostFailed {
+				t.Fatalf("err = %v", err)
+			}
+			if kids := children(t); len(kids) != 0 {
+				t.Errorf("child processes after a failed start: %v", kids)
+			}
+			settle(t, before)
+		})
 	}
 }
 
