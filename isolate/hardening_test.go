@@ -3,6 +3,7 @@ package isolate_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -502,5 +503,25 @@ func TestEndedContextStartsNothing(t *testing.T) {
 	}
 	if _, err := h.Execute(ctx, registry.Request{}); err != nil {
 		t.Errorf("then: %v", err)
+	}
+}
+
+// TestHandlerErrorThatPanics: an error whose Error or Unwrap method panics
+// when the host flattens or logs it is HandlerPanicked, and the host goes
+// on.
+func TestHandlerErrorThatPanics(t *testing.T) {
+	c, _ := newClient(t, isolate.Config{HostLogLevel: slog.LevelDebug})
+	ctx := context.Background()
+	first, err := execute(t, c, ctx, "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"error", "unwrap"} {
+		if _, err := execute(t, c, ctx, "panicerror", method); code(err) != registry.HandlerPanicked {
+			t.Errorf("%s: %v", method, err)
+		}
+		if resp, err := execute(t, c, ctx, "echo", nil); err != nil || resp.Metadata["pid"] != first.Metadata["pid"] {
+			t.Errorf("after %s the host changed or failed: %+v, %v", method, resp, err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package isolate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/rpc"
@@ -175,35 +174,42 @@ func (s *host) Call(c wire.Call, r *wire.Reply) error {
 	}()
 
 	start := time.Now()
-	name, err := s.call(ctx, c, r)
-	r.Err = wire.FromError(err)
-	if err == nil && !s.log.Enabled(ctx, slog.LevelDebug) {
+	name, contract, err := s.call(ctx, c, r)
+	// From here on the handler's error is read only as data: its methods
+	// may panic (wire.FromError recovers), and must not end the host.
+	w := wire.FromError(err)
+	if w != nil && w.Code != 0 && w.Name == "" {
+		w.Name, w.Contract = name, contract
+	}
+	if w != nil && w.Code != 0 && w.CorrelationID == uuid.Nil {
+		w.CorrelationID = c.Correlation
+	}
+	r.Err = w
+	if w == nil && !s.log.Enabled(ctx, slog.LevelDebug) {
 		return nil // the common case: nothing to log
 	}
 	attrs := []slog.Attr{slog.String("method", c.Method), slog.String("handler_name", name), slog.Duration("duration", time.Since(start))}
-	var re *registry.Error
+	if w != nil && w.Code != 0 {
+		attrs = append(attrs, slog.String("code", registry.Code(w.Code).String()))
+	}
 	switch {
-	case err == nil:
+	case w == nil:
 		s.log.LogAttrs(ctx, slog.LevelDebug, "handler call", attrs...)
-	case errors.As(err, &re) && re.Code == registry.HandlerPanicked:
-		var pe *registry.PanicError
-		errors.As(err, &pe)
-		s.log.LogAttrs(ctx, slog.LevelError, "handler panicked", append(attrs, slog.String("code", re.Code.String()), slog.String("error", err.Error()), slog.String("stack", string(pe.Stack)))...)
+	case w.Panic:
+		s.log.LogAttrs(ctx, slog.LevelError, "handler panicked", append(attrs, slog.String("error", w.Text()), slog.String("stack", string(w.Stack)))...)
 	default:
-		if errors.As(err, &re) {
-			attrs = append(attrs, slog.String("code", re.Code.String()))
-		}
-		s.log.LogAttrs(ctx, slog.LevelWarn, "handler call failed", append(attrs, slog.String("error", err.Error()))...)
+		s.log.LogAttrs(ctx, slog.LevelWarn, "handler call failed", append(attrs, slog.String("error", w.Text()))...)
 	}
 	return nil
 }
 
-// call dispatches c and returns the handler's name for the log.
-func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, error) {
+// call dispatches c and returns the handler's name and contract, for the
+// error and the log.
+func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (name, contract string, err error) {
 	if c.Method == "New" {
 		h, err := s.reg.New(ctx, c.Name)
 		if err != nil {
-			return c.Name, err
+			return c.Name, "", err
 		}
 		e, _ := s.reg.Lookup(c.Name)
 		s.mu.Lock()
@@ -212,7 +218,7 @@ func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, er
 		s.instances[s.next] = &instance{entry: e, h: h}
 		s.mu.Unlock()
 		_, r.Health = h.(registry.HealthChecker)
-		return c.Name, nil
+		return c.Name, e.Contract, nil
 	}
 	s.mu.Lock()
 	in := s.instances[c.Instance]
@@ -220,24 +226,18 @@ func (s *host) call(ctx context.Context, c wire.Call, r *wire.Reply) (string, er
 		delete(s.instances, c.Instance) // released whatever Shutdown returns
 	}
 	s.mu.Unlock()
-	if c.Method == "Release" {
-		return "", nil
-	}
 	if in == nil {
-		return "", fmt.Errorf("isolate: no instance %d in this host (shut down already?)", c.Instance)
+		if c.Method == "Release" {
+			return "", "", nil
+		}
+		return "", "", fmt.Errorf("isolate: no instance %d in this host (shut down already?)", c.Instance)
+	}
+	if c.Method == "Release" {
+		return in.entry.Name, in.entry.Contract, nil
 	}
 	data, err := in.do(ctx, c)
 	r.Data = data
-	if err != nil {
-		var re *registry.Error
-		if errors.As(err, &re) && re != nil && re.Code != 0 && re.Name == "" {
-			re.Name, re.Contract = in.entry.Name, in.entry.Contract
-			if re.CorrelationID == uuid.Nil {
-				re.CorrelationID = c.Correlation
-			}
-		}
-	}
-	return in.entry.Name, err
+	return in.entry.Name, in.entry.Contract, err
 }
 
 // do runs one method of the instance, recovering a panic as a

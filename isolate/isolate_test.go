@@ -84,6 +84,8 @@ func (h *testHandler) Execute(ctx context.Context, req registry.Request) (regist
 	case "coded":
 		return registry.Response{}, fmt.Errorf("wrapped: %w", &registry.Error{Code: registry.HandlerNotFound, Name: "other",
 			Op: "lookup", Contract: "other/contract.yaml", CorrelationID: uuid.MustParse("00000000-0000-4000-8000-000000000001"), Err: errors.New("no other")})
+	case "panicerror": // an error whose methods panic when the host reads it
+		return registry.Response{}, panicError{unwrap: req.Payload == "unwrap"}
 	case "exitlater": // returns, then the host exits
 		go func() { time.Sleep(10 * time.Millisecond); os.Exit(4) }()
 	}
@@ -96,7 +98,7 @@ func (healthy) HealthCheck(context.Context) (registry.Health, error) {
 	return registry.Health{Healthy: true, Detail: "fine"}, nil
 }
 
-var names = []string{"badresponse", "badvalue", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "panic", "sleep"}
+var names = []string{"badresponse", "badvalue", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "panic", "panicerror", "sleep"}
 
 // live counts the handler instances of this process (a host) that the
 // garbage collector has not collected.
@@ -136,6 +138,23 @@ func unjsonable(kind string) any {
 }
 
 var unjsonableKinds = []string{"chan", "func", "complex", "nan", "inf", "mapkey", "cycle", "marshalerr", "marshalpanic"}
+
+// panicError's Error (or Unwrap) panics.
+type panicError struct{ unwrap bool }
+
+func (e panicError) Error() string {
+	if e.unwrap {
+		return "an error"
+	}
+	panic("Error exploded")
+}
+
+func (e panicError) Unwrap() error {
+	if e.unwrap {
+		panic("Unwrap exploded")
+	}
+	return nil
+}
 
 // badMarshaler's MarshalJSON fails, or panics.
 type badMarshaler struct{ err bool }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,16 +96,24 @@ type Error struct {
 	Wrapped string
 }
 
-// FromError flattens err; nil stays nil.
-func FromError(err error) *Error {
+// FromError flattens err; nil stays nil. An error whose methods (Error,
+// Unwrap, As) panic is flattened as a HandlerPanicked error with that
+// panic: the error came from a handler, and must not end the host.
+func FromError(err error) (w *Error) {
 	if err == nil {
 		return nil
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			w = &Error{Code: uint16(registry.HandlerPanicked), Panic: true, Stack: debug.Stack(),
+				Message: fmt.Sprintf("the handler's error (%T) panicked when read: %v", err, p)}
+		}
+	}()
 	var re *registry.Error
 	if !errors.As(err, &re) || re == nil {
 		return &Error{Message: err.Error()}
 	}
-	w := &Error{Code: uint16(re.Code), Name: re.Name, Op: re.Op, Contract: re.Contract, CorrelationID: re.CorrelationID, Suggestions: re.Suggestions}
+	w = &Error{Code: uint16(re.Code), Name: re.Name, Op: re.Op, Contract: re.Contract, CorrelationID: re.CorrelationID, Suggestions: re.Suggestions}
 	if err != error(re) {
 		w.Wrapped = err.Error()
 	}
@@ -116,6 +125,25 @@ func FromError(err error) *Error {
 		w.Message = re.Err.Error()
 	}
 	return w
+}
+
+// Text is the message of the error w was made from.
+func (w *Error) Text() string {
+	switch {
+	case w.Code == 0:
+		return w.Message
+	case w.Wrapped != "":
+		return w.Wrapped
+	}
+	re := &registry.Error{Code: registry.Code(w.Code), Name: w.Name, Op: w.Op, Contract: w.Contract,
+		CorrelationID: w.CorrelationID, Suggestions: w.Suggestions}
+	switch {
+	case w.Panic:
+		re.Err = &registry.PanicError{Value: w.Message}
+	case w.Message != "":
+		re.Err = errors.New(w.Message)
+	}
+	return re.Error()
 }
 
 // Marshal is json.Marshal, with a panic of a MarshalJSON method (or of a
