@@ -112,27 +112,28 @@ func (h *handler) ready(ctx context.Context) (*hostConn, uint64, error) {
 	if r.Err != nil {
 		return nil, 0, h.remoteError(ctx, r.Err)
 	}
+	instance, health := r.Instance, r.Health
 	h.st.mu.Lock()
 	config, initialized := h.st.config, h.st.initialized
 	h.st.mu.Unlock()
 	if initialized {
-		r, err := h.c.call(ctx, host, wire.Call{Method: "Initialize", Instance: r.Instance, Data: config})
-		if err == nil && r.Err != nil {
-			err = h.remoteError(ctx, r.Err)
+		ri, err := h.c.call(ctx, host, wire.Call{Method: "Initialize", Instance: instance, Data: config})
+		if err == nil && ri.Err != nil {
+			err = h.remoteError(ctx, ri.Err)
 		}
 		if err != nil {
-			h.c.release(host, r.Instance)
+			h.c.release(host, instance)
 			return nil, 0, fmt.Errorf("initializing again in a new host: %w", err)
 		}
 	}
 	h.st.mu.Lock()
 	defer h.st.mu.Unlock()
 	if h.st.shut { // shut down meanwhile
-		h.c.release(host, r.Instance)
+		h.c.release(host, instance)
 		return nil, 0, errShutDown
 	}
-	h.st.host, h.st.instance, h.st.health = host, r.Instance, r.Health
-	return host, r.Instance, nil
+	h.st.host, h.st.instance, h.st.health = host, instance, health
+	return host, instance, nil
 }
 
 // current returns where the instance lives now.

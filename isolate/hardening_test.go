@@ -525,3 +525,60 @@ func TestHandlerErrorThatPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestReinitializeFails: when a handler's Initialize again in a new host
+// fails, or its caller's context ends during it, the call returns an
+// error, the instance made for it is released, and a later call makes it
+// again.
+func TestReinitializeFails(t *testing.T) {
+	open := gate(t)
+	open()
+	c, _ := newClient(t, isolate.Config{KillAfter: time.Minute})
+	ctx := context.Background()
+	restart := func(h registry.Handler) {
+		t.Helper()
+		first, err := h.Execute(ctx, registry.Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
+			t.Fatal(err)
+		}
+		waitReaped(t, first.Metadata["pid"])
+	}
+
+	// Refused in the new host.
+	resp, err := execute(t, c, ctx, "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, _ := c.New(ctx, "config")
+	if err := refused.Initialize(ctx, map[string]any{"onlypid": resp.Metadata["pid"]}); err != nil {
+		t.Fatal(err)
+	}
+	restart(refused)
+	if _, err := refused.Execute(ctx, registry.Request{}); err == nil || !strings.Contains(err.Error(), "refused in this host") {
+		t.Errorf("Execute after a refused Initialize again: %v", err)
+	}
+
+	// Abandoned: the caller's context ends while the new host initializes.
+	slow, _ := c.New(ctx, "config")
+	if err := slow.Initialize(ctx, map[string]any{"gate": true, "key": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(os.Getenv("ISOLATE_GATE")); err != nil {
+		t.Fatal(err)
+	}
+	restart(slow)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := slow.Execute(short, registry.Request{}); code(err) != registry.CallAbandoned {
+		t.Errorf("Execute abandoned during Initialize again: %v", err)
+	}
+	open()
+	if resp, err := slow.Execute(ctx, registry.Request{}); err != nil || resp.Payload != "v" {
+		t.Errorf("then: %+v, %v", resp, err)
+	}
+	refused.Shutdown(ctx)
+	waitInstances(t, c, 1) // slow
+}

@@ -46,6 +46,12 @@ func (h *testHandler) Initialize(_ context.Context, config map[string]any) error
 	if config["fail"] == true {
 		return errors.New("initialize refused")
 	}
+	if pid, ok := config["onlypid"]; ok && pid != strconv.Itoa(os.Getpid()) {
+		return errors.New("initialize refused in this host")
+	}
+	if config["gate"] == true {
+		waitGate()
+	}
 	h.config = config
 	return nil
 }
@@ -108,6 +114,15 @@ func track[T any](h *T) *T {
 	live.Add(1)
 	runtime.AddCleanup(h, func(struct{}) { live.Add(-1) }, struct{}{})
 	return h
+}
+
+// waitGate waits while the file $ISOLATE_GATE is missing.
+func waitGate() {
+	for gate := os.Getenv("ISOLATE_GATE"); gate != ""; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(gate); err == nil {
+			return
+		}
+	}
 }
 
 // unjsonable returns a value of the kind that encoding/json cannot encode.
@@ -181,11 +196,7 @@ func testRegistry(variant string) *registry.Registry[registry.Handler] {
 			e.New = func(context.Context) (registry.Handler, error) { return nil, errors.New("no database") }
 		case "gated": // ignores its context; waits while the file $ISOLATE_GATE is missing
 			e.New = func(context.Context) (registry.Handler, error) {
-				for gate := os.Getenv("ISOLATE_GATE"); gate != ""; time.Sleep(5 * time.Millisecond) {
-					if _, err := os.Stat(gate); err == nil {
-						break
-					}
-				}
+				waitGate()
 				return track(&testHandler{name: n}), nil
 			}
 		case "health":
