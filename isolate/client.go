@@ -27,7 +27,8 @@ type Config struct {
 	// runs this executable again (os.Executable) without arguments.
 	Command func() *exec.Cmd
 	// HostLog receives what the host writes to its standard error: its JSON
-	// log lines and anything else. nil: os.Stderr.
+	// log lines and anything else. nil: os.Stderr. It need not be safe for
+	// concurrent use: the client serialises its writes.
 	HostLog io.Writer
 	// HostLogLevel is the least level the host logs (default Info; Debug
 	// logs every call).
@@ -102,6 +103,10 @@ func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, e
 	if cfg.HostLog == nil {
 		cfg.HostLog = os.Stderr
 	}
+	// go-plugin copies the host's stdout and stderr in goroutines of its
+	// own, and the log lines of an old host may still come in when a new
+	// one starts.
+	cfg.HostLog = &lockedWriter{w: cfg.HostLog}
 	if cfg.KillAfter <= 0 {
 		cfg.KillAfter = time.Second
 	}
@@ -324,7 +329,9 @@ func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
 	}
 	cmd := exec.Command(os.Args[0])
 	if c.cfg.Command != nil {
-		cmd = c.cfg.Command()
+		if cmd = c.cfg.Command(); cmd == nil {
+			return nil, errors.New("isolate: Config.Command returned no command")
+		}
 	} else if exe, err := os.Executable(); err == nil {
 		cmd = exec.Command(exe)
 	}
@@ -505,6 +512,18 @@ func (c *Client) release(h *hostConn, instance uint64) {
 	}
 	args := wire.Call{ID: c.calls.Add(1), Method: "Release", Instance: instance}
 	h.rpc.Go(wire.Service+".Call", args, new(wire.Reply), make(chan *rpc.Call, 1))
+}
+
+// lockedWriter serialises the writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func correlationID(ctx context.Context) uuid.UUID {

@@ -1,6 +1,7 @@
 package isolate_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -581,4 +582,30 @@ func TestReinitializeFails(t *testing.T) {
 	}
 	refused.Shutdown(ctx)
 	waitInstances(t, c, 1) // slow
+}
+
+// TestHostLogNeedNotBeSafe: Config.HostLog may be a writer that is not safe
+// for concurrent use (a bytes.Buffer), though go-plugin and the client
+// write to it from several goroutines, and from several hosts in turn.
+func TestHostLogNeedNotBeSafe(t *testing.T) {
+	var log bytes.Buffer
+	c, _ := newClient(t, isolate.Config{HostLog: &log, HostLogLevel: slog.LevelDebug})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				name := []string{"log", "log", "panic", "log", "exit", "log", "log", "fail"}[i]
+				if h, err := c.New(context.Background(), name); err == nil {
+					h.Execute(context.Background(), registry.Request{})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c.Close()
+	if !strings.Contains(log.String(), "handler log line") {
+		t.Errorf("no handler log lines in:\n%s", log.String())
+	}
 }
