@@ -524,6 +524,9 @@ func TestCorrelationIDInHostLog(t *testing.T) {
 	} else if re := (*registry.Error)(nil); !errors.As(err, &re) || re.CorrelationID != id {
 		t.Errorf("error's correlation ID: %v", err)
 	}
+	// The host's log lines come through its standard error, apart from
+	// the replies: Close waits for the host and for the copy to end.
+	c.Close()
 	var lines []string
 	for _, l := range strings.Split(log.String(), "\n") {
 		if strings.Contains(l, id.String()) {
