@@ -30,7 +30,8 @@
 // from other contracts (HANDLER_LOADER_054, naming the first difference).
 //
 // What a failure does:
-//   - A handler that panics in the host: HANDLER_LOADER_052 with the panic
+//   - A handler that panics in the host, or returns an error whose methods
+//     panic when the host reads it: HANDLER_LOADER_052 with the panic
 //     value's text and the host's stack; the host goes on.
 //   - A host that crashes, exits or is killed: the calls in flight fail with
 //     HANDLER_LOADER_055; the next call starts a new host, after a backoff
