@@ -9,6 +9,8 @@ import (
 	"net/rpc"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +84,10 @@ type hostConn struct {
 	pid  int
 	once sync.Once
 	gone chan struct{} // closed when the host is being killed or was lost
+	// lifeline is the write end of a pipe whose read end the host holds:
+	// when this process ends, however it ends, the host reads EOF and
+	// exits. go-plugin's host would serve on, an orphan, until killed.
+	lifeline *os.File
 }
 
 // isGone reports whether h was lost or is being killed.
@@ -336,6 +342,15 @@ func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
 		cmd = exec.Command(exe)
 	}
 	cmd.Env = append(cmd.Env, logLevelEnv+"="+c.cfg.HostLogLevel.String())
+	var lifeline, hostEnd *os.File
+	if runtime.GOOS != "windows" { // no ExtraFiles there
+		var err error
+		if hostEnd, lifeline, err = os.Pipe(); err != nil {
+			return nil, fmt.Errorf("starting the host: %w", err)
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, hostEnd)
+		cmd.Env = append(cmd.Env, lifelineEnv+"="+strconv.Itoa(2+len(cmd.ExtraFiles)))
+	}
 	pc := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: handshake,
 		Plugins:         plugin.PluginSet{pluginName: &rpcPlugin{}},
@@ -346,8 +361,11 @@ func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
 		Logger:          c.hclog,
 		StartTimeout:    c.cfg.StartTimeout,
 	})
-	h := &hostConn{pc: pc, gone: make(chan struct{})}
+	h := &hostConn{pc: pc, gone: make(chan struct{}), lifeline: lifeline}
 	proto, err := pc.Client()
+	if hostEnd != nil {
+		hostEnd.Close() // the host has its own copy, if it started
+	}
 	if err != nil {
 		return h, fmt.Errorf("starting the host %s: %w", cmd.Path, err)
 	}
@@ -429,6 +447,9 @@ func (c *Client) lost(h *hostConn) {
 func (c *Client) kill(h *hostConn) {
 	h.once.Do(func() { close(h.gone) })
 	h.pc.Kill()
+	if h.lifeline != nil {
+		h.lifeline.Close()
+	}
 }
 
 // healthy records a call the host answered: the failures in a row end.

@@ -49,6 +49,9 @@
 //     fails with 055) and the next call starts a new one.
 //   - The client is closed: calls in flight and every call after fail with
 //     055; Describe answers from the contract.
+//   - The service ends without Close (it is killed, or crashes): its host
+//     exits too, as it reads the end of a pipe only the service held open
+//     (on Unix; go-plugin's host alone would serve on as an orphan).
 //
 // A handler the service drops without calling Shutdown is released in the
 // host once the garbage collector finds it unreachable (runtime.AddCleanup):

@@ -1,11 +1,14 @@
 package isolate_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -608,4 +611,49 @@ func TestHostLogNeedNotBeSafe(t *testing.T) {
 	if !strings.Contains(log.String(), "handler log line") {
 		t.Errorf("no handler log lines in:\n%s", log.String())
 	}
+}
+
+// TestServiceDies: a service that dies without Close (killed, crashed)
+// leaves no host behind: the host ends when its client is gone.
+func TestServiceDies(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := exec.Command(exe, "-test.run=^$")
+	svc.Env = append(os.Environ(), "ISOLATE_TEST_SERVICE=1")
+	out, err := svc.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pid, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		svc.Process.Kill()
+		svc.Wait()
+		t.Fatalf("service said %q (%v)", line, err)
+	}
+	svc.Process.Kill()
+	svc.Wait()
+	for range 1000 {
+		if !alive(pid) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	t.Fatalf("host %d still running after its service was killed", pid)
+}
+
+// alive reports whether process pid exists and is no zombie (Linux).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/rpc"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -27,6 +29,10 @@ var handshake = plugin.HandshakeConfig{
 
 // logLevelEnv passes Config.HostLogLevel to the host.
 const logLevelEnv = "HANDLERGEN_ISOLATE_LOG_LEVEL"
+
+// lifelineEnv names the host's file descriptor of the lifeline pipe
+// (hostConn.lifeline).
+const lifelineEnv = "HANDLERGEN_ISOLATE_LIFELINE_FD"
 
 const pluginName = "registry"
 
@@ -63,6 +69,14 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 	}
 	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
+	if fd, err := strconv.Atoi(os.Getenv(lifelineEnv)); err == nil && fd > 2 {
+		lifeline := os.NewFile(uintptr(fd), "lifeline")
+		go func() {
+			io.Copy(io.Discard, lifeline) // nothing is written: returns when the client is gone
+			logger.Warn("the client is gone; the host exits")
+			os.Exit(1)
+		}()
+	}
 	s := newHost(reg, logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -29,10 +30,33 @@ func TestMain(m *testing.M) {
 	if isolate.IsHost() {
 		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
 	}
+	if os.Getenv("ISOLATE_TEST_SERVICE") != "" {
+		service() // a service for TestServiceDies; does not return
+	}
 	// Hosts built with -race would sleep a second at exit (the race
 	// runtime's atexit_sleep_ms), and every Close waits for its host.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
+}
+
+// service starts a client, prints its host's pid and waits to be killed.
+func service() {
+	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard})
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	h, err := c.New(context.Background(), "echo")
+	if err == nil {
+		var resp registry.Response
+		resp, err = h.Execute(context.Background(), registry.Request{})
+		fmt.Println(resp.Metadata["pid"])
+	}
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	select {}
 }
 
 // testHandler behaves as its name says.
