@@ -274,6 +274,12 @@ func (c *Client) acquire(ctx context.Context) (*hostConn, error) {
 	}
 }
 
+// notSent is the end of a context that came before its call was sent.
+// Its message is err's.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }
+
 // abandoned is the CallAbandoned error of a call whose context ended.
 func abandoned(ctx context.Context, op string, err error) *registry.Error {
 	return &registry.Error{Code: registry.CallAbandoned, Op: op, CorrelationID: correlationID(ctx), Err: err}
@@ -473,7 +479,7 @@ var errUndelivered = errors.New("it had exited before the call was sent")
 func (c *Client) call(ctx context.Context, h *hostConn, args wire.Call) (*wire.Reply, error) {
 	args.Correlation = correlationID(ctx)
 	if err := ctx.Err(); err != nil {
-		return nil, abandoned(ctx, args.Method, err)
+		return nil, abandoned(ctx, args.Method, notSent{err})
 	}
 	args.ID = c.calls.Add(1)
 	if dl, ok := ctx.Deadline(); ok {

@@ -56,7 +56,8 @@
 // A handler the service drops without calling Shutdown is released in the
 // host once the garbage collector finds it unreachable (runtime.AddCleanup):
 // the host drops its instance without calling Shutdown, as a handler
-// dropped in process is collected without one.
+// dropped in process is collected without one. So does a Shutdown whose
+// context had ended before it could be sent (HANDLER_LOADER_053).
 //
 // Request.Payload, Request.Config, Initialize's config, Response and
 // Descriptor cross as JSON: the handler receives, and the caller gets back,

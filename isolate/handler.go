@@ -269,7 +269,9 @@ func (h *handler) Execute(ctx context.Context, req registry.Request) (registry.R
 // Shutdown calls the instance's Shutdown and releases it in the host,
 // whatever Shutdown returns; later calls fail. When the host the instance
 // lived in is gone, the instance went with it: Shutdown returns nil and
-// starts no host.
+// starts no host. When ctx has ended before the call could be sent, the
+// instance is released without its Shutdown, and the error is
+// CallAbandoned.
 func (h *handler) Shutdown(ctx context.Context) error {
 	ctx = withID(ctx)
 	h.st.mu.Lock()
@@ -287,6 +289,8 @@ func (h *handler) Shutdown(ctx context.Context) error {
 	switch {
 	case errors.Is(err, errUndelivered):
 		return nil // the host had exited
+	case errors.As(err, new(notSent)):
+		h.c.release(host, instance) // the caller has gone: no Shutdown, but no leak
 	case err == nil && r.Err != nil:
 		err = h.remoteError(ctx, r.Err)
 	}

@@ -307,8 +307,8 @@ func gate(t *testing.T) (open func()) {
 }
 
 // TestHostInstancesReleased: the host lets go of an instance when its
-// handler is shut down, dropped by the service without Shutdown, or made
-// by a New the caller abandoned.
+// handler is shut down (even with a context that has ended), dropped by
+// the service without Shutdown, or made by a New the caller abandoned.
 func TestHostInstancesReleased(t *testing.T) {
 	open := gate(t)
 	c, _ := newClient(t, isolate.Config{KillAfter: time.Minute})
@@ -335,6 +335,18 @@ func TestHostInstancesReleased(t *testing.T) {
 			}
 		}
 	}()
+	ended, cancelEnded := context.WithCancel(ctx)
+	cancelEnded()
+	for range 3 {
+		h, err := c.New(ctx, "echo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Shutdown(ended); code(err) != registry.CallAbandoned {
+			t.Fatalf("Shutdown with an ended context: %v", err)
+		}
+		runtime.KeepAlive(h) // released by Shutdown, not by the collector
+	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	if _, err := c.New(short, "gated"); code(err) != registry.CallAbandoned {
