@@ -69,7 +69,9 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 	}
 	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
-	if fd, err := strconv.Atoi(os.Getenv(lifelineEnv)); err == nil && fd > 2 {
+	fd, err := strconv.Atoi(os.Getenv(lifelineEnv))
+	os.Unsetenv(lifelineEnv) // not for the processes handlers start: they have no such descriptor
+	if err == nil && fd > 2 {
 		lifeline := os.NewFile(uintptr(fd), "lifeline")
 		go func() {
 			io.Copy(io.Discard, lifeline) // nothing is written: returns when the client is gone
