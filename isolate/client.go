@@ -50,6 +50,8 @@ type Config struct {
 // Client serves the registry API from a host process. It is safe for
 // concurrent use. The handlers it makes send every call to the host; see
 // the package documentation for what crosses and what a failure does.
+// Close it when done: a Client dropped without Close keeps its host
+// running until the service ends.
 type Client struct {
 	local  *registry.Registry[registry.Handler] // the service's own registry, for the handshake
 	remote *registry.Registry[registry.Handler] // the same entries, made in the host
