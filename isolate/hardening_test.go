@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -668,4 +669,43 @@ func alive(pid int) bool {
 	}
 	_, rest, _ := strings.Cut(string(stat), ") ")
 	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+}
+
+// TestCloseDuringHostStart: Close while a host process is starting (slowly,
+// here) waits for that start to end and leaves no process behind; the call
+// waiting for the host fails with a code.
+func TestCloseDuringHostStart(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slow atomic.Bool
+	c, _ := newClient(t, isolate.Config{MinBackoff: time.Millisecond, Command: func() *exec.Cmd {
+		if slow.Load() {
+			return exec.Command("/bin/sh", "-c", `sleep 0.3; exec "$0"`, exe)
+		}
+		return exec.Command(exe)
+	}})
+	ctx := context.Background()
+	first, err := execute(t, c, ctx, "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow.Store(true)
+	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
+		t.Fatal(err)
+	}
+	waitReaped(t, first.Metadata["pid"])
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := c.New(ctx, "echo")
+		waiting <- err
+	}()
+	for len(children(t)) == 0 { // the new host's shell has started
+		time.Sleep(time.Millisecond)
+	}
+	within(t, "Close during a start", func() { c.Close() })
+	if err := <-waiting; code(err) != registry.HostFailed {
+		t.Errorf("New waiting for the start: %v", err)
+	}
 }
