@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/rpc"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +71,12 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 	}
 	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
+	// slog.SetDefault routes the log package into logger at Info; go-plugin
+	// logs through it with hclog-style level prefixes ("[DEBUG] plugin:
+	// ... use of closed network connection" at every shutdown), which
+	// would otherwise reach HostLog as Info records.
+	log.SetFlags(0)
+	log.SetOutput(stdLogWriter{logger})
 	fd, err := strconv.Atoi(os.Getenv(lifelineEnv))
 	os.Unsetenv(lifelineEnv) // not for the processes handlers start: they have no such descriptor
 	if err == nil && fd > 2 {
@@ -321,3 +329,30 @@ func (c correlated) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (c correlated) WithGroup(name string) slog.Handler { return correlated{c.Handler.WithGroup(name)} }
+
+// stdLogWriter logs the lines of the log package at the level their
+// hclog-style prefix names ([TRACE], [DEBUG], [INFO], [WARN], [ERR] or
+// [ERROR]), and at Info when there is none: handlers' log.Printf lines
+// stay in the host's log.
+type stdLogWriter struct{ log *slog.Logger }
+
+var levelPrefixes = []struct {
+	prefix string
+	level  slog.Level
+}{
+	{"[TRACE]", slog.LevelDebug - 4}, {"[DEBUG]", slog.LevelDebug}, {"[INFO]", slog.LevelInfo},
+	{"[WARN]", slog.LevelWarn}, {"[ERR]", slog.LevelError}, {"[ERROR]", slog.LevelError},
+}
+
+func (w stdLogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSuffix(string(p), "\n")
+	level := slog.LevelInfo
+	for _, lp := range levelPrefixes {
+		if rest, ok := strings.CutPrefix(msg, lp.prefix); ok {
+			msg, level = strings.TrimSpace(rest), lp.level
+			break
+		}
+	}
+	w.log.Log(context.Background(), level, msg)
+	return len(p), nil
+}
