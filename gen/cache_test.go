@@ -147,6 +147,14 @@ func TestRepeatCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Links to directories of the module, however they loop, keep the
+	// repeat check answered from the cache (a link that leaves the module
+	// is the last change below).
+	for link, target := range map[string]string{"linked": filepath.Join(fix, "good"), "again": fix, "good/up": ".."} {
+		if err := os.Symlink(target, filepath.Join(fix, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	regen()
 	check := func(wantReplay bool) string {
 		t.Helper()
@@ -189,6 +197,12 @@ func TestRepeatCheck(t *testing.T) {
 		{"go.mod", func() { edit("go.mod", "\n// a comment\n") }},
 		{"environment", func() { t.Setenv("GOFLAGS", "-mod=mod") }},
 		{"output file", func() { edit("out/registry_gen.go", "\n// hand edit\n") }},
+		// Last: from here on, every check runs in full.
+		{"link that leaves the module", func() {
+			if err := os.Symlink(t.TempDir(), filepath.Join(fix, "out", "ext")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	} {
 		// The unchanged tree is answered from the cache first, so that
 		// the full check below is the change's doing.
@@ -204,6 +218,9 @@ func TestRepeatCheck(t *testing.T) {
 			t.Errorf("after a change of the %s: check differs from an uncached one:\n%s\n--- want\n%s", change.name, got, want)
 		}
 	}
+	// The link that leaves the module is still there: a repeat check
+	// runs in full too.
+	check(false)
 }
 
 // TestRepeatCheckEditedDuringCheck: a file edited while a check runs (after

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -199,8 +200,9 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	dirs = append(dirs, targets...)
 	slices.Sort(dirs)
 	dirs = slices.Compact(dirs)
+	w := newTreeWalk(dirs)
 	for _, d := range dirs {
-		sum, ok := treeDigest(d)
+		sum, ok := w.digest(d)
 		if !ok {
 			return key, nil, false
 		}
@@ -277,29 +279,78 @@ func replaceTargets(dirs []string) (out []string, ok bool) {
 var buildSource = map[string]bool{".c": true, ".h": true, ".s": true, ".S": true, ".cc": true, ".cpp": true, ".cxx": true,
 	".hh": true, ".hpp": true, ".hxx": true, ".m": true, ".f": true, ".F": true, ".for": true, ".f90": true, ".syso": true, ".swig": true, ".swigcxx": true}
 
-// treeDigest hashes the files of the module at root that a build reads:
+// maxTreeEntries bounds the files, directories and links the digest of
+// one check's module trees visits. The repeat check is only a shortcut:
+// past the bound (a huge tree, or a fan-out of links a file of the
+// repository made) the digest gives up and the check runs in full. A
+// variable so that a test can lower it.
+var maxTreeEntries = 100_000
+
+// A treeWalk is the digest of one check's module trees in the making: the
+// real paths that a link to a directory may lead into (the trees that are
+// hashed), and what is left of the bound.
+type treeWalk struct {
+	within []string
+	left   int
+}
+
+func newTreeWalk(dirs []string) *treeWalk {
+	w := &treeWalk{left: maxTreeEntries}
+	for _, d := range dirs {
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			w.within = append(w.within, real)
+		}
+	}
+	return w
+}
+
+// inside reports whether the real path p lies in a tree that is hashed.
+func (w *treeWalk) inside(p string) bool {
+	for _, d := range w.within {
+		if rel, err := filepath.Rel(d, p); err == nil && (rel == "." || filepath.IsLocal(rel)) {
+			return true
+		}
+	}
+	return false
+}
+
+// treeDigest hashes the tree of the module at root, with nothing else hashed.
+func treeDigest(root string) (string, bool) {
+	return newTreeWalk([]string{root}).digest(root)
+}
+
+// digest hashes the files of the module at root that a build reads:
 // its non-test Go files (and cgo's sources) and its module files, with their paths, skipping
 // what the go command skips (testdata, names starting with . or _, nested
-// modules). A directory that is a link is followed, as the go command
-// follows it to find a package by its import path. A package with a
-// //go:embed directive may embed any file below its directory (hidden ones
-// too, with all:), so all of those are hashed as well. Files are read
-// GOMAXPROCS at a time.
-func treeDigest(root string) (string, bool) {
+// modules). A package with a //go:embed directive may embed any file below
+// its directory (hidden ones too, with all:), so all of those are hashed as
+// well. Files are read GOMAXPROCS at a time.
+//
+// The go command finds a package by its import path through a directory
+// that is a link, wherever the link leads (it only leaves such links out
+// of the packages that a pattern with ... matches, with a warning), so
+// each link to a directory is followed, and where it leads is hashed. A
+// link that leaves the trees the check hashes (the module's, the
+// workspace's, local replace targets) would make the digest read what a
+// committed file chooses (/, $HOME, a cycle of directories outside), so
+// the digest gives up instead (ok is false), as it does past
+// maxTreeEntries, and the check runs in full.
+func (w *treeWalk) digest(root string) (string, bool) {
 	var files []string
 	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum", filepath.Join("vendor", "modules.txt")} {
 		files = append(files, filepath.Join(root, f))
 	}
-	if w := findUp(root, "go.work"); w != "" {
-		files = append(files, w, w+".sum")
+	if wk := findUp(root, "go.work"); wk != "" {
+		files = append(files, wk, wk+".sum")
 	}
-	if w := os.Getenv("GOWORK"); w != "" && w != "off" {
-		files = append(files, w, w+".sum")
+	if wk := os.Getenv("GOWORK"); wk != "" && wk != "off" {
+		files = append(files, wk, wk+".sum")
 	}
-	if !walkTree(root, true, func(p string) bool {
+	var links []string
+	if !w.walk(root, true, func(p string) bool {
 		name := filepath.Base(p)
 		return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)]
-	}, &files) {
+	}, &files, &links) {
 		return "", false
 	}
 	sums, embeds := hashFiles(files)
@@ -311,7 +362,7 @@ func treeDigest(root string) (string, bool) {
 			continue
 		}
 		done[filepath.Dir(f)] = true
-		if !walkTree(filepath.Dir(f), false, func(string) bool { return true }, &more) {
+		if !w.walk(filepath.Dir(f), false, func(string) bool { return true }, &more, &links) {
 			return "", false
 		}
 	}
@@ -333,63 +384,108 @@ func treeDigest(root string) (string, bool) {
 		rel, _ := filepath.Rel(root, f)
 		k.add(rel, string(sums[i][:]))
 	}
+	// Where each link leads: two links may lead to directories that are
+	// hashed anyway, and the package found through one changes when it
+	// leads to the other.
+	for _, l := range links {
+		p, real, _ := strings.Cut(l, "\x00")
+		rel, _ := filepath.Rel(root, p)
+		k.add("link", rel, real)
+	}
 	sum := k.sum()
 	return string(sum[:]), true
 }
 
-// walkTree adds to files the files below dir that want accepts (and the
-// directories, whose names it is given with a trailing separator), skipping
-// nested modules and, when goSkips, the directories the go command skips.
-// Links to directories are followed, each real directory once (a link to
-// an ancestor would otherwise never end).
-func walkTree(dir string, goSkips bool, want func(string) bool, files *[]string) bool {
+// walk adds to files the files below dir that want accepts (and the
+// directories, whose names it is given with a trailing separator), and to
+// links each link to a directory it follows, as its path, a NUL and its
+// real path; it skips nested modules and, when goSkips, the directories
+// the go command skips. Each real directory is walked once, under the
+// first path that reaches it (a link to an ancestor would otherwise never
+// end); where the other paths lead is in links. ok is false when a link
+// leaves the hashed trees, when a directory cannot be read, or past the
+// bound.
+func (w *treeWalk) walk(dir string, goSkips bool, want func(string) bool, files, links *[]string) bool {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil || !w.inside(real) {
+		return false
+	}
 	seen := map[string]bool{}
-	var walk func(dir string) error
-	walk = func(dir string) error {
-		if real, err := filepath.EvalSymlinks(dir); err == nil {
-			if seen[real] {
-				return nil
-			}
-			seen[real] = true
+	var walk func(dir, real string) bool
+	walk = func(dir, real string) bool {
+		if seen[real] {
+			return true
 		}
-		// WalkDir does not follow a root that is a link; a separator after it does.
-		root := dir + string(filepath.Separator)
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
+		seen[real] = true
+		ents, ok := w.readDir(dir)
+		if !ok {
+			return false
+		}
+		for _, d := range ents {
 			name := d.Name()
-			isDir := d.IsDir()
-			if d.Type()&fs.ModeSymlink != 0 {
+			p := filepath.Join(dir, name)
+			isDir, isLink := d.IsDir(), d.Type()&fs.ModeSymlink != 0
+			if isLink {
 				if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 					isDir = true
 				}
 			}
-			if isDir {
-				if p == root {
-					return nil
-				}
-				if vcsDir[name] || goSkips && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) || exists(filepath.Join(p, "go.mod")) {
-					return filepath.SkipDir
-				}
-				if !d.IsDir() { // a link
-					*files = append(*files, p) // hashed as what it is: a directory is not regular
-					return walk(p)
-				}
-				if want(p + string(filepath.Separator)) {
-					// An empty directory matters to an embed pattern
-					// that matches it: it cannot be embedded.
+			if !isDir {
+				if want(p) {
 					*files = append(*files, p)
 				}
-				return nil
+				continue
 			}
-			if want(p) {
+			if vcsDir[name] || goSkips && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) || exists(filepath.Join(p, "go.mod")) {
+				continue
+			}
+			if want(p + string(filepath.Separator)) {
+				// An empty directory matters to an embed pattern
+				// that matches it: it cannot be embedded; nor can
+				// a link.
 				*files = append(*files, p)
 			}
-			return nil
-		})
+			next := filepath.Join(real, name)
+			if isLink {
+				if next, err = filepath.EvalSymlinks(p); err != nil || !w.inside(next) {
+					return false
+				}
+				*links = append(*links, p+"\x00"+next)
+			}
+			if !walk(p, next) {
+				return false
+			}
+		}
+		return true
 	}
-	return walk(dir) == nil
+	return walk(dir, real)
+}
+
+// readDir reads a directory's entries, sorted by name, a batch at a time,
+// each counted against the bound, so that a huge directory is not read
+// whole before the bound stops the walk.
+func (w *treeWalk) readDir(dir string) ([]fs.DirEntry, bool) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	var ents []fs.DirEntry
+	for {
+		batch, err := f.ReadDir(1024)
+		if w.left -= len(batch) + 1; w.left < 0 {
+			return nil, false
+		}
+		ents = append(ents, batch...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return ents, true
 }
 
 // vcsDir are the directories the go command never reads, not even to embed.

@@ -3,6 +3,7 @@ package gen
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -53,9 +54,11 @@ func TestTreeDigestSpecialFiles(t *testing.T) {
 
 // TestTreeDigestSeesWhatTheBuildReads: every change of a file a build of
 // the module reads changes the repeat-check digest, and nothing else does.
-// The go command finds a package through a directory that is a link, and
-// compiles in the files a //go:embed directive names, which may be any
-// file below the package's directory.
+// The go command finds a package through a directory that is a link (here
+// to a directory of the module that is not walked otherwise: a link
+// leaving the module makes the check run in full, see
+// TestTreeDigestDirectoryLinks), and compiles in the files a //go:embed
+// directive names, which may be any file below the package's directory.
 func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 	write := func(t *testing.T, p, data string) {
 		t.Helper()
@@ -76,6 +79,18 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 		}},
 		{name: "Go file added through a linked directory", change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(ext, "sub", "s.go"), "package sub\n")
+		}},
+		{name: "link retargeted to another directory the digest reads anyway", change: func(t *testing.T, root, ext string) {
+			// l1 and l2 lead to ext and sub: l3, which led to ext as
+			// l1 does, now leads to sub. Its files are sub's, read
+			// already, but the package at example.com/m/l3 changed.
+			p := filepath.Join(root, "l3")
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(root, "sub"), p); err != nil {
+				t.Fatal(err)
+			}
 		}},
 		{name: "embedded file edited (its content never decides whether the package builds)", same: true, change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(root, "e", "static", "data.txt"), "changed\n")
@@ -113,7 +128,7 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 			write(t, filepath.Join(root, "e", "static", ".hidden"), "x\n")
 		}},
 		{name: "go.work named by GOWORK", change: func(t *testing.T, root, ext string) {
-			write(t, filepath.Join(ext, "..", "alt.work"), "go 1.26\n\nuse ./x\n")
+			write(t, os.Getenv("GOWORK"), "go 1.26\n\nuse ./x\n")
 		}},
 		{name: "Go file touched", same: true, change: func(t *testing.T, root, ext string) {
 			now := time.Now().Add(time.Hour)
@@ -131,7 +146,7 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, outside := t.TempDir(), t.TempDir()
-			ext := filepath.Join(outside, "h")
+			ext := filepath.Join(root, ".ext", "h")
 			write(t, filepath.Join(root, "go.mod"), "module example.com/m\n")
 			write(t, filepath.Join(root, "a.go"), "package m\n")
 			write(t, filepath.Join(root, "README.md"), "m\n")
@@ -139,10 +154,13 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 			write(t, filepath.Join(root, "e", "e.go"), "package e\n\nimport \"embed\"\n\n//go:embed all:static\nvar FS embed.FS\n")
 			write(t, filepath.Join(root, "e", "static", "data.txt"), "data\n")
 			write(t, filepath.Join(root, "e", ".git", "HEAD"), "ref\n")
+			write(t, filepath.Join(root, "sub", "s.go"), "package sub\n")
 			write(t, filepath.Join(outside, "alt.work"), "go 1.26\n\nuse .\n")
 			t.Setenv("GOWORK", filepath.Join(outside, "alt.work"))
-			if err := os.Symlink(ext, filepath.Join(root, "h")); err != nil {
-				t.Fatal(err)
+			for link, target := range map[string]string{"h": ext, "l1": ext, "l2": filepath.Join(root, "sub"), "l3": ext} {
+				if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			before, ok := treeDigest(root)
 			if !ok {
@@ -224,5 +242,182 @@ func TestCheckKeyEnvironment(t *testing.T) {
 				t.Errorf("key unchanged: %v, want %v", same, tt.same)
 			}
 		})
+	}
+}
+
+// TestTreeDigestDirectoryLinks: a committed link to a directory must not
+// steer the repeat-check digest into the file system. The go command
+// imports a package through a link wherever it leads, so a link the digest
+// does not follow could let a repeat check answer for a package that
+// changed: a link that leaves the module (to /, to an ancestor such as
+// $HOME, to a sibling, at the end of a chain of links, around a cycle of
+// directories outside) makes the digest give up, and the check runs in
+// full. Links that stay inside the module, however many and however they
+// loop, are followed, and what they lead to is in the digest.
+func TestTreeDigestDirectoryLinks(t *testing.T) {
+	link := func(t *testing.T, target, link string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		make func(t *testing.T, root, outside string)
+		edit string // for a digest that is made: a file the edit of which must change it
+	}{
+		{name: "link to /", make: func(t *testing.T, root, outside string) { link(t, "/", filepath.Join(root, "r")) }},
+		{name: "link to an ancestor of the module", make: func(t *testing.T, root, outside string) {
+			link(t, filepath.Dir(root), filepath.Join(root, "up"))
+		}},
+		{name: "relative link to an ancestor", make: func(t *testing.T, root, outside string) {
+			link(t, "../..", filepath.Join(root, "p", "up"))
+		}},
+		{name: "link to a sibling outside the module", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, outside, map[string]string{"h/h.go": "package h\n"})
+			link(t, filepath.Join(outside, "h"), filepath.Join(root, "h"))
+		}},
+		{name: "chain of links that ends outside", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, outside, map[string]string{"h/h.go": "package h\n"})
+			link(t, filepath.Join(root, ".b"), filepath.Join(root, "a"))
+			link(t, filepath.Join(root, ".c"), filepath.Join(root, ".b"))
+			link(t, filepath.Join(outside, "h"), filepath.Join(root, ".c"))
+		}},
+		{name: "link inside the module to a directory with a link out", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, outside, map[string]string{"h/h.go": "package h\n"})
+			link(t, filepath.Join(root, ".x"), filepath.Join(root, "a"))
+			link(t, filepath.Join(outside, "h"), filepath.Join(root, ".x", "y"))
+		}},
+		{name: "cycle through many directories outside", make: func(t *testing.T, root, outside string) {
+			const n = 50
+			for i := range n {
+				d := filepath.Join(outside, "d"+strconv.Itoa(i))
+				writeFiles(t, d, map[string]string{"f.go": "package d\n"})
+				link(t, filepath.Join(outside, "d"+strconv.Itoa((i+1)%n)), filepath.Join(d, "next"))
+			}
+			link(t, filepath.Join(outside, "d0"), filepath.Join(root, "l"))
+		}},
+		{name: "cycle through many directories of the module", edit: ".d7/f.go", make: func(t *testing.T, root, outside string) {
+			const n = 50
+			for i := range n {
+				d := filepath.Join(root, ".d"+strconv.Itoa(i))
+				writeFiles(t, d, map[string]string{"f.go": "package d\n"})
+				link(t, filepath.Join(root, ".d"+strconv.Itoa((i+1)%n)), filepath.Join(d, "next"))
+				link(t, root, filepath.Join(d, "top"))
+			}
+			link(t, filepath.Join(root, ".d0"), filepath.Join(root, "l"))
+		}},
+		{name: "fan-out of links inside the module", edit: ".x/h.go", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, root, map[string]string{".x/h.go": "package x\n", ".x/deep/a/b/c/d.go": "package c\n"})
+			for i := range 200 {
+				link(t, filepath.Join(root, ".x"), filepath.Join(root, "fan", "l"+strconv.Itoa(i)))
+				link(t, filepath.Join(root, "fan"), filepath.Join(root, ".x", "deep", "a", "f"+strconv.Itoa(i)))
+				link(t, "..", filepath.Join(root, ".x", "deep", "a", "b", "up"+strconv.Itoa(i)))
+			}
+		}},
+		{name: "relative link to a directory of the module", edit: ".y/y.go", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, root, map[string]string{".y/y.go": "package y\n"})
+			link(t, "../.y", filepath.Join(root, "p", "y"))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root, outside := filepath.Join(t.TempDir(), "m"), t.TempDir()
+			writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n", "a.go": "package m\n"})
+			tt.make(t, root, outside)
+			first, ok := treeDigest(root)
+			if tt.edit == "" {
+				if ok {
+					t.Error("digest made of a tree with a link that leaves the module")
+				}
+				return
+			}
+			if !ok {
+				t.Fatal("no digest")
+			}
+			if again, ok := treeDigest(root); !ok || again != first {
+				t.Fatal("the digest of an unchanged tree changed")
+			}
+			writeFiles(t, root, map[string]string{tt.edit: "package edited\n"})
+			if after, ok := treeDigest(root); !ok || after == first {
+				t.Errorf("editing %s, reached through a link, did not change the digest (ok %v)", tt.edit, ok)
+			}
+		})
+	}
+}
+
+// TestTreeDigestBound: past maxTreeEntries files, directories or links,
+// whether of a huge tree or of a fan-out of links, the digest gives up
+// and the check runs in full; below it the digest is made. (The bound is
+// lowered for the test, so that it needs no huge tree.)
+func TestTreeDigestBound(t *testing.T) {
+	defer func(n int) { maxTreeEntries = n }(maxTreeEntries)
+	maxTreeEntries = 300
+	for _, tt := range []struct {
+		name string
+		n    int
+		make func(t *testing.T, root string, i int)
+		ok   bool
+	}{
+		{"files", 100, func(t *testing.T, root string, i int) {
+			writeFiles(t, root, map[string]string{"f" + strconv.Itoa(i) + ".go": "package m\n"})
+		}, true},
+		{"files", 400, func(t *testing.T, root string, i int) {
+			writeFiles(t, root, map[string]string{"f" + strconv.Itoa(i) + ".go": "package m\n"})
+		}, false},
+		{"directories", 200, func(t *testing.T, root string, i int) {
+			if err := os.Mkdir(filepath.Join(root, "d"+strconv.Itoa(i)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"links to the module", 400, func(t *testing.T, root string, i int) {
+			if err := os.Symlink(root, filepath.Join(root, "l"+strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	} {
+		t.Run(tt.name+"/"+strconv.Itoa(tt.n), func(t *testing.T) {
+			root := t.TempDir()
+			writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n"})
+			for i := range tt.n {
+				tt.make(t, root, i)
+			}
+			if _, ok := treeDigest(root); ok != tt.ok {
+				t.Errorf("digest made: %v, want %v", ok, tt.ok)
+			}
+		})
+	}
+}
+
+// TestTreeDigestLinkToReplaceTarget: a link into a local replace target,
+// which the check hashes anyway, is followed; one into the same directory
+// when nothing replaces a module with it leaves the hashed trees.
+func TestTreeDigestLinkToReplaceTarget(t *testing.T) {
+	t.Setenv("GOWORK", "off")
+	dir := t.TempDir()
+	root, dep := filepath.Join(dir, "m"), filepath.Join(dir, "dep")
+	writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n\nreplace example.com/dep => ../dep\n", "a.go": "package m\n"})
+	writeFiles(t, dep, map[string]string{"go.mod": "module example.com/dep\n", "p/p.go": "package p\n"})
+	if err := os.Symlink(filepath.Join(dep, "p"), filepath.Join(root, "p")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := treeDigest(root); ok {
+		t.Error("digest made of a module alone, with a link out of it")
+	}
+	targets, ok := replaceTargets([]string{root})
+	if !ok || len(targets) != 1 || targets[0] != dep {
+		t.Fatalf("replace targets %q, %v", targets, ok)
+	}
+	w := newTreeWalk([]string{root, dep})
+	first, ok := w.digest(root)
+	if !ok {
+		t.Fatal("no digest of a module with a link into its replace target")
+	}
+	writeFiles(t, dep, map[string]string{"p/p.go": "package p\n\nfunc F() {}\n"})
+	if after, ok := newTreeWalk([]string{root, dep}).digest(root); !ok || after == first {
+		t.Errorf("an edit through the link did not change the digest (ok %v)", ok)
 	}
 }
