@@ -42,12 +42,62 @@ type PanicError struct {
 // stack shows where the panic happened.
 func NewPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
 
-// Error returns "panic: " and the panic value.
+// Error returns "panic: " and the panic value as fmt's %v formats it. A
+// value whose Error, String or Format method panics when fmt calls it (with
+// a value that panics in turn when fmt prints that panic, which fmt does not
+// survive) is given by its type instead: the message of a contained failure
+// must never crash the caller or the logger that asks for it.
 func (p *PanicError) Error() string {
 	if p == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("panic: %v", p.Value)
+	return "panic: " + formatValue(p.Value)
+}
+
+// formatValue returns fmt's %v of v, or, when that panics, a text that
+// calls no method of v.
+func formatValue(v any) (s string) {
+	done := false
+	defer func() {
+		if !done {
+			recover() // the value panicked with is as untrusted as v: not printed
+			s = "(" + fmt.Sprintf("%T", v) + ": " + formatPanicked(v) + ")"
+		}
+	}()
+	s = fmt.Sprintf("%v", v)
+	done = true
+	return s
+}
+
+// formatPanicked says what panicked when fmt's %v formatted v: the method
+// fmt calls on v itself, in fmt's order, or for a struct, slice or map a
+// method of a value in it.
+func formatPanicked(v any) string {
+	switch v.(type) {
+	case fmt.Formatter:
+		return "its Format method panicked"
+	case error:
+		return "its Error method panicked"
+	case fmt.Stringer:
+		return "its String method panicked"
+	}
+	return "formatting it panicked"
+}
+
+// errorString returns err.Error(), or, when that panics, a text that calls
+// no method of err: the cause of an *Error may be a constructor's own
+// error, code of the handler's.
+func errorString(err error) (s string) {
+	done := false
+	defer func() {
+		if !done {
+			recover() // not printed, as in formatValue
+			s = "(" + fmt.Sprintf("%T", err) + ": its Error method panicked)"
+		}
+	}()
+	s = err.Error()
+	done = true
+	return s
 }
 
 // Unwrap returns the panic value when it is an error (as for a runtime
@@ -149,7 +199,7 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(errorString(e.Err))
 	}
 	if e.CorrelationID != uuid.Nil {
 		b.WriteString(" [correlation_id=")
