@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/registry"
@@ -30,6 +31,20 @@ func (l *auditLog) Write(p []byte) (int, error) {
 
 func (l *auditLog) logger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: level}))
+}
+
+// wait returns the records once there are at least n, failing after a
+// generous bound. A late panic of an abandoned call is logged on the
+// handler's goroutine: a test that counted goroutines to know it was
+// logged could be misled by a goroutine of an earlier test (a subtest's,
+// say) that was still ending when it counted.
+func (l *auditLog) wait(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if recs := l.records(t); len(recs) >= n || time.Since(start) > 10*time.Second {
+			return recs
+		}
+	}
 }
 
 func (l *auditLog) records(t *testing.T) []map[string]any {

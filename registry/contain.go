@@ -33,17 +33,22 @@ import (
 // context.Background()) runs on the caller's goroutine, under recover only.
 // Any other runs on a goroutine of its own while the caller waits for its
 // result or for ctx to end: that costs a goroutine and a few allocations
-// per call (see BENCHMARKS.md).
+// per call (see BENCHMARKS.md). runtime.Goexit in the handler (t.FailNow in
+// a test, say) ends the goroutine it runs on: on a goroutine of its own the
+// call returns HandlerPanicked; on the caller's, the caller's goroutine
+// ends, as it would without Contain.
 //
 // An abandoned call is not stopped, because Go cannot stop a goroutine: it
 // runs until the handler returns, and if the handler never returns its
-// goroutine, and whatever it holds, leaks for the life of the process. Its
-// results are dropped; a panic in it is recovered all the same (and logged
-// by a Contained with a logger), never ending the process. Until it
-// returns, the next call to the same handler runs concurrently with it: after
-// an abandoned call, discard the handler (make a new one with New) unless
-// it is safe for concurrent use. For handlers that may never return, run
-// them in another process (the isolate module), which can be killed.
+// goroutine, and whatever it holds, leaks for the life of the process. It
+// still holds its arguments (Initialize's config, the Request and its
+// Payload): do not modify them after a CallAbandoned. Its results are
+// dropped; a panic in it is recovered all the same (and logged by a
+// Contained with a logger), never ending the process. Until it returns,
+// the next call to the same handler runs concurrently with it: after an
+// abandoned call, discard the handler (make a new one with New) unless it
+// is safe for concurrent use. For handlers that may never return, run them
+// in another process (the isolate module), which can be killed.
 //
 // Describe and HandlerType have no context and no error: they run on the
 // caller's goroutine, and a panic in them returns what e declares instead

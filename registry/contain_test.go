@@ -98,6 +98,17 @@ var panics = []struct {
 	{"error", func() { panic(errBoom) }, func(v any) bool { return v == errBoom }},
 	{"runtime", func() { writeNilMap(nil) }, func(v any) bool { _, ok := v.(runtime.Error); return ok }},
 	{"nil", func() { panic(nil) }, func(v any) bool { _, ok := v.(*runtime.PanicNilError); return ok }},
+	// A deferred function of the handler panics while it panics: recover
+	// sees the last panic.
+	{"nested", func() {
+		defer func() { panic("second") }()
+		panic("first")
+	}, func(v any) bool { return v == "second" }},
+	// A deferred function recovers and panics again with what it recovered.
+	{"repanic", func() {
+		defer func() { panic(recover()) }()
+		panic("again")
+	}, func(v any) bool { return v == "again" }},
 }
 
 var probeID = uuid.MustParse("00000000-0000-4000-8000-0000000000c0")
@@ -320,8 +331,8 @@ func TestContainAbandonedThenPanics(t *testing.T) {
 	_, err = h.Execute(ctx, registry.Request{})
 	re := wantContained(t, err, registry.CallAbandoned, "Execute", "p", uuid.Nil)
 	close(release)
+	recs := log.wait(t, 2)
 	settle(t, before)
-	recs := log.records(t)
 	if len(recs) != 2 {
 		t.Fatalf("%d records:\n%s", len(recs), log.buf.String())
 	}
@@ -640,5 +651,112 @@ func TestContainedDelegates(t *testing.T) {
 		Name: "none", New: func(context.Context) (registry.Handler, error) { return nil, nil }}}), nil)
 	if h, err := nr.New(context.Background(), "none"); h != nil || err != nil {
 		t.Errorf("New(none) = %v, %v", h, err)
+	}
+}
+
+// TestContainReturnAsContextEnds: a handler that returns, or panics, just
+// as its context ends races the caller's wait. Whichever wins, the outcome
+// is one of two and never both: the caller gets the handler's results (or
+// its 052), or a 053 and, for a panic, a Contained logs the late panic
+// once. Run it with -race: the caller and the handler's goroutine share
+// the pending call.
+func TestContainReturnAsContextEnds(t *testing.T) {
+	for _, panics := range []bool{false, true} {
+		t.Run(map[bool]string{false: "returns", true: "panics"}[panics], func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			var log auditLog
+			c := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+				Name: "p", New: func(ctx context.Context) (registry.Handler, error) {
+					cancel := ctx.Value(cancelKey{}).(context.CancelFunc)
+					return &probe{act: func(context.Context) {
+						cancel()
+						if panics {
+							panic("as it ends")
+						}
+					}}, nil
+				},
+			}}), log.logger(slog.LevelInfo))
+			var won, abandoned int
+			for range 300 {
+				ctx, cancel := context.WithCancel(context.Background())
+				h, err := c.New(context.WithValue(ctx, cancelKey{}, cancel), "p")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := h.Execute(ctx, registry.Request{Operation: "op", Payload: "in"})
+				switch {
+				case errors.Is(err, registry.ErrCallAbandoned):
+					abandoned++
+				case panics && errors.Is(err, registry.ErrHandlerPanicked):
+					won++
+				case !panics && err == nil && resp.Payload == "in":
+					won++
+				default:
+					t.Fatalf("Execute = %v, %v", resp, err)
+				}
+			}
+			var lateOrOwn, abandonedLogged int
+			want := 0
+			if panics {
+				want = 300 // each panic, whichever way it went
+			}
+			for _, rec := range log.wait(t, abandoned+want) {
+				switch rec["msg"] {
+				case "handler panicked":
+					lateOrOwn++
+				case "handler call abandoned":
+					abandonedLogged++
+				}
+			}
+			if abandonedLogged != abandoned {
+				t.Errorf("%d calls abandoned, %d logged", abandoned, abandonedLogged)
+			}
+			// Each panic is logged once: to the caller's record (won) or
+			// late (abandoned).
+			settle(t, before)
+			if lateOrOwn != want {
+				t.Errorf("%d panics logged, want %d (%d won, %d abandoned)", lateOrOwn, want, won, abandoned)
+			}
+			t.Logf("%d returned first, %d abandoned", won, abandoned)
+		})
+	}
+}
+
+type cancelKey struct{}
+
+// TestContainNilContext: a nil context is context.Background() for
+// Contained.New and Audited.New too.
+func TestContainNilContext(t *testing.T) {
+	var log auditLog
+	r := registry.New(containedEntries(nil))
+	//lint:ignore SA1012 a nil context is what is tested
+	h, err := registry.NewContained(r, log.logger(slog.LevelInfo)).New(nil, "ok")
+	if err != nil || h == nil {
+		t.Fatalf("Contained.New(nil ctx) = %v, %v", h, err)
+	}
+	//lint:ignore SA1012 a nil context is what is tested
+	if _, err := registry.NewContained(r, nil).New(nil, "ctor"); !errors.Is(err, registry.ErrHandlerPanicked) {
+		t.Errorf("Contained.New(nil ctx, ctor): %v", err)
+	}
+	//lint:ignore SA1012 a nil context is what is tested
+	if _, err := h.Execute(nil, registry.Request{}); !errors.Is(err, registry.ErrHandlerPanicked) {
+		t.Errorf("Execute(nil ctx): %v", err)
+	}
+}
+
+// TestContainGoexitInline: under a context that cannot end, the handler
+// runs on the caller's goroutine, and runtime.Goexit there ends the
+// caller's goroutine, as Contain's documentation says; nothing returns.
+func TestContainGoexitInline(t *testing.T) {
+	h := registry.Contain(&probe{act: func(context.Context) { runtime.Goexit() }}, probeEntry())
+	returned, ended := false, make(chan struct{})
+	go func() {
+		defer close(ended)
+		h.Execute(context.Background(), registry.Request{})
+		returned = true
+	}()
+	<-ended
+	if returned {
+		t.Error("Execute returned after runtime.Goexit on the caller's goroutine")
 	}
 }

@@ -133,10 +133,10 @@ func TestHostileValues(t *testing.T) {
 			go func() { <-started; lcancel() }()
 			late.Shutdown(lctx)
 			close(release)
-			settle(t, before)
-			recs := log.records(t)
 			// Two Execute panics, Describe's, the abandoned call and its
 			// late panic.
+			recs := log.wait(t, 5)
+			settle(t, before)
 			if len(recs) != 5 {
 				t.Errorf("%d records, want 5:\n%s", len(recs), log.buf.String())
 			}
