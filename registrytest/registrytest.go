@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/handlergen/handlergen/registry"
@@ -42,12 +43,23 @@ func Check[H any](t testing.TB, reg *registry.Registry[H], expected ...string) {
 //   - every name in expected is registered;
 //   - Lookup finds every entry under its name;
 //   - every entry has a constructor and handler_type is a known type;
-//   - Registry.New(ctx, name) succeeds for every entry, without panicking,
-//     and returns a non-nil instance;
+//   - Registry.New(ctx, name) succeeds for every entry, without panicking
+//     (a constructor's panic, which Registry.New returns as
+//     HANDLER_LOADER_052, is reported with its value and the frames from
+//     the panic down to the constructor), and returns a non-nil instance;
 //   - an instance that implements registry.Handler (the default interface,
 //     or one that embeds it) returns its entry's handler_type from
 //     HandlerType, and a Describe whose Name, Type and Version are its
-//     entry's, neither of them panicking.
+//     entry's, neither of them panicking (a panic is reported as a
+//     constructor's is).
+//
+// A nil registry is a problem. An empty one has none: handlergen writes a
+// registry with no handlers when go generate finds no contracts (it warns,
+// HANDLER_LOADER_001), and that registry is valid. But a registry that
+// lost its handlers, because the directive's inputs no longer name the
+// contracts' directories, is empty too, and passes: give expected names to
+// catch it (each one missing is a problem, which then says the registry is
+// empty).
 //
 // Constructors are called with ctx, one after another; nothing else of a
 // handler is called (no Initialize, Execute or Shutdown). A constructor
@@ -62,12 +74,18 @@ func problems[H any](ctx context.Context, reg *registry.Registry[H], expected []
 	var errs []error
 	report := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if reg == nil {
-		return []error{errors.New("registry is nil")}
+		return []error{errors.New("registry is nil: pass the registry variable that handlergen generated")}
 	}
 	names := reg.Names()
+	why := ""
+	if len(names) == 0 {
+		// The likeliest cause: go generate found no contracts (it warns,
+		// 001, and writes an empty registry).
+		why = ": the registry has no handlers (do its go:generate inputs name the contracts' directories?)"
+	}
 	for _, name := range expected {
 		if !slices.Contains(names, name) {
-			report("handler %q: expected, but not registered", name)
+			report("handler %q: expected, but not registered%s", name, why)
 		}
 	}
 	for _, e := range reg.Entries() {
@@ -99,7 +117,7 @@ func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registr
 	h, panicked, err := newInstance(ctx, reg, e.Name)
 	switch {
 	case panicked != nil:
-		report("constructor panicked: %v", panicked)
+		report("constructor panicked: %s", panicMessage(panicked, constructorFrames))
 		return errs
 	case err != nil:
 		report("constructor failed: %v", err)
@@ -115,13 +133,13 @@ func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registr
 	// A method that panics (on a field only Initialize sets, say) is one
 	// problem of this handler, not the end of the test.
 	if got, p := recovered(hh.HandlerType); p != nil {
-		report("HandlerType() panicked: %v", p)
+		report("HandlerType() panicked: %s", panicMessage(p, methodFrames))
 	} else if got != e.Type {
 		report("HandlerType() returns %s, but the contract's handler_type is %s", got, e.Type)
 	}
 	d, p := recovered(hh.Describe)
 	if p != nil {
-		report("Describe() panicked: %v", p)
+		report("Describe() panicked: %s", panicMessage(p, methodFrames))
 		return errs
 	}
 	if d.Name != e.Name {
@@ -137,20 +155,70 @@ func checkEntry[H any](ctx context.Context, reg *registry.Registry[H], e registr
 }
 
 // newInstance calls reg.New and returns a panic of the constructor, which
-// reg.New reports as HandlerPanicked, by its value.
-func newInstance[H any](ctx context.Context, reg *registry.Registry[H], name string) (h H, panicked any, err error) {
+// reg.New reports as HandlerPanicked (HANDLER_LOADER_052) with the value
+// and the stack.
+func newInstance[H any](ctx context.Context, reg *registry.Registry[H], name string) (h H, panicked *registry.PanicError, err error) {
 	h, err = reg.New(ctx, name)
-	var pe *registry.PanicError
-	if errors.Is(err, registry.ErrHandlerPanicked) && errors.As(err, &pe) {
-		return h, pe.Value, nil
+	var re *registry.Error
+	if errors.As(err, &re) && re.Code == registry.HandlerPanicked {
+		if pe, ok := re.Err.(*registry.PanicError); ok {
+			return h, pe, nil
+		}
 	}
 	return h, nil, err
 }
 
-// recovered calls f, turning a panic into a value.
-func recovered[T any](f func() T) (v T, panicked any) {
-	defer func() { panicked = recover() }()
-	return f(), nil
+// recovered calls f, turning a panic into a *registry.PanicError with the
+// value and the stack.
+func recovered[T any](f func() T) (v T, panicked *registry.PanicError) {
+	returned := false
+	defer func() {
+		if !returned {
+			panicked = registry.NewPanicError(recover())
+		}
+	}()
+	v = f()
+	returned = true
+	return v, nil
+}
+
+// The frames of a panic's stack that end the part worth showing: the call
+// into the handler's code, by Registry.New or by recovered.
+const (
+	constructorFrames = "github.com/handlergen/handlergen/registry.(*Registry["
+	methodFrames      = "github.com/handlergen/handlergen/registrytest.recovered["
+)
+
+// panicMessage is the panic's value (its Error, which never panics, less
+// "panic: ") and, indented below, the frames from the panic down to the
+// call into the handler's code (the first frame starting with caller):
+// where the handler panicked, without the frames of the recovery, of
+// registrytest and of testing. A stack that does not have the expected
+// shape is shown whole.
+func panicMessage(p *registry.PanicError, caller string) string {
+	msg := strings.TrimPrefix(p.Error(), "panic: ")
+	lines := strings.Split(strings.TrimRight(string(p.Stack), "\n"), "\n")
+	from, to := -1, -1
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "panic("):
+			// The last one is the panic that was recovered; its own
+			// frame is the line after it.
+			from, to = i+2, -1
+		case from >= 0 && to < 0 && strings.HasPrefix(l, caller):
+			to = i
+		}
+	}
+	if from >= 0 && to > from {
+		lines = lines[from:to]
+	}
+	var b strings.Builder
+	b.WriteString(msg)
+	for _, l := range lines {
+		b.WriteString("\n\t")
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 func knownType(t registry.Type) bool {

@@ -65,7 +65,17 @@ func TestTestRegistry(t *testing.T) {
 			name:    "agreeing handlers",
 			entries: []registry.Entry[registry.Handler]{entry("a", registry.Compute, nil), entry("b", registry.Effect, nil), entry("c", registry.NondeterministicCompute, nil)},
 		},
+		// A registry generated from no contracts is valid (go generate
+		// warns, 001); only names expected of it make it fail.
 		{name: "empty registry"},
+		{
+			name:     "empty registry, names expected",
+			expected: []string{"a", "b"},
+			want: []string{
+				`handler "a": expected, but not registered: the registry has no handlers (do its go:generate inputs name the contracts' directories?)`,
+				`handler "b": expected, but not registered: the registry has no handlers`,
+			},
+		},
 		{
 			name:     "expected names present",
 			entries:  []registry.Entry[registry.Handler]{entry("a", registry.Compute, nil), entry("b", registry.Effect, nil)},
@@ -293,4 +303,66 @@ func ExampleCheck() {
 	// In a test: registrytest.Check(t, Registry, "greet")
 
 	// Output: <nil>
+}
+
+// errSelf's Error panics with itself: fmt, printing it, recovers that panic
+// and then panics again printing the value it recovered.
+type errSelf struct{}
+
+func (e errSelf) Error() string { panic(e) }
+
+// selfPanicking is a handler whose HandlerType and Describe panic with
+// errSelf.
+type selfPanicking struct{ handler }
+
+func (*selfPanicking) HandlerType() registry.Type    { panic(errSelf{}) }
+func (*selfPanicking) Describe() registry.Descriptor { panic(errSelf{}) }
+
+// TestPanicsReported: a panic of a constructor (which Registry.New returns
+// as HANDLER_LOADER_052) or of HandlerType or Describe is reported with its
+// value and where it happened: the frames from the panic down to the call,
+// without those of the registry, registrytest and testing. A value that
+// fmt cannot print does not end the test binary.
+func TestPanicsReported(t *testing.T) {
+	reg := registry.New([]registry.Entry[registry.Handler]{
+		withNew(entry("a", registry.Compute, nil), func(context.Context) (registry.Handler, error) { panic("boom") }),
+		withNew(entry("b", registry.Compute, nil), func(context.Context) (registry.Handler, error) {
+			var m map[string]int
+			m["x"]++ // a runtime error, whose place is what the user needs
+			return nil, nil
+		}),
+		withNew(entry("c", registry.Compute, nil), func(context.Context) (registry.Handler, error) { panic(errSelf{}) }),
+		withNew(entry("d", registry.Compute, nil), func(context.Context) (registry.Handler, error) { return &selfPanicking{}, nil }),
+		withNew(entry("e", registry.Compute, nil), func(context.Context) (registry.Handler, error) { return &panicking{}, nil }),
+	})
+	var err error
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				t.Fatalf("TestRegistry panicked with a %T", v)
+			}
+		}()
+		err = registrytest.TestRegistry(context.Background(), reg)
+		_ = err.Error()
+	}()
+	checkErrors(t, err, []string{
+		`handler "a" (a/handler_contract.yaml): constructor panicked: boom` + "\n",
+		`handler "b" (b/handler_contract.yaml): constructor panicked: assignment to entry in nil map` + "\n",
+		`handler "c" (c/handler_contract.yaml): constructor panicked: (registrytest_test.errSelf: its Error method panicked)` + "\n",
+		`handler "d" (d/handler_contract.yaml): HandlerType() panicked: (registrytest_test.errSelf: its Error method panicked)` + "\n",
+		`handler "d" (d/handler_contract.yaml): Describe() panicked: (registrytest_test.errSelf: its Error method panicked)` + "\n",
+		`handler "e" (e/handler_contract.yaml): HandlerType() panicked: not initialized` + "\n",
+		`handler "e" (e/handler_contract.yaml): Describe() panicked: not initialized` + "\n",
+	})
+	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
+		msg := p.Error()
+		if !strings.Contains(msg, "registrytest_test.go:") {
+			t.Errorf("problem without the place of the panic:\n%s", msg)
+		}
+		for _, frame := range []string{"runtime/debug.Stack", "registry.NewPanicError", "registrytest.newInstance", "registrytest.recovered", "testing.tRunner"} {
+			if strings.Contains(msg, frame) {
+				t.Errorf("problem shows the frame %s, not the handler's:\n%s", frame, msg)
+			}
+		}
+	}
 }
