@@ -53,8 +53,9 @@ type checkedHandler struct {
 // checkKey is the digest of a check's inputs: the binary, each registry's
 // configuration, contracts, preflight diagnostics and output file, the
 // module trees (non-test Go files, go.mod, go.sum, go.work, vendor/modules.txt
-// and the local targets of replace directives), the go command and the
-// environment it reads. ok is false when some input cannot be read, and
+// and the local targets of replace directives), the go command (where
+// PATH finds it, where that leads, its toolchain's version and go.env) and
+// the environment it reads. ok is false when some input cannot be read, and
 // the check then runs in full.
 func checkKey(c *cache, jobs []*job) (key, inputs [32]byte, outs []output.File, ok bool) {
 	k := (&keyer{}).add(cacheFormat, "check", c.self)
@@ -98,38 +99,47 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 		outs = append(outs, f)
 		roots[moduleRoot(j.cfg.Dir)] = true
 	}
-	// The go command and what it reads from the environment.
+	// The go command, found on PATH as go/packages finds it, and what it
+	// reads from the environment. Where the path leads names the
+	// toolchain too: a link on PATH may be retargeted to another
+	// toolchain whose go command has the same size and time.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return key, nil, false
 	}
-	fi, err := os.Stat(goBin)
+	realBin, err := filepath.EvalSymlinks(goBin)
 	if err != nil {
 		return key, nil, false
 	}
-	k.add(goBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
+	fi, err := os.Stat(realBin)
+	if err != nil {
+		return key, nil, false
+	}
+	k.add(goBin, realBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
 	var env []string
 	for _, e := range os.Environ() {
 		name, _, _ := strings.Cut(e, "=")
+		if runtime.GOOS == "windows" {
+			name = strings.ToUpper(name) // its names are case-insensitive: Path is PATH
+		}
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || buildEnv[name] {
 			env = append(env, e)
 		}
 	}
 	slices.Sort(env)
 	k.add(env...)
-	// The toolchain's own defaults (GOROOT/go.env), beside the go command.
+	// The toolchain's own defaults (GOROOT/go.env) and its version,
+	// beside the go command.
 	goroot := os.Getenv("GOROOT")
 	if goroot == "" {
-		if real, err := filepath.EvalSymlinks(goBin); err == nil {
-			goroot = filepath.Dir(filepath.Dir(real))
-		}
+		goroot = filepath.Dir(filepath.Dir(realBin))
 	}
-	if goroot != "" {
-		data, err := output.ReadFile(filepath.Join(goroot, "go.env"))
+	for _, f := range []string{"go.env", "VERSION"} {
+		data, err := output.ReadFile(filepath.Join(goroot, f))
 		if err != nil && !os.IsNotExist(err) {
 			return key, nil, false
 		}
-		k.add(string(data))
+		k.add(f, string(data))
 	}
 	goflags := strings.Fields(os.Getenv("GOFLAGS"))
 	var cwds []string
@@ -212,9 +222,13 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 }
 
 // buildEnv are the variables besides GO* and CGO_* that the go command
-// reads (go help environment): where its configuration lives, and the
-// tools a cgo build runs.
-var buildEnv = map[string]bool{"HOME": true, "XDG_CONFIG_HOME": true, "AR": true, "CC": true, "CXX": true, "FC": true, "PKG_CONFIG": true, "GCCGO": true}
+// reads (go help environment): where its configuration lives
+// (os.UserConfigDir: HOME, XDG_CONFIG_HOME, APPDATA, plan9's home), the
+// tools a cgo build runs, and PATH, where it finds those tools and, with
+// GOTOOLCHAIN=path, the toolchain (PATHEXT: which files of it run, on
+// Windows).
+var buildEnv = map[string]bool{"PATH": true, "PATHEXT": true, "HOME": true, "XDG_CONFIG_HOME": true, "APPDATA": true, "home": true,
+	"AR": true, "CC": true, "CXX": true, "FC": true, "PKG_CONFIG": true, "GCCGO": true, "GCCGOTOOLDIR": true, "GIT_ALLOW_PROTOCOL": true}
 
 // goenvFlags returns the GOFLAGS a go env file sets.
 func goenvFlags(data []byte) []string {

@@ -221,7 +221,10 @@ func TestCheckKeyGOFLAGSFiles(t *testing.T) {
 }
 
 // TestCheckKeyEnvironment: each variable the go command reads changes the
-// repeat-check key; one it does not read does not.
+// repeat-check key; one it does not read does not. PATH decides which go
+// command runs, and the go command looks up compilers (CC) and, with
+// GOTOOLCHAIN=path, toolchains in it; GOROOT, GOTOOLCHAIN, GOENV and
+// GOWORK decide which toolchain and which configuration it uses.
 func TestCheckKeyEnvironment(t *testing.T) {
 	t.Setenv("GOENV", "off")
 	key := func() [32]byte {
@@ -234,14 +237,90 @@ func TestCheckKeyEnvironment(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		same bool
-	}{{"GOFLAGS", false}, {"GOOS", false}, {"CGO_ENABLED", false}, {"CC", false}, {"CXX", false}, {"PKG_CONFIG", false}, {"AR", false}, {"GCCGO", false}, {"HOME", false}, {"HANDLERGEN_UNRELATED", true}} {
+	}{
+		{"PATH", false}, {"GOROOT", false}, {"GOTOOLCHAIN", false}, {"GOFLAGS", false}, {"GOENV", false}, {"GOWORK", false},
+		{"GOPATH", false}, {"GOMODCACHE", false}, {"GOPROXY", false}, {"GO111MODULE", false}, {"GOEXPERIMENT", false}, {"GODEBUG", false},
+		{"GOOS", false}, {"GOARCH", false}, {"GOAMD64", false}, {"CGO_ENABLED", false}, {"CGO_CFLAGS", false},
+		{"CC", false}, {"CXX", false}, {"FC", false}, {"PKG_CONFIG", false}, {"AR", false}, {"GCCGO", false}, {"GCCGOTOOLDIR", false},
+		{"HOME", false}, {"XDG_CONFIG_HOME", false}, {"APPDATA", false}, {"home", false},
+		{"HANDLERGEN_UNRELATED", true}, {"TERM", true},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := key()
-			t.Setenv(tt.name, "changed-"+tt.name)
+			v := "changed-" + tt.name
+			if tt.name == "PATH" {
+				// The same go command is found first.
+				v = os.Getenv("PATH") + string(os.PathListSeparator) + t.TempDir()
+			}
+			t.Setenv(tt.name, v)
 			if same := key() == before; same != tt.same {
 				t.Errorf("key unchanged: %v, want %v", same, tt.same)
 			}
 		})
+	}
+}
+
+// TestCheckKeyGoCommand: the key follows which go command and toolchain
+// run, and their configuration files, also when the file the go command's
+// path names keeps its size and time: a link on PATH retargeted to
+// another toolchain, a toolchain's VERSION, GOROOT/go.env, the go env file.
+func TestCheckKeyGoCommand(t *testing.T) {
+	dir := t.TempDir()
+	stamp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, v := range []string{"a", "b"} {
+		// Two toolchains whose go commands are alike in size and time.
+		writeFiles(t, filepath.Join(dir, v), map[string]string{"bin/go": "#!/bin/sh\n", "VERSION": "go1.26.0\n", "go.env": "GOTOOLCHAIN=auto\n"})
+		if err := os.Chmod(filepath.Join(dir, v, "bin", "go"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(filepath.Join(dir, v, "bin", "go"), stamp, stamp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"env": "GOPROXY=off\n"})
+	if err := os.Symlink(filepath.Join(dir, "a", "bin", "go"), filepath.Join(dir, "go")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	t.Setenv("GOROOT", "")
+	t.Setenv("GOENV", filepath.Join(dir, "env"))
+	key := func() [32]byte {
+		k, _, _, ok := checkKey(&cache{}, nil)
+		if !ok {
+			t.Fatal("no key")
+		}
+		return k
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(t *testing.T)
+	}{
+		{"go command on PATH retargeted", func(t *testing.T) {
+			if err := os.Remove(filepath.Join(dir, "go")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "b", "bin", "go"), filepath.Join(dir, "go")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"toolchain's VERSION", func(t *testing.T) {
+			writeFiles(t, dir, map[string]string{"b/VERSION": "go1.26.1\n"})
+		}},
+		{"GOROOT/go.env", func(t *testing.T) {
+			writeFiles(t, dir, map[string]string{"b/go.env": "GOTOOLCHAIN=local\n"})
+		}},
+		{"go env file", func(t *testing.T) {
+			writeFiles(t, dir, map[string]string{"env": "GOPROXY=direct\n"})
+		}},
+	} {
+		before := key()
+		if key() != before {
+			t.Fatal("the key of unchanged inputs changed")
+		}
+		tt.change(t)
+		if key() == before {
+			t.Errorf("a change of the %s did not change the key", tt.name)
+		}
 	}
 }
 
