@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/scaffold"
@@ -73,6 +74,12 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		err = s.Write()
+	}
+	var re *scaffold.RegistriesError
+	if errors.As(err, &re) {
+		fmt.Fprintf(stderr, "handlergen new: %s\n", scaffold.RegistriesErrorText)
+		diag.WriteText(stderr, re.Diags)
+		return ExitError
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "handlergen new: %v\n", err)

@@ -164,12 +164,34 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	return s, nil
 }
 
+// RegistriesError is Plan's error when a handlergen directive or registry
+// header of the working directory's package cannot be used (arguments
+// handlergen refuses, an output outside the module, a header it cannot
+// read): the new handler's registry cannot be chosen, and taking the
+// package for one without a registry would add a second directive that
+// makes the same file. Diags are the problems as generate and check report
+// them, sorted.
+type RegistriesError struct{ Diags diag.List }
+
+func (e *RegistriesError) Error() string {
+	return RegistriesErrorText + " " + diag.ListError(e.Diags).Error()
+}
+
+// RegistriesErrorText introduces the diagnostics of a RegistriesError.
+const RegistriesErrorText = "the package's handlergen directives or registries cannot be used, so the new handler's registry cannot be chosen; fix them first:"
+
 // registryFor returns the registry that a handlergen directive of the
 // working directory's package makes, or nil: with iface given, the first
 // one that requires iface, and an error when the package's registries all
-// require another interface (the new handler would be in none of them).
+// require another interface (the new handler would be in none of them), or
+// a *RegistriesError when one cannot be used.
 func registryFor(dir, iface string) (*cmdline.Found, error) {
-	found, _ := cmdline.FindRegistries(dir, []string{"."})
+	found, ds := cmdline.FindRegistries(dir, []string{"."})
+	if ds.HasErrors() {
+		ds = ds.Compact()
+		ds.Sort()
+		return nil, &RegistriesError{Diags: ds}
+	}
 	var others []string
 	for _, f := range found {
 		file, _, _ := strings.Cut(f.Directive, ":")
