@@ -117,6 +117,17 @@ func TestTestRegistry(t *testing.T) {
 			want: []string{`handler "a" (a/handler_contract.yaml): constructor failed: HANDLER_LOADER_051`},
 		},
 		{
+			// A constructor's own error is never taken for a panic, even
+			// when it wraps a 052 (from a registry the constructor uses).
+			name: "constructor fails with a 052 of its own",
+			entries: []registry.Entry[registry.Handler]{withNew(entry("a", registry.Compute, nil), func(ctx context.Context) (registry.Handler, error) {
+				inner := registry.New([]registry.Entry[registry.Handler]{withNew(entry("dep", registry.Compute, nil), func(context.Context) (registry.Handler, error) { panic("dep") })})
+				_, err := inner.New(ctx, "dep")
+				return nil, fmt.Errorf("making dep: %w", err)
+			})},
+			want: []string{`handler "a" (a/handler_contract.yaml): constructor failed: HANDLER_LOADER_051: constructor of handler "a" failed: making dep: HANDLER_LOADER_052`},
+		},
+		{
 			name: "constructor panics, the next handler is still checked",
 			entries: []registry.Entry[registry.Handler]{
 				withNew(entry("a", registry.Compute, nil), func(context.Context) (registry.Handler, error) { panic("boom") }),
