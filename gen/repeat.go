@@ -334,9 +334,11 @@ func treeDigest(root string) (string, bool) {
 }
 
 // digest hashes the files of the module at root that a build reads:
-// its non-test Go files (and cgo's sources) and its module files, with their paths, skipping
-// what the go command skips (testdata, names starting with . or _, nested
-// modules). A package with a //go:embed directive may embed any file below
+// its non-test Go files (and cgo's sources) and its module files, with
+// their paths, skipping nested modules and VCS directories (whose files
+// are never committed). Directories named testdata or starting with . or
+// _ are hashed too: only patterns with ... leave them out, and the go
+// command imports a package from them by its import path. A package with a //go:embed directive may embed any file below
 // its directory (hidden ones too, with all:), so all of those are hashed as
 // well. Files are read GOMAXPROCS at a time.
 //
@@ -361,7 +363,7 @@ func (w *treeWalk) digest(root string) (string, bool) {
 		files = append(files, wk, wk+".sum")
 	}
 	var links []string
-	if !w.walk(root, true, func(p string) bool {
+	if !w.walk(root, func(p string) bool {
 		name := filepath.Base(p)
 		return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)]
 	}, &files, &links) {
@@ -376,7 +378,7 @@ func (w *treeWalk) digest(root string) (string, bool) {
 			continue
 		}
 		done[filepath.Dir(f)] = true
-		if !w.walk(filepath.Dir(f), false, func(string) bool { return true }, &more, &links) {
+		if !w.walk(filepath.Dir(f), func(string) bool { return true }, &more, &links) {
 			return "", false
 		}
 	}
@@ -413,13 +415,12 @@ func (w *treeWalk) digest(root string) (string, bool) {
 // walk adds to files the files below dir that want accepts (and the
 // directories, whose names it is given with a trailing separator), and to
 // links each link to a directory it follows, as its path, a NUL and its
-// real path; it skips nested modules and, when goSkips, the directories
-// the go command skips. Each real directory is walked once, under the
+// real path; it skips nested modules and VCS directories. Each real directory is walked once, under the
 // first path that reaches it (a link to an ancestor would otherwise never
 // end); where the other paths lead is in links. ok is false when a link
 // leaves the hashed trees, when a directory cannot be read, or past the
 // bound.
-func (w *treeWalk) walk(dir string, goSkips bool, want func(string) bool, files, links *[]string) bool {
+func (w *treeWalk) walk(dir string, want func(string) bool, files, links *[]string) bool {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil || !w.inside(real) {
 		return false
@@ -450,7 +451,7 @@ func (w *treeWalk) walk(dir string, goSkips bool, want func(string) bool, files,
 				}
 				continue
 			}
-			if vcsDir[name] || goSkips && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) || exists(filepath.Join(p, "go.mod")) {
+			if vcsDir[name] || exists(filepath.Join(p, "go.mod")) {
 				continue
 			}
 			if want(p + string(filepath.Separator)) {
@@ -502,7 +503,10 @@ func (w *treeWalk) readDir(dir string) ([]fs.DirEntry, bool) {
 	return ents, true
 }
 
-// vcsDir are the directories the go command never reads, not even to embed.
+// vcsDir are the directories of version control systems' own data: the go
+// command never embeds from them, and no repository's files are there (each
+// system refuses to commit a path through its own directory), while
+// walking one would read an object store on every check.
 var vcsDir = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true}
 
 // hashFiles reads files GOMAXPROCS at a time and returns their digests,

@@ -55,7 +55,7 @@ func TestTreeDigestSpecialFiles(t *testing.T) {
 // TestTreeDigestSeesWhatTheBuildReads: every change of a file a build of
 // the module reads changes the repeat-check digest, and nothing else does.
 // The go command finds a package through a directory that is a link (here
-// to a directory of the module that is not walked otherwise: a link
+// to a directory in a nested module, which is not walked otherwise: a link
 // leaving the module makes the check run in full, see
 // TestTreeDigestDirectoryLinks), and compiles in the files a //go:embed
 // directive names, which may be any file below the package's directory.
@@ -91,6 +91,20 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 			if err := os.Symlink(filepath.Join(root, "sub"), p); err != nil {
 				t.Fatal(err)
 			}
+		}},
+		// The go command imports these; only patterns with ... leave
+		// them out.
+		{name: "Go file in testdata", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "testdata", "t", "t.go"), "package t\n")
+		}},
+		{name: "Go file in a directory starting with _", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "_u", "u.go"), "package u\n")
+		}},
+		{name: "Go file in a directory starting with .", change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, "p", ".v", "v.go"), "package v\n")
+		}},
+		{name: "Go file in a VCS directory (never committed)", same: true, change: func(t *testing.T, root, ext string) {
+			write(t, filepath.Join(root, ".git", "w", "w.go"), "package w\n")
 		}},
 		{name: "embedded file edited (its content never decides whether the package builds)", same: true, change: func(t *testing.T, root, ext string) {
 			write(t, filepath.Join(root, "e", "static", "data.txt"), "changed\n")
@@ -146,10 +160,11 @@ func TestTreeDigestSeesWhatTheBuildReads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, outside := t.TempDir(), t.TempDir()
-			ext := filepath.Join(root, ".ext", "h")
+			ext := filepath.Join(root, "store", "ext", "h")
 			write(t, filepath.Join(root, "go.mod"), "module example.com/m\n")
 			write(t, filepath.Join(root, "a.go"), "package m\n")
 			write(t, filepath.Join(root, "README.md"), "m\n")
+			write(t, filepath.Join(root, "store", "go.mod"), "module example.com/store\n") // reached only through links
 			write(t, filepath.Join(ext, "h.go"), "package h\n\nfunc F(string) {}\n")
 			write(t, filepath.Join(root, "e", "e.go"), "package e\n\nimport \"embed\"\n\n//go:embed all:static\nvar FS embed.FS\n")
 			write(t, filepath.Join(root, "e", "static", "data.txt"), "data\n")
@@ -361,14 +376,14 @@ func TestTreeDigestDirectoryLinks(t *testing.T) {
 		}},
 		{name: "chain of links that ends outside", make: func(t *testing.T, root, outside string) {
 			writeFiles(t, outside, map[string]string{"h/h.go": "package h\n"})
-			link(t, filepath.Join(root, ".b"), filepath.Join(root, "a"))
-			link(t, filepath.Join(root, ".c"), filepath.Join(root, ".b"))
-			link(t, filepath.Join(outside, "h"), filepath.Join(root, ".c"))
+			link(t, filepath.Join(root, "store", "b"), filepath.Join(root, "a"))
+			link(t, filepath.Join(root, "store", "c"), filepath.Join(root, "store", "b"))
+			link(t, filepath.Join(outside, "h"), filepath.Join(root, "store", "c"))
 		}},
 		{name: "link inside the module to a directory with a link out", make: func(t *testing.T, root, outside string) {
 			writeFiles(t, outside, map[string]string{"h/h.go": "package h\n"})
-			link(t, filepath.Join(root, ".x"), filepath.Join(root, "a"))
-			link(t, filepath.Join(outside, "h"), filepath.Join(root, ".x", "y"))
+			link(t, filepath.Join(root, "store", "x"), filepath.Join(root, "a"))
+			link(t, filepath.Join(outside, "h"), filepath.Join(root, "store", "x", "y"))
 		}},
 		{name: "cycle through many directories outside", make: func(t *testing.T, root, outside string) {
 			const n = 50
@@ -379,33 +394,35 @@ func TestTreeDigestDirectoryLinks(t *testing.T) {
 			}
 			link(t, filepath.Join(outside, "d0"), filepath.Join(root, "l"))
 		}},
-		{name: "cycle through many directories of the module", edit: ".d7/f.go", make: func(t *testing.T, root, outside string) {
+		{name: "cycle through many directories of the module", edit: "store/d7/f.go", make: func(t *testing.T, root, outside string) {
 			const n = 50
 			for i := range n {
-				d := filepath.Join(root, ".d"+strconv.Itoa(i))
+				d := filepath.Join(root, "store", "d"+strconv.Itoa(i))
 				writeFiles(t, d, map[string]string{"f.go": "package d\n"})
-				link(t, filepath.Join(root, ".d"+strconv.Itoa((i+1)%n)), filepath.Join(d, "next"))
+				link(t, filepath.Join(root, "store", "d"+strconv.Itoa((i+1)%n)), filepath.Join(d, "next"))
 				link(t, root, filepath.Join(d, "top"))
 			}
-			link(t, filepath.Join(root, ".d0"), filepath.Join(root, "l"))
+			link(t, filepath.Join(root, "store", "d0"), filepath.Join(root, "l"))
 		}},
-		{name: "fan-out of links inside the module", edit: ".x/h.go", make: func(t *testing.T, root, outside string) {
-			writeFiles(t, root, map[string]string{".x/h.go": "package x\n", ".x/deep/a/b/c/d.go": "package c\n"})
+		{name: "fan-out of links inside the module", edit: "store/x/h.go", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, root, map[string]string{"store/x/h.go": "package x\n", "store/x/deep/a/b/c/d.go": "package c\n"})
 			for i := range 200 {
-				link(t, filepath.Join(root, ".x"), filepath.Join(root, "fan", "l"+strconv.Itoa(i)))
-				link(t, filepath.Join(root, "fan"), filepath.Join(root, ".x", "deep", "a", "f"+strconv.Itoa(i)))
-				link(t, "..", filepath.Join(root, ".x", "deep", "a", "b", "up"+strconv.Itoa(i)))
+				link(t, filepath.Join(root, "store", "x"), filepath.Join(root, "fan", "l"+strconv.Itoa(i)))
+				link(t, filepath.Join(root, "fan"), filepath.Join(root, "store", "x", "deep", "a", "f"+strconv.Itoa(i)))
+				link(t, "..", filepath.Join(root, "store", "x", "deep", "a", "b", "up"+strconv.Itoa(i)))
 			}
 		}},
-		{name: "relative link to a directory of the module", edit: ".y/y.go", make: func(t *testing.T, root, outside string) {
-			writeFiles(t, root, map[string]string{".y/y.go": "package y\n"})
-			link(t, "../.y", filepath.Join(root, "p", "y"))
+		{name: "relative link to a directory of the module", edit: "store/y/y.go", make: func(t *testing.T, root, outside string) {
+			writeFiles(t, root, map[string]string{"store/y/y.go": "package y\n"})
+			link(t, "../store/y", filepath.Join(root, "p", "y"))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, outside := filepath.Join(t.TempDir(), "m"), t.TempDir()
-			writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n", "a.go": "package m\n"})
+			// The directories the links lead to are in a nested module,
+			// which the digest reaches only through them.
+			writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n", "a.go": "package m\n", "store/go.mod": "module example.com/store\n"})
 			tt.make(t, root, outside)
 			first, ok := treeDigest(root)
 			if tt.edit == "" {
