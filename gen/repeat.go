@@ -311,11 +311,20 @@ type treeWalk struct {
 func newTreeWalk(dirs []string) *treeWalk {
 	w := &treeWalk{left: maxTreeEntries}
 	for _, d := range dirs {
+		if !isModule(d) {
+			continue // not walked: see digest
+		}
 		if real, err := filepath.EvalSymlinks(d); err == nil {
 			w.within = append(w.within, real)
 		}
 	}
 	return w
+}
+
+// isModule reports whether dir has a go.mod the go command can read.
+func isModule(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "go.mod"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // inside reports whether the real path p lies in a tree that is hashed.
@@ -363,7 +372,10 @@ func (w *treeWalk) digest(root string) (string, bool) {
 		files = append(files, wk, wk+".sum")
 	}
 	var links []string
-	if !w.walk(root, func(p string) bool {
+	// The go command reads nothing else of a directory without a go.mod
+	// (a local replace target: a build that needs it fails), so a go.mod
+	// that names / or $HOME as a replacement makes no walk.
+	if isModule(root) && !w.walk(root, func(p string) bool {
 		name := filepath.Base(p)
 		return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || buildSource[filepath.Ext(name)]
 	}, &files, &links) {
@@ -486,9 +498,10 @@ func (w *treeWalk) readDir(dir string) ([]fs.DirEntry, bool) {
 	}
 	defer f.Close()
 	var ents []fs.DirEntry
+	w.left-- // the directory
 	for {
 		batch, err := f.ReadDir(1024)
-		if w.left -= len(batch) + 1; w.left < 0 {
+		if w.left -= len(batch); w.left < 0 {
 			return nil, false
 		}
 		ents = append(ents, batch...)

@@ -517,3 +517,41 @@ func TestTreeDigestLinkToReplaceTarget(t *testing.T) {
 		t.Errorf("an edit through the link did not change the digest (ok %v)", ok)
 	}
 }
+
+// TestTreeDigestReplaceTargetWithoutModule: the go command reads nothing
+// of a replacement directory without a go.mod but the go.mod it lacks (a
+// build that needs the module fails), so the digest reads no more either:
+// a go.mod that names / or $HOME as a replacement does not make every
+// check walk it, and a link into such a directory leaves the hashed trees.
+func TestTreeDigestReplaceTargetWithoutModule(t *testing.T) {
+	dir := t.TempDir()
+	root, dep := filepath.Join(dir, "m"), filepath.Join(dir, "dep")
+	writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n", "a.go": "package m\n"})
+	writeFiles(t, dep, map[string]string{"p/p.go": "package p\n"})
+	defer func(n int) { maxTreeEntries = n }(maxTreeEntries)
+	maxTreeEntries = 10 // more than m's tree, less than /
+	digest := func() (string, bool) {
+		return newTreeWalk([]string{root, dep}).digest(dep)
+	}
+	first, ok := digest()
+	if !ok {
+		t.Fatal("no digest of a replacement directory without go.mod")
+	}
+	if _, ok := newTreeWalk([]string{root, "/"}).digest("/"); !ok && !exists("/go.mod") {
+		t.Error("no digest of / named as a replacement directory: it was walked")
+	}
+	writeFiles(t, dep, map[string]string{"p/p.go": "package p\n\nfunc F() {}\n", "q/q.go": "package q\n"})
+	if again, ok := digest(); !ok || again != first {
+		t.Errorf("files the go command does not read changed the digest (ok %v)", ok)
+	}
+	if err := os.Symlink(filepath.Join(dep, "p"), filepath.Join(root, "p")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := newTreeWalk([]string{root, dep}).digest(root); ok {
+		t.Error("a link into a replacement directory without go.mod was followed")
+	}
+	writeFiles(t, dep, map[string]string{"go.mod": "module example.com/dep\n"})
+	if after, ok := digest(); !ok || after == first {
+		t.Errorf("the go.mod added to the replacement directory did not change the digest (ok %v)", ok)
+	}
+}
