@@ -128,11 +128,26 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	}
 	slices.Sort(env)
 	k.add(env...)
-	// The toolchain's own defaults (GOROOT/go.env) and its version,
-	// beside the go command.
+	// The toolchain the go command belongs to, found as it finds its
+	// GOROOT (cmd/go/internal/cfg.findGOROOT): GOROOT/bin/go, or
+	// GOROOT/bin/GOOS_GOARCH/go when cross-compiled. A go command outside
+	// any GOROOT is a launcher (a version manager's shim, snap) that runs
+	// a toolchain chosen by files the key does not read (.go-version,
+	// .tool-versions, a snap's revision): the check then runs in full.
+	home := ""
+	for _, d := range []string{filepath.Join(realBin, "..", ".."), filepath.Join(realBin, "..", "..", "..")} {
+		if fi, err := os.Stat(filepath.Join(d, "pkg", "tool")); err == nil && fi.IsDir() {
+			home = d
+			break
+		}
+	}
+	if home == "" {
+		return key, nil, false
+	}
+	// Its own defaults (GOROOT/go.env) and its version.
 	goroot := os.Getenv("GOROOT")
 	if goroot == "" {
-		goroot = filepath.Dir(filepath.Dir(realBin))
+		goroot = home
 	}
 	for _, f := range []string{"go.env", "VERSION"} {
 		data, err := output.ReadFile(filepath.Join(goroot, f))

@@ -3,6 +3,7 @@ package gen
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -282,18 +283,20 @@ func TestCheckKeyEnvironment(t *testing.T) {
 func TestCheckKeyGoCommand(t *testing.T) {
 	dir := t.TempDir()
 	stamp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, v := range []string{"a", "b"} {
-		// Two toolchains whose go commands are alike in size and time.
-		writeFiles(t, filepath.Join(dir, v), map[string]string{"bin/go": "#!/bin/sh\n", "VERSION": "go1.26.0\n", "go.env": "GOTOOLCHAIN=auto\n"})
-		if err := os.Chmod(filepath.Join(dir, v, "bin", "go"), 0o755); err != nil {
+	// Two toolchains whose go commands are alike in size and time; b's
+	// is in bin/GOOS_GOARCH, as a cross-compiled toolchain's is.
+	bins := map[string]string{"a": "bin/go", "b": "bin/" + runtime.GOOS + "_" + runtime.GOARCH + "/go"}
+	for v, bin := range bins {
+		writeFiles(t, filepath.Join(dir, v), map[string]string{bin: "#!/bin/sh\n", "VERSION": "go1.26.0\n", "go.env": "GOTOOLCHAIN=auto\n", "pkg/tool/compile": ""})
+		if err := os.Chmod(filepath.Join(dir, v, bin), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(filepath.Join(dir, v, "bin", "go"), stamp, stamp); err != nil {
+		if err := os.Chtimes(filepath.Join(dir, v, bin), stamp, stamp); err != nil {
 			t.Fatal(err)
 		}
 	}
 	writeFiles(t, dir, map[string]string{"env": "GOPROXY=off\n"})
-	if err := os.Symlink(filepath.Join(dir, "a", "bin", "go"), filepath.Join(dir, "go")); err != nil {
+	if err := os.Symlink(filepath.Join(dir, "a", bins["a"]), filepath.Join(dir, "go")); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir)
@@ -314,7 +317,7 @@ func TestCheckKeyGoCommand(t *testing.T) {
 			if err := os.Remove(filepath.Join(dir, "go")); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.Symlink(filepath.Join(dir, "b", "bin", "go"), filepath.Join(dir, "go")); err != nil {
+			if err := os.Symlink(filepath.Join(dir, "b", bins["b"]), filepath.Join(dir, "go")); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -335,6 +338,27 @@ func TestCheckKeyGoCommand(t *testing.T) {
 		tt.change(t)
 		if key() == before {
 			t.Errorf("a change of the %s did not change the key", tt.name)
+		}
+	}
+}
+
+// TestCheckKeyGoLauncher: a go command that is no toolchain's own (not in
+// GOROOT/bin, as a version manager's shim, or a launcher, is not) may run a
+// toolchain chosen by files the key does not read (.go-version,
+// .tool-versions, a snap's revision): no key is made, and every check runs
+// in full.
+func TestCheckKeyGoLauncher(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"shims/go": "#!/bin/sh\nexec asdf exec go \"$@\"\n", "sdk/VERSION": "go1.26.0\n", "sdk/pkg/tool/compile": ""})
+	if err := os.Chmod(filepath.Join(dir, "shims", "go"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", filepath.Join(dir, "shims"))
+	t.Setenv("GOENV", "off")
+	for _, goroot := range []string{"", filepath.Join(dir, "sdk")} {
+		t.Setenv("GOROOT", goroot)
+		if _, _, _, ok := checkKey(&cache{}, nil); ok {
+			t.Errorf("GOROOT=%q: a key made with a go command outside any GOROOT", goroot)
 		}
 	}
 }
