@@ -367,9 +367,9 @@ func treeDigest(root string) (string, bool) {
 // well. Files are read GOMAXPROCS at a time.
 //
 // The go command finds a package by its import path through a directory
-// that is a link, wherever the link leads (it only leaves such links out
-// of the packages that a pattern with ... matches, with a warning), so
-// each link to a directory is followed, and where it leads is hashed. A
+// that is a link, wherever the link leads (cmd/go leaves such links out
+// only of the packages a pattern with ... matches: modload.matchPackages),
+// so each link to a directory is followed, and where it leads is hashed. A
 // link that leaves the trees the check hashes (the module's, the
 // workspace's, local replace targets) would make the digest read what a
 // committed file chooses (/, $HOME, a cycle of directories outside), so
