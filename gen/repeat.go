@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/modfile"
 
@@ -315,16 +316,24 @@ var buildSource = map[string]bool{".c": true, ".h": true, ".s": true, ".S": true
 // variable so that a test can lower it.
 var maxTreeEntries = 100_000
 
+// maxTreeBytes bounds what the digest reads, in all (each file's read is
+// bounded by output.MaxSize): a fan-out of links to one large file, each
+// read again, must not make every check read gigabytes. A large module's
+// Go files are a few hundred megabytes at most.
+var maxTreeBytes int64 = 1 << 30
+
 // A treeWalk is the digest of one check's module trees in the making: the
 // real paths that a link to a directory may lead into (the trees that are
 // hashed), and what is left of the bound.
 type treeWalk struct {
-	within []string
-	left   int
+	within    []string
+	left      int
+	bytesLeft atomic.Int64
 }
 
 func newTreeWalk(dirs []string) *treeWalk {
 	w := &treeWalk{left: maxTreeEntries}
+	w.bytesLeft.Store(maxTreeBytes)
 	for _, d := range dirs {
 		if !isModule(d) {
 			continue // not walked: see digest
@@ -396,7 +405,10 @@ func (w *treeWalk) digest(root string) (string, bool) {
 	}, &files, &links) {
 		return "", false
 	}
-	sums, embeds := hashFiles(files)
+	sums, embeds, ok := w.hashFiles(files)
+	if !ok {
+		return "", false
+	}
 	// The directories of the files that embed; each is walked once.
 	var more []string
 	done := map[string]bool{}
@@ -538,15 +550,20 @@ func (w *treeWalk) readDir(dir string) ([]fs.DirEntry, bool) {
 var vcsDir = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true}
 
 // hashFiles reads files GOMAXPROCS at a time and returns their digests,
-// and which are Go files with a //go:embed directive.
-func hashFiles(files []string) (sums [][32]byte, embeds []bool) {
+// and which are Go files with a //go:embed directive; ok is false past
+// maxTreeBytes.
+func (w *treeWalk) hashFiles(files []string) (sums [][32]byte, embeds []bool, ok bool) {
 	sums, embeds = make([][32]byte, len(files)), make([]bool, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
+				if w.bytesLeft.Load() < 0 {
+					continue // over: the rest is not read
+				}
 				data, err := output.ReadFile(files[i]) // bounded, never blocks: a committed link may name /dev/zero or a FIFO
+				w.bytesLeft.Add(-int64(len(data)))
 				if err != nil {
 					data = []byte("\x00" + err.Error()) // absent files count too
 					if os.IsNotExist(err) {
@@ -563,7 +580,7 @@ func hashFiles(files []string) (sums [][32]byte, embeds []bool) {
 	}
 	close(next)
 	wg.Wait()
-	return sums, embeds
+	return sums, embeds, w.bytesLeft.Load() >= 0
 }
 
 // checked is what a check found for one registry, before rebase, for the

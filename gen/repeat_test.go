@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -470,12 +471,23 @@ func TestTreeDigestDirectoryLinks(t *testing.T) {
 }
 
 // TestTreeDigestBound: past maxTreeEntries files, directories or links,
-// whether of a huge tree or of a fan-out of links, the digest gives up
-// and the check runs in full; below it the digest is made. (The bound is
-// lowered for the test, so that it needs no huge tree.)
+// or maxTreeBytes read, whether of a huge tree or of a fan-out of links
+// (to directories, or to one large file, which each link reads again),
+// the digest gives up and the check runs in full; below them the digest
+// is made. (The bounds are lowered for the test, so that it needs no huge
+// tree.)
 func TestTreeDigestBound(t *testing.T) {
-	defer func(n int) { maxTreeEntries = n }(maxTreeEntries)
-	maxTreeEntries = 300
+	defer func(n int, b int64) { maxTreeEntries, maxTreeBytes = n, b }(maxTreeEntries, maxTreeBytes)
+	maxTreeEntries, maxTreeBytes = 300, 64<<10
+	large := "package m\n\n//" + strings.Repeat("x", 4<<10) + "\n"
+	linkLarge := func(t *testing.T, root string, i int) {
+		if i == 0 {
+			writeFiles(t, filepath.Dir(root), map[string]string{"large.go": large})
+		}
+		if err := os.Symlink(filepath.Join(filepath.Dir(root), "large.go"), filepath.Join(root, "l"+strconv.Itoa(i)+".go")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tt := range []struct {
 		name string
 		n    int
@@ -498,9 +510,17 @@ func TestTreeDigestBound(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, false},
+		{"large files", 10, func(t *testing.T, root string, i int) {
+			writeFiles(t, root, map[string]string{"f" + strconv.Itoa(i) + ".go": large})
+		}, true},
+		{"large files", 20, func(t *testing.T, root string, i int) {
+			writeFiles(t, root, map[string]string{"f" + strconv.Itoa(i) + ".go": large})
+		}, false},
+		{"links to a large file", 10, linkLarge, true},
+		{"links to a large file", 20, linkLarge, false},
 	} {
 		t.Run(tt.name+"/"+strconv.Itoa(tt.n), func(t *testing.T) {
-			root := t.TempDir()
+			root := filepath.Join(t.TempDir(), "m")
 			writeFiles(t, root, map[string]string{"go.mod": "module example.com/m\n"})
 			for i := range tt.n {
 				tt.make(t, root, i)
