@@ -103,7 +103,9 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	// The go command, found on PATH as go/packages finds it, and what it
 	// reads from the environment. Where the path leads names the
 	// toolchain too: a link on PATH may be retargeted to another
-	// toolchain whose go command has the same size and time.
+	// toolchain whose go command has the same size and time; and so does
+	// the file's identity, where the system gives one, as an install
+	// over the old one may keep both.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return key, nil, false
@@ -116,7 +118,7 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	if err != nil {
 		return key, nil, false
 	}
-	k.add(goBin, realBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
+	k.add(goBin, realBin, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10), fileIdentity(fi))
 	var env []string
 	for _, e := range os.Environ() {
 		name, _, _ := strings.Cut(e, "=")
@@ -519,7 +521,7 @@ func (w *treeWalk) walk(dir string, want func(string) bool, files, links *[]stri
 // each counted against the bound, so that a huge directory is not read
 // whole before the bound stops the walk.
 func (w *treeWalk) readDir(dir string) ([]fs.DirEntry, bool) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		return nil, false
 	}

@@ -314,6 +314,16 @@ func TestCheckKeyGoCommand(t *testing.T) {
 		name   string
 		change func(t *testing.T)
 	}{
+		{"go command rewritten in place, keeping its size and time", func(t *testing.T) {
+			// Its inode's change time tells (on Linux: fileIdentity).
+			p := filepath.Join(dir, "a", bins["a"])
+			if err := os.WriteFile(p, []byte("#!/bin/ab\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(p, stamp, stamp); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"go command on PATH retargeted", func(t *testing.T) {
 			if err := os.Remove(filepath.Join(dir, "go")); err != nil {
 				t.Fatal(err)
@@ -337,7 +347,7 @@ func TestCheckKeyGoCommand(t *testing.T) {
 			t.Fatal("the key of unchanged inputs changed")
 		}
 		tt.change(t)
-		if key() == before {
+		if key() == before && (runtime.GOOS == "linux" || !strings.Contains(tt.name, "in place")) {
 			t.Errorf("a change of the %s did not change the key", tt.name)
 		}
 	}
