@@ -147,29 +147,8 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	if home == "" {
 		return key, nil, false
 	}
-	// Its own defaults (GOROOT/go.env) and its version.
-	goroot := os.Getenv("GOROOT")
-	if goroot == "" {
-		goroot = home
-	}
-	for _, f := range []string{"go.env", "VERSION"} {
-		data, err := output.ReadFile(filepath.Join(goroot, f))
-		if err != nil && !os.IsNotExist(err) {
-			return key, nil, false
-		}
-		k.add(f, string(data))
-	}
-	goflags := strings.Fields(os.Getenv("GOFLAGS"))
-	var cwds []string
-	for _, j := range jobs {
-		cwds = append(cwds, j.cfg.Dir)
-		if j.cfg.Base != "" {
-			cwds = append(cwds, j.cfg.Base)
-		}
-	}
-	slices.Sort(cwds)
-	cwds = slices.Compact(cwds)
 	// go env -w writes to this file, which the go command reads too.
+	var goenvData []byte
 	goenv := os.Getenv("GOENV")
 	if goenv == "" {
 		if d, err := os.UserConfigDir(); err == nil {
@@ -182,8 +161,34 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 			return key, nil, false
 		}
 		k.add(goenv, string(data))
-		goflags = append(goflags, goenvFlags(data)...)
+		goenvData = data
 	}
+	// Its own defaults (GOROOT/go.env) and its version, of the GOROOT
+	// that the environment or the go env file names, else of its own.
+	goroot := os.Getenv("GOROOT")
+	if goroot == "" {
+		goroot = goenvVar(goenvData, "GOROOT")
+	}
+	if goroot == "" {
+		goroot = home
+	}
+	for _, f := range []string{"go.env", "VERSION"} {
+		data, err := output.ReadFile(filepath.Join(goroot, f))
+		if err != nil && !os.IsNotExist(err) {
+			return key, nil, false
+		}
+		k.add(f, string(data))
+	}
+	goflags := append(strings.Fields(os.Getenv("GOFLAGS")), strings.Fields(goenvVar(goenvData, "GOFLAGS"))...)
+	var cwds []string
+	for _, j := range jobs {
+		cwds = append(cwds, j.cfg.Dir)
+		if j.cfg.Base != "" {
+			cwds = append(cwds, j.cfg.Base)
+		}
+	}
+	slices.Sort(cwds)
+	cwds = slices.Compact(cwds)
 	// Files GOFLAGS names: an -overlay replaces files of the tree with
 	// others, which the digest would have to follow, so a check with one
 	// always runs; a -modfile is read instead of go.mod.
@@ -248,15 +253,16 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 var buildEnv = map[string]bool{"PATH": true, "PATHEXT": true, "HOME": true, "XDG_CONFIG_HOME": true, "APPDATA": true, "home": true,
 	"AR": true, "CC": true, "CXX": true, "FC": true, "PKG_CONFIG": true, "GCCGO": true, "GCCGOTOOLDIR": true, "GIT_ALLOW_PROTOCOL": true}
 
-// goenvFlags returns the GOFLAGS a go env file sets.
-func goenvFlags(data []byte) []string {
-	var out []string
+// goenvVar returns the value a go env file sets for name, read as the
+// go command reads it (cfg.readEnvFile): the last NAME=value line wins.
+func goenvVar(data []byte, name string) string {
+	v := ""
 	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "GOFLAGS="); ok {
-			out = append(out, strings.Fields(v)...)
+		if val, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), name+"="); ok {
+			v = val
 		}
 	}
-	return out
+	return v
 }
 
 // replaceTargets lists the local directories that replace directives of

@@ -341,6 +341,12 @@ func TestCheckKeyGoCommand(t *testing.T) {
 		{"go env file", func(t *testing.T) {
 			writeFiles(t, dir, map[string]string{"env": "GOPROXY=direct\n"})
 		}},
+		{"GOROOT the go env file names", func(t *testing.T) {
+			writeFiles(t, dir, map[string]string{"c/VERSION": "go1.27.0\n", "c/pkg/tool/compile": "", "env": "GOPROXY=direct\nGOROOT=" + filepath.Join(dir, "c") + "\n"})
+		}},
+		{"VERSION of the GOROOT the go env file names", func(t *testing.T) {
+			writeFiles(t, dir, map[string]string{"c/VERSION": "go1.27.1\n"})
+		}},
 	} {
 		before := key()
 		if key() != before {
