@@ -80,8 +80,8 @@ func TestDiscover(t *testing.T) {
 	}
 	dir := t.TempDir()
 	makeTree(t, dir, tree)
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo", "contract.yaml"), 0o644); err != nil {
-		t.Fatal(err)
+	if err := mkfifo(filepath.Join(dir, "fifo", "contract.yaml")); err != nil {
+		t.Skipf("mkfifo: %v", err)
 	}
 	abs := func(p string) string { return filepath.Join(dir, p) }
 

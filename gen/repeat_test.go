@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -19,7 +18,7 @@ import (
 func TestTreeDigestSpecialFiles(t *testing.T) {
 	root := t.TempDir()
 	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	for name, data := range map[string]string{"go.mod": "module example.com/m\n", "a.go": "package m\n"} {

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -227,7 +226,7 @@ func TestManyHandlersOneHostDies(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	pid, _ := strconv.Atoi(first.Metadata["pid"])
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+	if err := kill(pid); err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
@@ -657,11 +656,20 @@ func TestServiceDies(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
+	kill(pid)
 	t.Fatalf("host %d still running after its service was killed", pid)
 }
 
 // alive reports whether process pid exists and is no zombie (Linux).
+// kill ends process pid at once, as SIGKILL does on Unix.
+func kill(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	return p.Kill()
+}
+
 func alive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {

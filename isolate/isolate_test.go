@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -443,7 +442,7 @@ func TestSIGKILLMidCall(t *testing.T) {
 	for !strings.Contains(log.String(), "sleeping forever") {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+	if err := kill(pid); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; code(err) != registry.HostFailed || !strings.Contains(err.Error(), strconv.Itoa(pid)) {

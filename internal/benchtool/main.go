@@ -36,7 +36,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/handlergen/handlergen/gen"
@@ -239,9 +238,7 @@ func (b *bench) run(dir string, env []string, name string, args ...string) (samp
 		return sample{}, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(abbrev(args), " "), err, tail(stderr.String()))
 	}
 	s := sample{wall: wall}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
+	s.maxRSS = maxRSS(cmd.ProcessState)
 	return s, nil
 }
 

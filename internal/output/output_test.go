@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 )
 
@@ -25,7 +24,7 @@ func specials(t *testing.T, dir string) map[string]string {
 	if err := os.Mkdir(m["directory"], 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(m["fifo"], 0o644); err != nil {
+	if err := mkfifo(m["fifo"]); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	l, err := net.Listen("unix", m["socket"])
@@ -392,8 +391,8 @@ func TestNewFileUmask(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc/self/status")
 	}
-	old := syscall.Umask(0o077)
-	defer syscall.Umask(old)
+	old := setUmask(0o077)
+	defer setUmask(old)
 	p := filepath.Join(t.TempDir(), "new.go")
 	f, err := Read(p)
 	if err != nil {
@@ -405,7 +404,7 @@ func TestNewFileUmask(t *testing.T) {
 	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
 		t.Errorf("umask 077: mode %v, want 0600", fi.Mode().Perm())
 	}
-	syscall.Umask(0o022)
+	setUmask(0o022)
 	p = filepath.Join(filepath.Dir(p), "new2.go")
 	f, _ = Read(p)
 	if err := Write(f.Path, []byte("x"), f.Perm); err != nil {

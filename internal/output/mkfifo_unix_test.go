@@ -1,0 +1,12 @@
+//go:build unix
+
+package output
+
+import "syscall"
+
+// mkfifo makes a named pipe, for the tests of what handlergen refuses to
+// read; mkfifo_other_test.go says where there is none.
+func mkfifo(path string) error { return syscall.Mkfifo(path, 0o644) }
+
+// setUmask sets the process's umask and returns the old one.
+func setUmask(mask int) int { return syscall.Umask(mask) }
