@@ -64,7 +64,8 @@ func (o Options) withDefaults() (Options, error) {
 // file they resolve to (keeping the first spelling), and sorted.
 //
 // A directory search skips directories named .git, vendor or testdata, or
-// starting with '.' or '_', below its root, and never follows a symbolic
+// starting with '.' or '_', or holding a go.mod (another module), below its
+// root, and never follows a symbolic
 // link to a directory, so it cannot leave the tree or loop. A glob matches
 // literally, as Python's pathlib does: '*' matches names starting with '.'
 // and no directory is skipped, though links to directories are still not
@@ -180,7 +181,7 @@ func (d *discoverer) path(in string) {
 	case err != nil:
 		d.diags.Errorf(registry.FileStatError, pos, "cannot stat: %s", errText(err))
 	case fi.IsDir():
-		d.walk(d.root(rel, abs))
+		d.walk(d.root(rel, abs), false)
 	case asDir:
 		d.diags.Errorf(registry.NotADirectory, pos, "not a directory")
 	case fi.Mode().IsRegular():
@@ -236,11 +237,18 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 	return skipped // never follow a link to a directory
 }
 
-// walk searches the directory dir for contract files.
-func (d *discoverer) walk(dir file) {
+// walk searches the directory dir for contract files. Below the
+// directory it was asked to search (nested), a directory holding a go.mod
+// is another module, left out as the go command leaves it out of ./...:
+// its contracts name classes of that module, which its own registry
+// builds, and this one could not import.
+func (d *discoverer) walk(dir file, nested bool) {
 	entries, err := d.opt.FS.ReadDir(dir.abs)
 	if err != nil {
 		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
+		return
+	}
+	if nested && slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "go.mod" }) {
 		return
 	}
 	var found []file
@@ -250,7 +258,7 @@ func (d *discoverer) walk(dir file) {
 		switch d.classify(e, c.rel, c.abs) {
 		case directory:
 			if !skipDir(name) {
-				d.walk(c)
+				d.walk(c, true)
 			}
 		case regular:
 			if name == HandlerContractFile || name == ContractFile {
@@ -330,7 +338,7 @@ func (g *globber) walk(dir file, sub string, depth int) {
 			if k == regular {
 				d.files = append(d.files, c)
 			} else {
-				d.walk(c)
+				d.walk(c, false)
 			}
 		}
 		if k == directory && (g.maxDepth < 0 || depth < g.maxDepth) {

@@ -65,6 +65,9 @@ func TestDiscover(t *testing.T) {
 		"b/vendor/x/contract.yaml":    valid,
 		"b/testdata/contract.yaml":    valid,
 		"b/.git/contract.yaml":        valid,
+		"b/mod/go.mod":                "module example.com/mod\n",
+		"b/mod/contract.yaml":         valid,
+		"b/mod/x/contract.yaml":       valid,
 		"both/contract.yaml":          valid,
 		"both/handler_contract.yaml":  valid,
 		"both/sub/contract.yaml":      valid,
@@ -93,6 +96,7 @@ func TestDiscover(t *testing.T) {
 		diags  []dwant
 	}{
 		{name: "root walk", inputs: []string{"b"}, want: []string{"b/contract.yaml", "b/sub/deeper/contract.yaml"}},
+		{name: "nested module named is searched", inputs: []string{"b/mod"}, want: []string{"b/mod/contract.yaml", "b/mod/x/contract.yaml"}},
 		{name: "skipped root named", inputs: []string{"b/testdata", "b/_skip/", "b/.hidden"}, want: []string{"b/.hidden/contract.yaml", "b/_skip/contract.yaml", "b/testdata/contract.yaml"}},
 		{name: "dot", inputs: []string{"."}, want: []string{
 			"a/handler_contract.yaml", "b/contract.yaml", "b/sub/deeper/contract.yaml", "both/sub/contract.yaml",
@@ -131,6 +135,7 @@ func TestDiscover(t *testing.T) {
 		{name: "glob any name", inputs: []string{"b/*.y*ml"}, want: []string{"b/Contract.yaml", "b/contract.yaml", "b/contract.yml", "b/other.yaml"}},
 		{name: "glob doublestar", inputs: []string{"b/**/contract.yaml"}, want: []string{
 			"b/.git/contract.yaml", "b/.hidden/contract.yaml", "b/_skip/contract.yaml", "b/contract.yaml",
+			"b/mod/contract.yaml", "b/mod/x/contract.yaml",
 			"b/sub/deeper/contract.yaml", "b/testdata/contract.yaml", "b/vendor/x/contract.yaml",
 		}},
 		{name: "glob does not follow dir links", inputs: []string{"tree/**/*.yaml"}, want: []string{"tree/filelink/contract.yaml", "tree/x/contract.yaml"}},
