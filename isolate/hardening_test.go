@@ -94,9 +94,7 @@ func TestPayloadsJSONCannotCarry(t *testing.T) {
 func TestCloseInterruptsBackoff(t *testing.T) {
 	c, _ := newClient(t, isolate.Config{MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx := context.Background()
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	within(t, "New during the backoff", func() {
@@ -385,9 +383,7 @@ func TestInitializeFailureThenRestart(t *testing.T) {
 					t.Fatalf("Initialize(%v): %v", cfg, err)
 				}
 			}
-			if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-				t.Fatal(err)
-			}
+			crash(t, c)
 			resp, err := h.Execute(ctx, registry.Request{})
 			if err != nil || resp.Payload != tt.want {
 				t.Errorf("after a restart: %+v, %v, want payload %v", resp, err, tt.want)
@@ -410,9 +406,7 @@ func TestShutdownOfHandlerInLostHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _ := h.Execute(ctx, registry.Request{})
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	waitReaped(t, first.Metadata["pid"])
 	if err := h.Shutdown(ctx); err != nil {
 		t.Fatal(err)
@@ -460,9 +454,7 @@ func TestDeadlineBoundsWaitForAnotherCall(t *testing.T) {
 	if err := os.Remove(os.Getenv("ISOLATE_GATE")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	slow := make(chan error, 1)
 	go func() {
 		_, err := h.Execute(ctx, registry.Request{}) // makes it again, waiting for the gate
@@ -495,9 +487,7 @@ func TestEndedContextStartsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	waitReaped(t, first.Metadata["pid"])
 	past, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
 	defer cancel()
@@ -557,9 +547,7 @@ func TestReinitializeFails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-			t.Fatal(err)
-		}
+		crash(t, c)
 		waitReaped(t, first.Metadata["pid"])
 	}
 
@@ -700,9 +688,7 @@ func TestCloseDuringHostStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	slow.Store(true)
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	waitReaped(t, first.Metadata["pid"])
 	waiting := make(chan error, 1)
 	go func() {

@@ -313,6 +313,15 @@ func settle(t *testing.T, n int) {
 	t.Errorf("%d goroutines after Close, %d before:\n%s", now, n, buf[:runtime.Stack(buf, true)])
 }
 
+// crash ends c's host with a handler that calls os.Exit: that call fails
+// with HostFailed, and the next starts a new host.
+func crash(t *testing.T, c *isolate.Client) {
+	t.Helper()
+	if _, err := execute(t, c, context.Background(), "exit", nil); code(err) != registry.HostFailed {
+		t.Fatalf("exit: %v, want %v", err, registry.HostFailed)
+	}
+}
+
 func code(err error) registry.Code {
 	var re *registry.Error
 	if errors.As(err, &re) {
@@ -577,9 +586,7 @@ func TestReinitializedInNewHost(t *testing.T) {
 	if err != nil || first.Payload != "value" {
 		t.Fatal(first, err)
 	}
-	if _, err := execute(t, c, ctx, "exit", nil); code(err) != registry.HostFailed {
-		t.Fatal(err)
-	}
+	crash(t, c)
 	second, err := h.Execute(ctx, registry.Request{})
 	if err != nil || second.Payload != "value" || second.Metadata["pid"] == first.Metadata["pid"] {
 		t.Fatalf("after restart: %+v, %v", second, err)
