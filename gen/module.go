@@ -40,7 +40,7 @@ func mainModuleDirs(dir string) map[string]string {
 	mods := map[string]string{}
 	work := os.Getenv("GOWORK")
 	if work == "" {
-		work = findUp(dir, "go.work")
+		work = cmdline.FindUp(dir, "go.work")
 	}
 	if work != "" && work != "off" {
 		if data, err := output.ReadFile(work); err == nil {
@@ -60,7 +60,7 @@ func mainModuleDirs(dir string) map[string]string {
 			}
 		}
 	}
-	if gomod := findUp(dir, "go.mod"); gomod != "" {
+	if gomod := cmdline.FindUp(dir, "go.mod"); gomod != "" {
 		if mp := modulePath(gomod); mp != "" {
 			mods[mp] = filepath.Dir(gomod)
 		}
@@ -71,7 +71,7 @@ func mainModuleDirs(dir string) map[string]string {
 // importPathOf returns the import path of the package in dir, computed from
 // the nearest go.mod, or "" when dir is in no module.
 func importPathOf(dir string) string {
-	gomod := findUp(dir, "go.mod")
+	gomod := cmdline.FindUp(dir, "go.mod")
 	if gomod == "" {
 		return ""
 	}
@@ -95,10 +95,10 @@ func moduleRoot(dir string) string {
 	if work := os.Getenv("GOWORK"); work != "" && work != "off" {
 		return filepath.Dir(work)
 	}
-	if work := findUp(dir, "go.work"); work != "" && os.Getenv("GOWORK") != "off" {
+	if work := cmdline.FindUp(dir, "go.work"); work != "" && os.Getenv("GOWORK") != "off" {
 		return filepath.Dir(work)
 	}
-	if gomod := findUp(dir, "go.mod"); gomod != "" {
+	if gomod := cmdline.FindUp(dir, "go.mod"); gomod != "" {
 		return filepath.Dir(gomod)
 	}
 	return dir
@@ -110,20 +110,6 @@ func modulePath(gomod string) string {
 		return ""
 	}
 	return modfile.ModulePath(data)
-}
-
-func findUp(dir, name string) string {
-	for {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // scanOutput reads the other Go files of the output directory. name is the

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
@@ -296,7 +297,7 @@ func replaceTargets(dirs []string) (out []string, ok bool) {
 			}
 			add(d, f.Replace)
 		}
-		if w := findUp(d, "go.work"); w != "" {
+		if w := cmdline.FindUp(d, "go.work"); w != "" {
 			works = append(works, w)
 		}
 	}
@@ -397,7 +398,7 @@ func (w *treeWalk) digest(root string) (string, bool) {
 	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum", filepath.Join("vendor", "modules.txt")} {
 		files = append(files, filepath.Join(root, f))
 	}
-	if wk := findUp(root, "go.work"); wk != "" {
+	if wk := cmdline.FindUp(root, "go.work"); wk != "" {
 		files = append(files, wk, wk+".sum")
 	}
 	if wk := os.Getenv("GOWORK"); wk != "" && wk != "off" {

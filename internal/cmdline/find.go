@@ -269,15 +269,26 @@ func Within(dir, path string) bool {
 
 // moduleRoot is the directory of the go.mod nearest above dir, or dir.
 func moduleRoot(dir string) string {
-	for d := dir; ; {
-		if fi, err := os.Stat(filepath.Join(d, "go.mod")); err == nil && !fi.IsDir() {
-			return d
+	if gomod := FindUp(dir, "go.mod"); gomod != "" {
+		return filepath.Dir(gomod)
+	}
+	return dir
+}
+
+// FindUp returns the path of the file name (not a directory of that name)
+// in dir or the nearest directory above it, or "": how the go command finds
+// the go.mod and go.work that govern a directory.
+func FindUp(dir, name string) string {
+	for {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
 		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return dir
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
 		}
-		d = parent
+		dir = parent
 	}
 }
 
@@ -303,14 +314,8 @@ func workspaceModules(dir string) map[string]bool {
 		return nil
 	}
 	if work == "" {
-		for d := dir; work == ""; {
-			if fi, err := os.Stat(filepath.Join(d, "go.work")); err == nil && !fi.IsDir() {
-				work = filepath.Join(d, "go.work")
-			} else if parent := filepath.Dir(d); parent != d {
-				d = parent
-			} else {
-				return nil
-			}
+		if work = FindUp(dir, "go.work"); work == "" {
+			return nil
 		}
 	}
 	data, err := output.ReadFile(work)
