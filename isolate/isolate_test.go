@@ -228,10 +228,19 @@ func testRegistry(variant string) *registry.Registry[registry.Handler] {
 		if variant == "digest" && n == "echo" {
 			e.Digest = fmt.Sprintf("%064x", 99)
 		}
-		if variant == "missing" && n == "config" {
+		if variant == "class" && n == "health" {
+			e.Class = "example.com/other.health"
+		}
+		if variant == "missing" && n == "config" || variant == "empty" {
 			continue
 		}
 		entries = append(entries, e)
+	}
+	switch variant {
+	case "extra-first", "extra-last":
+		name := map[string]string{"extra-first": "aaa", "extra-last": "zzz"}[variant]
+		entries = append(entries, registry.Entry[registry.Handler]{Name: name, Class: "example.com/test." + name,
+			New: func(context.Context) (registry.Handler, error) { return track(&testHandler{name: name}), nil }})
 	}
 	return registry.New(entries)
 }
@@ -495,14 +504,21 @@ func TestDeadlineKillsHost(t *testing.T) {
 
 // TestHandshakeRefusesOtherContracts: a host built from other contracts is
 // refused before any call, naming the first difference.
+// Every kind of difference between the host's handlers and the client's:
+// a digest, a class, a handler missing there or extra there (before, after
+// the others, or all of them).
 func TestHandshakeRefusesOtherContracts(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for variant, want := range map[string]string{
-		"digest":  `the contract of handler "echo" (handlers/echo/contract.yaml) has digest`,
-		"missing": `it has no handler "config"`,
+		"digest":      `the contract of handler "echo" (handlers/echo/contract.yaml) has digest`,
+		"class":       `handler "health" is example.com/other.health there, example.com/test.health here`,
+		"missing":     `it has no handler "config"`,
+		"empty":       `it has no handler "badresponse"`,
+		"extra-first": `it has a handler "aaa" this registry does not`,
+		"extra-last":  `it has a handler "zzz" this registry does not`,
 	} {
 		t.Run(variant, func(t *testing.T) {
 			before := runtime.NumGoroutine()
