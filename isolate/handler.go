@@ -308,7 +308,7 @@ func (h *handler) Describe() registry.Descriptor {
 			return registry.Descriptor{Name: d.Name, Type: d.Type, Version: registry.Version(d.Version), Tags: d.Tags, Description: d.Description}
 		}
 	}
-	return registry.Descriptor{Name: h.e.Name, Type: h.e.Type, Version: h.e.Version, Tags: h.e.Tags}
+	return h.e.Descriptor() // a copy: the caller may change its Tags, never the entry's
 }
 
 // HealthCheck asks the instance.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -181,7 +180,7 @@ func (c *contained) Describe() (d Descriptor) {
 			c.fail(context.Background(), HandlerPanicked, "Describe", NewPanicError(panicValue(recover())))
 			d = Descriptor{}
 			if e := c.e; e != nil {
-				d = Descriptor{Name: e.Name, Type: e.Type, Version: e.Version, Tags: slices.Clone(e.Tags)}
+				d = e.Descriptor()
 			}
 		}
 	}()

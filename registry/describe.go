@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -62,6 +63,15 @@ func (r *Registry[H]) Describe() Description {
 // can be logged or served as JSON directly.
 func (r *Registry[H]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(r.Describe())
+}
+
+// Descriptor returns what the entry's contract declares of the handler:
+// the Descriptor its Describe should return, without a Description (a
+// contract has none). Its Tags are a copy. Wrappers answer with it when the
+// handler cannot (Contain, when Describe panics; isolate, when the host is
+// gone).
+func (e Entry[H]) Descriptor() Descriptor {
+	return Descriptor{Name: e.Name, Type: e.Type, Version: e.Version, Tags: slices.Clone(e.Tags)}
 }
 
 // Info returns the entry's provenance, as Registry.Describe reports it.

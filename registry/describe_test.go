@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,4 +234,22 @@ func ExampleRegistry_Describe() {
 	//     }
 	//   ]
 	// }
+}
+
+// TestEntryDescriptor: an entry's Descriptor is what its contract declares,
+// with Tags of its own: changing them leaves the registry's entry as it was.
+func TestEntryDescriptor(t *testing.T) {
+	r := registry.New([]registry.Entry[int]{{Name: "a", Type: registry.Effect, Version: registry.Version{Major: 1, Minor: 2}, Tags: []string{"x", "y"}}})
+	e, _ := r.Lookup("a")
+	d := e.Descriptor()
+	if d.Name != "a" || d.Type != registry.Effect || d.Version != (registry.Version{Major: 1, Minor: 2}) || !slices.Equal(d.Tags, []string{"x", "y"}) || d.Description != "" {
+		t.Fatalf("Descriptor = %+v", d)
+	}
+	d.Tags[0] = "changed"
+	if e.Tags[0] != "x" {
+		t.Error("the Descriptor's Tags are the entry's")
+	}
+	if d := (registry.Entry[int]{}).Descriptor(); d.Tags != nil || d.Name != "" {
+		t.Errorf("empty entry: %+v", d)
+	}
 }
