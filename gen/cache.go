@@ -47,7 +47,7 @@ var (
 )
 
 // cacheStats counts lookups, for tests.
-var cacheStats struct{ hits, misses, replays atomic.Int64 }
+var cacheStats struct{ hits, misses atomic.Int64 }
 
 // openCache returns the process's cache, or nil when it is disabled or
 // has no place to live.

@@ -165,7 +165,6 @@ type job struct {
 	r      *resolver
 	todo   []*contracts.Contract
 	outAbs string
-	onDisk *output.File // the output file as a check's digest read it, for emit
 	start  time.Time
 }
 
@@ -174,10 +173,9 @@ type job struct {
 // packages. It writes nothing: the caller commits the results, and only
 // when no registry has an error.
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
-	// The load starts now, beside the contracts' parsing (prefetch.go);
-	// not for a check that the cache may answer without it (repeat.go).
+	// The load starts now, beside the contracts' parsing (prefetch.go).
 	var pf *prefetcher
-	if mode == Generate || mode == Check && openCache() == nil {
+	if mode != List {
 		pf = startPrefetch(ctx, cfgs)
 		defer pf.stop()
 	}
@@ -205,58 +203,22 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 			}
 		}
 	}
-	// A repeat check of an unchanged tree is answered from the cache
-	// (repeat.go); a check that runs records what it found when it is clean.
-	var rc *cache
-	var rkey, rinputs [32]byte
-	if mode == Check {
-		if c := openCache(); c != nil {
-			if key, inputs, outs, ok := checkKey(c, jobs); ok {
-				if replayCheck(c, key, jobs, outs) {
-					mode = replayed
-				} else {
-					rc, rkey, rinputs = c, key, inputs
-					for i, j := range jobs {
-						j.onDisk = &outs[i] // emit compares with what the digest covers
-					}
-				}
-			}
-		}
-	}
-	if rc != nil && testHookChecking != nil {
-		testHookChecking()
-	}
-	if mode != List && mode != replayed {
+	if mode != List {
 		if err := resolveAll(ctx, jobs, pf); err != nil {
 			return nil, err
 		}
 	}
-	var record checkRecord
 	out := make([]*Result, len(jobs))
 	for i, j := range jobs {
-		if mode != List && mode != replayed {
+		if mode != List {
 			if err := j.emit(mode); err != nil {
 				return nil, err
-			}
-		}
-		if rc != nil {
-			if cj, ok := checked(j); ok && !j.res.Diags.HasErrors() {
-				record.Jobs = append(record.Jobs, cj)
-			} else {
-				rc = nil
 			}
 		}
 		j.rebase()
 		j.res.Diags.Sort()
 		j.res.Timings.Total = time.Since(j.start)
 		out[i] = j.res
-	}
-	if rc != nil {
-		// Inputs edited while the check ran: its result may be the new
-		// content's, and must not be recorded for the old.
-		if inputs, _, ok := checkInputs(jobs); ok && inputs == rinputs {
-			rc.put(rkey, record)
-		}
 	}
 	return out, nil
 }
@@ -270,9 +232,6 @@ func outputPath(cfg *Config) string {
 	}
 	return cfg.Dir + string(filepath.Separator) + cfg.Output
 }
-
-// replayed is the mode of a check answered from the cache.
-const replayed Mode = -1
 
 // prepare does everything that needs no type information: read and
 // validate the contracts, find duplicates, check the allowlist.
@@ -424,10 +383,6 @@ func loadErrPos(msg string) (file string, line, col int) {
 	return m[1], line, col
 }
 
-// testHookChecking, when set, runs when a check that is not answered
-// from the cache starts, after its inputs were digested.
-var testHookChecking func()
-
 // loadDir is where the go command runs for the registries of the module
 // or workspace at root: the working directory of the run (cfg.Base) when it
 // lies in the same tree, so that a failure of the whole load names the
@@ -475,13 +430,7 @@ func (j *job) emit(mode Mode) error {
 	if mode == Check {
 		what = "generate would refuse to overwrite"
 	}
-	var f output.File
-	var err error
-	if j.onDisk != nil {
-		f = *j.onDisk
-	} else {
-		f, err = output.Read(j.outAbs)
-	}
+	f, err := output.Read(j.outAbs)
 	res.Path, res.OnDisk, res.Exists, res.Perm = f.Path, f.Data, f.Exists, f.Perm
 	var notRegular *output.NotRegularError
 	var tooLarge *output.TooLargeError

@@ -77,7 +77,7 @@ func (b *bench) tables(w *bytes.Buffer) {
 			secs(r.check.wall), ratio(r.check.wall, r.generate.wall), mb(r.generate.maxRSS), mb(r.floor.maxRSS))
 	}
 	fmt.Fprintf(w, "\n**handlergen's verification cache.** *generate* above runs with a warm cache (nothing changed since the last run). Below, the same run with the cache off (`HANDLERGEN_CACHE=off`: every export file read, every type verified), and with the cache on after one handler package's exported API changed (a new constant; the go command rebuilds that package, so its floor is measured after the same kind of edit).\n\n")
-	fmt.Fprintf(w, "*Repeat check* is `check` run again with nothing changed since a clean check: answered from a digest of everything the check depends on.\n\n")
+	fmt.Fprintf(w, "*Repeat check* is `check` run again with nothing changed since a clean check. There is no shortcut for it (issue 17 removed the digest that answered it without the go command, because it re-derived what the go command reads and could say \"fresh\" where the build differs): it runs the go command like any check, with a warm verification cache.\n\n")
 	fmt.Fprintf(w, "| N | generate, cache on | / floor | generate, cache off | / floor | one package edited: generate | floor | / floor | repeat check | / floor |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range b.results {
 		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.n, secs(r.generate.wall), ratio(r.generate.wall, r.floor.wall),
@@ -197,7 +197,7 @@ func (b *bench) targets(w *bytes.Buffer) {
 		row("warm generate, nothing changed (cache on)", float64(r.generate.wall)/float64(r.floor.wall), 1.15, r.generate.wall, r.floor.wall)
 		row("generate after one package changed", float64(r.genEdit.wall)/float64(r.floorEdit.wall), 1.25, r.genEdit.wall, r.floorEdit.wall)
 		row("generate with the cache off (2 cores)", float64(r.genOff.wall)/float64(r.floor.wall), 1.4, r.genOff.wall, r.floor.wall)
-		row("repeat check of an unchanged tree", float64(r.checkRepeat.wall)/float64(r.floor.wall), 0.2-tol, r.checkRepeat.wall, r.floor.wall)
+		row("repeat check of an unchanged tree (a full check, no shortcut)", float64(r.checkRepeat.wall)/float64(r.floor.wall), 1.2, r.checkRepeat.wall, r.floor.wall)
 	}
 	for _, r := range b.results {
 		if r.stages.Total > 0 {
