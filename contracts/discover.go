@@ -13,6 +13,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -191,17 +192,6 @@ func (d *discoverer) path(in string) {
 	}
 }
 
-// skipDir reports whether a directory search leaves out the directory
-// name: version control, vendored code and test data, and, as the go tool
-// does, names starting with '.' or '_'.
-func skipDir(name string) bool {
-	switch name {
-	case ".git", "vendor", "testdata":
-		return true
-	}
-	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
-}
-
 // kind is what a directory entry is once file symlinks are followed.
 type kind uint8
 
@@ -237,27 +227,28 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 	return skipped // never follow a link to a directory
 }
 
-// walk searches the directory dir for contract files. Below the
-// directory it was asked to search (nested), a directory holding a go.mod
-// is another module, left out as the go command leaves it out of ./...:
-// its contracts name classes of that module, which its own registry
-// builds, and this one could not import.
+// walk searches the directory dir for contract files, leaving out below
+// the directory it was asked to search (nested) what the go command's
+// ./... leaves out (modtree): a directory that starts another module is
+// left out because its contracts name classes of that module, which its
+// own registry builds, and this one could not import.
 func (d *discoverer) walk(dir file, nested bool) {
+	if nested && modtree.IsModule(d.opt.FS.Stat, dir.abs) {
+		return
+	}
 	entries, err := d.opt.FS.ReadDir(dir.abs)
 	if err != nil {
 		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
 		return
 	}
-	if nested && slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "go.mod" }) {
-		return
-	}
+	leaf := nested && modtree.Leaf(filepath.Base(dir.abs))
 	var found []file
 	for _, e := range entries {
 		name := e.Name()
 		c := dir.child(e)
 		switch d.classify(e, c.rel, c.abs) {
 		case directory:
-			if !skipDir(name) {
+			if !leaf && !modtree.SkipDir(name) {
 				d.walk(c, true)
 			}
 		case regular:

@@ -31,6 +31,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -277,7 +278,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 
 	outFile := filepath.Clean(j.outAbs)
 	outDir := filepath.Dir(outFile)
-	out := outputPkg{dir: outDir, file: outFile, path: importPathOf(outDir)}
+	out := outputPkg{dir: outDir, file: outFile, path: modtree.ImportPath(outDir)}
 	out.name, out.decls, out.imported = scanOutput(outDir, outFile, cfg.Package)
 	if out.name == "main" && cfg.Var == "main" {
 		return nil, fmt.Errorf("-var main: the output is in package main, where main is the program's function")

@@ -5,6 +5,7 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,104 +14,22 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/mod/modfile"
-
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
-// Module facts are read from go.mod and go.work directly rather than
-// through a second go command.
+// Module facts come from modtree, handlergen's one owner of them.
 
 // findMainModules returns the main module's path, or under a workspace the
-// path of every module it uses. GOWORK=off and an explicit GOWORK file are
-// honoured as the go command does.
+// path of every module it uses.
 func findMainModules(dir string) []string {
-	mods := mainModuleDirs(dir)
-	out := make([]string, 0, len(mods))
-	for m := range mods {
-		out = append(out, m)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// mainModuleDirs maps each main module's path to its directory.
-func mainModuleDirs(dir string) map[string]string {
-	mods := map[string]string{}
-	work := os.Getenv("GOWORK")
-	if work == "" {
-		work = cmdline.FindUp(dir, "go.work")
-	}
-	if work != "" && work != "off" {
-		if data, err := output.ReadFile(work); err == nil {
-			if wf, err := modfile.ParseWork(work, data, nil); err == nil {
-				for _, u := range wf.Use {
-					p := u.Path
-					if !filepath.IsAbs(p) {
-						p = filepath.Join(filepath.Dir(work), p)
-					}
-					if mp := modulePath(filepath.Join(p, "go.mod")); mp != "" {
-						mods[mp] = p
-					}
-				}
-				if len(mods) > 0 {
-					return mods
-				}
-			}
-		}
-	}
-	if gomod := cmdline.FindUp(dir, "go.mod"); gomod != "" {
-		if mp := modulePath(gomod); mp != "" {
-			mods[mp] = filepath.Dir(gomod)
-		}
-	}
-	return mods
-}
-
-// importPathOf returns the import path of the package in dir, computed from
-// the nearest go.mod, or "" when dir is in no module.
-func importPathOf(dir string) string {
-	gomod := cmdline.FindUp(dir, "go.mod")
-	if gomod == "" {
-		return ""
-	}
-	mp := modulePath(gomod)
-	if mp == "" {
-		return ""
-	}
-	rel, err := filepath.Rel(filepath.Dir(gomod), dir)
-	if err != nil {
-		return ""
-	}
-	if rel == "." {
-		return mp
-	}
-	return mp + "/" + filepath.ToSlash(rel)
+	return slices.Sorted(maps.Keys(modtree.MainModules(dir)))
 }
 
 // moduleRoot is the directory of the go.work or go.mod governing dir, or
 // dir itself: one packages.Load can serve every registry beneath it.
-func moduleRoot(dir string) string {
-	if work := os.Getenv("GOWORK"); work != "" && work != "off" {
-		return filepath.Dir(work)
-	}
-	if work := cmdline.FindUp(dir, "go.work"); work != "" && os.Getenv("GOWORK") != "off" {
-		return filepath.Dir(work)
-	}
-	if gomod := cmdline.FindUp(dir, "go.mod"); gomod != "" {
-		return filepath.Dir(gomod)
-	}
-	return dir
-}
-
-func modulePath(gomod string) string {
-	data, err := output.ReadFile(gomod)
-	if err != nil {
-		return ""
-	}
-	return modfile.ModulePath(data)
-}
+func moduleRoot(dir string) string { return modtree.Root(dir) }
 
 // scanOutput reads the other Go files of the output directory. name is the
 // package clause for the output file: the one given, else the package of

@@ -2,10 +2,11 @@ package gen
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/handlergen/handlergen/internal/modtree"
 )
 
 // chunkLimit is the command-line length above which go/packages splits
@@ -30,7 +31,7 @@ func compactPatterns(dir string, paths []string) []string {
 	if total < chunkLimit {
 		return paths
 	}
-	mods := mainModuleDirs(dir)
+	mods := modtree.MainModules(dir)
 	want := map[string]bool{}
 	for _, p := range paths {
 		want[p] = true
@@ -102,42 +103,24 @@ func under(sorted []string, prefix string) []string {
 }
 
 // packagesUnder lists, sorted, the import paths of the directories of the
-// module at root that hold a package, skipping what go list's "..." skips:
-// testdata, vendor, names starting with "." or "_", and nested modules.
+// module at root that hold a package, walking as go list's "..." walks
+// (modtree.Walk).
 func packagesUnder(root, mod string) []string {
-	// One walk reads every directory once: a directory holds a package
-	// when the walk meets a Go file in it.
 	var out []string
-	last := ""
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || exists(filepath.Join(path, "go.mod"))) {
-				return filepath.SkipDir
+	modtree.Walk(root, func(dir string, entries []fs.DirEntry, err error) {
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || modtree.SkipFile(e.Name()) {
+				continue
 			}
-			return nil
+			rel, _ := filepath.Rel(root, dir)
+			if rel == "." {
+				out = append(out, mod)
+			} else {
+				out = append(out, mod+"/"+filepath.ToSlash(rel))
+			}
+			return
 		}
-		if !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-			return nil
-		}
-		dir := filepath.Dir(path)
-		if dir == last {
-			return nil
-		}
-		last = dir
-		rel, _ := filepath.Rel(root, dir)
-		if rel == "." {
-			out = append(out, mod)
-		} else {
-			out = append(out, mod+"/"+filepath.ToSlash(rel))
-		}
-		return nil
 	})
 	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
-
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -27,6 +27,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/importdecl"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/suggest"
 	"github.com/handlergen/handlergen/registry"
@@ -661,7 +662,7 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 // inMainModule reports whether path lies in a main module (of the
 // workspace) of the working directory.
 func (r *resolver) inMainModule(path string) bool {
-	for mp := range mainModuleDirs(r.cfg.Dir) {
+	for mp := range modtree.MainModules(r.cfg.Dir) {
 		if path == mp || strings.HasPrefix(path, mp+"/") {
 			return true
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -272,6 +273,7 @@ func rebase(dir, from, p string) string {
 func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	found, ds := cmdline.FindRegistries(b.dir, patterns)
 	b.diags.Append(ds...)
+	b.unsearched(patterns)
 	var cfgs []gen.Config
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
@@ -305,9 +307,10 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	if len(found) == 0 && len(ds) == 0 {
 		msg := fmt.Sprintf("no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
 		if nested := cmdline.NestedModules(b.dir, patterns); len(nested) > 0 {
-			// Outside a go.work workspace, ./... stops at nested modules,
-			// as it does for the go command.
-			msg += fmt.Sprintf("; nested modules are not searched: %s (run handlergen in each, or make them workspace modules with go work use)", strings.Join(nested, ", "))
+			// ./... stops at nested modules, as it does for the go
+			// command; only at a go.work root outside every module does
+			// it walk each workspace module instead.
+			msg += fmt.Sprintf("; nested modules are not searched: %s (run handlergen in each, or from the root of a go.work that uses them)", strings.Join(nested, ", "))
 		}
 		b.diags.Errorf(registry.FileNotFound, diag.Position{}, "%s", msg)
 	}
@@ -322,7 +325,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 		// The path gen resolved, once, for reading the output and for
 		// writing it must still lie in the module: a link swapped since
 		// discovery does not lead the write out.
-		if bounds[i] != "" && res.Path != "" && !cmdline.Within(bounds[i], res.Path) {
+		if bounds[i] != "" && res.Path != "" && !modtree.Within(bounds[i], res.Path) {
 			res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "the output leads outside the module; recorded arguments may not reach outside the module that holds them")
 		}
 		b.add(res, cfgs[i].Dir)
@@ -330,6 +333,24 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	b.diags.Sort()
 	b.diags = b.diags.Compact()
 	return nil
+}
+
+// unsearched warns of each nested module below the patterns that the
+// build compiles or works in but that ./... leaves out, as the go command
+// leaves it out: a registry there is checked only by a run in it.
+func (b *batch) unsearched(patterns []string) {
+	nested := cmdline.NestedModules(b.dir, patterns)
+	if len(nested) == 0 {
+		return
+	}
+	used := modtree.Used(b.dir)
+	for _, n := range nested {
+		why, ok := used[filepath.Join(b.dir, filepath.FromSlash(n))]
+		if !ok {
+			continue
+		}
+		b.diags.Warnf(registry.UnsearchedModule, diag.Position{File: n}, "nested module %s is part of this build (%s), but ./... does not search nested modules, as go generate ./... does not: check its registries with handlergen check ./... in %s", n, why, n)
+	}
 }
 
 func relTo(dir, p string) string {

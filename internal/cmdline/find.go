@@ -14,9 +14,8 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/mod/modfile"
-
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -46,9 +45,8 @@ type Found struct {
 }
 
 // FindRegistries walks the directories the patterns name (each ending in
-// "..." means recursively, like the go command, stopping at nested modules
-// that are not modules of the go.work workspace, and skipping testdata,
-// vendor and dot or underscore directories) and returns every registry
+// "..." means recursively; the walk is modtree's, the go command's own) and
+// returns every registry
 // found, sorted by output path. dir is the working directory, that
 // patterns and positions are relative to.
 //
@@ -59,7 +57,6 @@ type Found struct {
 func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	var l diag.List
 	s := &scan{base: dir, byOut: map[string]*Found{}, headers: map[string]header{}, scanned: map[string]bool{}, claims: map[string]int{}, resolved: map[string]resolved{}, l: &l}
-	work := workspaceModules(dir)
 	for _, p := range patterns {
 		root := patternRoot(dir, p)
 		fi, err := os.Stat(root)
@@ -67,27 +64,23 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
 			continue
 		}
-		root = followRoot(dir, root)
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				l.Errorf(registry.PermissionDenied, diag.Position{File: diag.RelPath(dir, path)}, "cannot read: %v", diag.Pathless(err))
-				return nil
-			}
-			name := d.Name()
-			if d.IsDir() {
-				if path != root && (skipDir(name) || nestedModule(path, work)) {
-					return filepath.SkipDir
+		for _, r := range modtree.Roots(root) {
+			modtree.Walk(r, func(d string, entries []fs.DirEntry, err error) {
+				if err != nil {
+					l.Errorf(registry.PermissionDenied, diag.Position{File: diag.RelPath(dir, d)}, "cannot read: %v", diag.Pathless(err))
+					return
 				}
-				return nil
-			}
-			// Test files count: go generate runs their directives too.
-			if !strings.HasSuffix(name, ".go") || !d.Type().IsRegular() || s.scanned[path] {
-				return nil
-			}
-			s.scanned[path] = true
-			s.file(path)
-			return nil
-		})
+				for _, e := range entries {
+					path := filepath.Join(d, e.Name())
+					// Test files count: go generate runs their directives too.
+					if !strings.HasSuffix(e.Name(), ".go") || !e.Type().IsRegular() || s.scanned[path] {
+						continue
+					}
+					s.scanned[path] = true
+					s.file(path)
+				}
+			})
+		}
 	}
 	// Headers are resolved only once every directive is known: a directive
 	// anywhere in the tree may name a file the walk met first, directly or
@@ -160,29 +153,6 @@ func patternRoot(dir, p string) string {
 	return root
 }
 
-// skipDir reports whether a pattern's walk leaves out a directory by its
-// name, as the go command does: testdata, vendor, and dot or underscore
-// directories.
-func skipDir(name string) bool {
-	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
-}
-
-// followRoot returns the root of a pattern's walk so that WalkDir enters
-// it when it is the working directory and that is a symbolic link (a
-// checkout reached through a link), as the go command enters it. A link
-// below the working directory (./link/...) is a file of the tree, which a
-// pull request can point anywhere, so it is not followed, as no link
-// below a root is: the go command would follow it out of the module.
-func followRoot(dir, root string) string {
-	if filepath.Clean(root) != filepath.Clean(dir) {
-		return root
-	}
-	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return root + string(filepath.Separator)
-	}
-	return root
-}
-
 func directivePos(fileLine string) diag.Position {
 	file, line, _ := strings.Cut(fileLine, ":")
 	var n int
@@ -203,14 +173,17 @@ func contained(f *Found, resolve func(string) (string, error)) error {
 	if err != nil {
 		return fmt.Errorf("cannot resolve the module directory: %v", diag.Pathless(err))
 	}
-	bound := moduleRoot(src)
+	bound := modtree.ModuleRoot(src)
+	if bound == "" {
+		bound = src
+	}
 	f.Bound = bound
 	for _, c := range []struct{ what, path string }{{"-C", f.Dir}, {"-o", f.raw}} {
 		real, err := resolve(c.path)
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.what, diag.Pathless(err))
 		}
-		if !Within(bound, real) {
+		if !modtree.Within(bound, real) {
 			v := f.Flags.Output
 			switch {
 			case c.what == "-C" && f.Flags.Dir == "":
@@ -245,127 +218,6 @@ func (f *Found) asWritten(v string) string {
 		}
 	}
 	return v
-}
-
-// Within reports whether path lies in the tree of dir (both resolved),
-// and not in its version-control metadata (.git, .hg, .svn, .bzr): no
-// module holds those (module zips leave them out), and they are the one
-// part of a checkout that a pull request cannot change by committing
-// files, hooks and configuration among them.
-func Within(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return false
-	}
-	for _, e := range strings.Split(rel, string(filepath.Separator)) {
-		for _, vcs := range []string{".git", ".hg", ".svn", ".bzr"} {
-			if strings.EqualFold(e, vcs) { // one directory on a case-insensitive disk
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// moduleRoot is the directory of the go.mod nearest above dir, or dir.
-func moduleRoot(dir string) string {
-	if gomod := FindUp(dir, "go.mod"); gomod != "" {
-		return filepath.Dir(gomod)
-	}
-	return dir
-}
-
-// FindUp returns the path of the file name (not a directory of that name)
-// in dir or the nearest directory above it, or "": how the go command finds
-// the go.mod and go.work that govern a directory.
-func FindUp(dir, name string) string {
-	for {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// nestedModule reports whether the walk stops at path: a directory holding
-// a go.mod, unless it is a module of the workspace (as ./... from a go.work
-// root covers every workspace module below it, for the go command too).
-func nestedModule(path string, work map[string]bool) bool {
-	if !exists(filepath.Join(path, "go.mod")) || work[path] {
-		return false
-	}
-	real, err := filepath.EvalSymlinks(path)
-	return err != nil || !work[real]
-}
-
-// workspaceModules returns the directories of the modules that the go.work
-// governing dir uses (GOWORK=off and an explicit GOWORK honoured as the go
-// command honours them), or nil outside a workspace.
-func workspaceModules(dir string) map[string]bool {
-	work := os.Getenv("GOWORK")
-	if work == "off" {
-		return nil
-	}
-	if work == "" {
-		if work = FindUp(dir, "go.work"); work == "" {
-			return nil
-		}
-	}
-	data, err := output.ReadFile(work)
-	if err != nil {
-		return nil
-	}
-	wf, err := modfile.ParseWork(work, data, nil)
-	if err != nil {
-		return nil
-	}
-	mods := map[string]bool{}
-	for _, u := range wf.Use {
-		p := filepath.FromSlash(u.Path)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(filepath.Dir(work), p)
-		}
-		mods[filepath.Clean(p)] = true
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			mods[real] = true
-		}
-	}
-	return mods
-}
-
-// NestedModules lists, relative to dir and sorted, the directories with a
-// go.mod that the walk of FindRegistries over patterns does not enter
-// because they are not workspace modules: the reason, when it finds
-// nothing, that it found nothing.
-func NestedModules(dir string, patterns []string) []string {
-	work := workspaceModules(dir)
-	var out []string
-	for _, p := range patterns {
-		root := patternRoot(dir, p)
-		root = followRoot(dir, root)
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() || path == root {
-				return nil
-			}
-			if skipDir(d.Name()) {
-				return filepath.SkipDir
-			}
-			if nestedModule(path, work) {
-				out = append(out, diag.RelPath(dir, path))
-				return filepath.SkipDir
-			}
-			return nil
-		})
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // generateContext is the build context go generate uses: the default one
@@ -547,3 +399,17 @@ func claimsHandlergen(data []byte) int {
 // in any case and spacing; not another tool whose name only starts so
 // (handlergen-wrapper) or that merely mentions it later in the line.
 var handlergenWord = regexp.MustCompile(`(?i)^//\s*Code generated by\s+(?:\S*/)?handlergen(?:[^\w-]|$)`)
+
+// NestedModules lists, relative to dir and sorted, the directories with a
+// go.mod that the walk of FindRegistries over patterns does not enter: the
+// reason, when it finds nothing, that it found nothing.
+func NestedModules(dir string, patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		for _, n := range modtree.Nested(patternRoot(dir, p)) {
+			out = append(out, diag.RelPath(dir, n))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

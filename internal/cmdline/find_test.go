@@ -349,33 +349,6 @@ func TestFindOneFileOneRegistry(t *testing.T) {
 	}
 }
 
-// TestWithin: inside the tree, not above it, beside it or in its
-// version-control metadata, however spelt.
-func TestWithin(t *testing.T) {
-	root := filepath.FromSlash("/repo/mod")
-	for p, want := range map[string]bool{
-		"/repo/mod":                       true,
-		"/repo/mod/a/registry_gen.go":     true,
-		"/repo/mod/..x/y.go":              true,
-		"/repo/mod/.github/r.go":          true,
-		"/repo/mod/git/r.go":              true,
-		"/repo":                           false,
-		"/repo/mod2/r.go":                 false,
-		"/repo/other/r.go":                false,
-		"/elsewhere/r.go":                 false,
-		"/repo/mod/.git/hooks/pre-commit": false,
-		"/repo/mod/.git":                  false,
-		"/repo/mod/sub/.GIT/config":       false,
-		"/repo/mod/.hg/hgrc":              false,
-		"/repo/mod/a/.svn/x":              false,
-		"/repo/mod/.bzr/x":                false,
-	} {
-		if got := Within(root, filepath.FromSlash(p)); got != want {
-			t.Errorf("Within(%s, %s) = %v, want %v", root, p, got, want)
-		}
-	}
-}
-
 // TestDirectivesCommandErrors: a -command that go generate refuses (no
 // name, a name defined twice) ends the file's directives there, as it
 // ends go generate's run of the file: nothing after it is a registry.

@@ -35,6 +35,7 @@ import (
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/importdecl"
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -342,7 +343,7 @@ func below(dir, rel string) error {
 	elems := strings.Split(filepath.ToSlash(rel), "/")
 	for i, e := range elems {
 		sub := strings.Join(elems[:i+1], "/")
-		if e == "testdata" || e == "vendor" || strings.HasPrefix(e, ".") || strings.HasPrefix(e, "_") {
+		if modtree.SkipDir(e) || modtree.Leaf(e) {
 			return fmt.Errorf("%s: the go command and handlergen skip directories named testdata or vendor or starting with . or _, so the handler would never be registered", sub)
 		}
 	}
@@ -365,7 +366,7 @@ func below(dir, rel string) error {
 			}
 			return fmt.Errorf("%s is not a directory", sub)
 		}
-		if _, err := os.Lstat(filepath.Join(p, "go.mod")); err == nil {
+		if modtree.IsModule(os.Stat, p) {
 			return fmt.Errorf("%s is another module (it has a go.mod); run handlergen new in that module", sub)
 		}
 	}
@@ -399,29 +400,26 @@ func empty(dir, name string) error {
 // never blocking on a FIFO or device); a go.mod that is there but cannot be
 // read is an error, not a reason to look further up for another module.
 func findModule(dir string) (root, modPath string, tools []string, err error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		gomod := filepath.Join(d, "go.mod")
-		data, err := output.ReadFile(gomod)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), diag.Pathless(err))
-		}
-		if err == nil {
-			f, err := modfile.Parse(gomod, data, nil)
-			if err != nil {
-				return "", "", nil, fmt.Errorf("go.mod: %v", err)
-			}
-			if f.Module == nil {
-				return "", "", nil, fmt.Errorf("go.mod has no module line")
-			}
-			for _, t := range f.Tool {
-				tools = append(tools, t.Path)
-			}
-			return d, f.Module.Mod.Path, tools, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", "", nil, fmt.Errorf("no go.mod in the working directory or above it: run go mod init first")
-		}
+	root = modtree.ModuleRoot(dir)
+	if root == "" {
+		return "", "", nil, fmt.Errorf("no go.mod in the working directory or above it: run go mod init first")
 	}
+	gomod := filepath.Join(root, "go.mod")
+	data, err := output.ReadFile(gomod)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), diag.Pathless(err))
+	}
+	f, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("go.mod: %v", err)
+	}
+	if f.Module == nil {
+		return "", "", nil, fmt.Errorf("go.mod has no module line")
+	}
+	for _, t := range f.Tool {
+		tools = append(tools, t.Path)
+	}
+	return root, f.Module.Mod.Path, tools, nil
 }
 
 // packageName is the package of the Go files in dir that the build uses

@@ -145,11 +145,6 @@ func TestFindModuleUntrustedGoMod(t *testing.T) {
 			output.MaxSize = 64
 			writeFile(t, filepath.Join(sub, "go.mod"), "module example.com/sub\n"+strings.Repeat("// pad\n", 20))
 		}, "larger than"},
-		{"a directory", func(t *testing.T, sub string) {
-			if err := os.Mkdir(filepath.Join(sub, "go.mod"), 0o777); err != nil {
-				t.Fatal(err)
-			}
-		}, "directory"},
 		{"no module line", func(t *testing.T, sub string) {
 			writeFile(t, filepath.Join(sub, "go.mod"), "go 1.26\n")
 		}, "no module line"},
@@ -180,6 +175,14 @@ func TestFindModuleUntrustedGoMod(t *testing.T) {
 	r, mp, tools, err := findModule(sub)
 	if err != nil || r != root || mp != "example.com/root" || len(tools) != 1 || tools[0] != ToolPath {
 		t.Fatalf("findModule = %q, %q, %q, %v; want %q, example.com/root, [%s]", r, mp, tools, err, root, ToolPath)
+	}
+	// Nor with a directory named go.mod: the go command counts only a
+	// go.mod that is not a directory.
+	if err := os.Mkdir(filepath.Join(sub, "go.mod"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _, err := findModule(sub); err != nil || r != root {
+		t.Fatalf("with a directory named go.mod: findModule = %q, %v; want %q", r, err, root)
 	}
 }
 

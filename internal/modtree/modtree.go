@@ -1,0 +1,363 @@
+// Package modtree is handlergen's one owner of the facts about a source
+// tree that the go command decides: which go.mod and go.work govern a
+// directory (GOWORK honoured), which modules a workspace uses, where a
+// nested module starts, and which directories a package pattern's walk
+// ("./...") leaves out. Contract discovery, the search for registries in
+// pattern mode, the load's patterns and handlergen new all ask it, so that
+// they cannot disagree with each other; its tests hold it equal to the go
+// command's own answers (go list ./...) on generated trees.
+//
+// The rules are those of cmd/go (modload.findModuleRoot,
+// findWorkspaceFile, search.MatchDirs): a module starts where a go.mod
+// that is not a directory is found through os.Stat (a link to a regular
+// file counts, a dangling link does not, a directory named go.mod does
+// not); a pattern's walk never follows a link to a directory and leaves
+// out testdata, vendor and names starting with "." or "_" below its root.
+package modtree
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/handlergen/handlergen/internal/output"
+)
+
+// FindUp returns the path of the file name in dir or the nearest directory
+// above it, or "": a file for the go command is anything os.Stat finds that
+// is not a directory.
+func FindUp(dir, name string) string {
+	for {
+		if p := filepath.Join(dir, name); isFile(p) {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}
+
+// IsModule reports whether dir is the root of a module: it holds a go.mod
+// that is not a directory, as stat (os.Stat, or a caller's view of the
+// file system) sees it.
+func IsModule(stat func(string) (fs.FileInfo, error), dir string) bool {
+	fi, err := stat(filepath.Join(dir, "go.mod"))
+	return err == nil && !fi.IsDir()
+}
+
+// ModuleRoot returns the directory of the go.mod that governs dir, or "".
+func ModuleRoot(dir string) string {
+	if gomod := FindUp(dir, "go.mod"); gomod != "" {
+		return filepath.Dir(gomod)
+	}
+	return ""
+}
+
+// WorkFile returns the go.work file that governs dir, or "": $GOWORK when
+// it names one, none when it is "off", else the nearest go.work above dir.
+func WorkFile(dir string) string {
+	switch w := os.Getenv("GOWORK"); w {
+	case "off":
+		return ""
+	case "":
+		return FindUp(dir, "go.work")
+	default:
+		if !filepath.IsAbs(w) {
+			return "" // the go command refuses a relative GOWORK
+		}
+		return w
+	}
+}
+
+// Root returns the directory of the go.work or go.mod governing dir, or
+// dir itself: the tree one go command run serves, and that positions
+// outside a registry's directory are named relative to.
+func Root(dir string) string {
+	if w := WorkFile(dir); w != "" {
+		return filepath.Dir(w)
+	}
+	if m := ModuleRoot(dir); m != "" {
+		return m
+	}
+	return dir
+}
+
+// Workspace returns the directories of the modules that the go.work
+// governing dir uses, each both as written (cleaned) and with links
+// resolved, or nil outside a workspace.
+func Workspace(dir string) map[string]bool {
+	uses := workUses(WorkFile(dir))
+	if uses == nil {
+		return nil
+	}
+	mods := map[string]bool{}
+	for _, p := range uses {
+		mods[p] = true
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			mods[real] = true
+		}
+	}
+	return mods
+}
+
+// workUses returns the directories a go.work file uses, absolute and
+// clean, or nil when there is no such file or it cannot be read.
+func workUses(work string) []string {
+	if work == "" {
+		return nil
+	}
+	data, err := output.ReadFile(work)
+	if err != nil {
+		return nil
+	}
+	wf, err := modfile.ParseWork(work, data, nil)
+	if err != nil {
+		return nil
+	}
+	out := []string{}
+	for _, u := range wf.Use {
+		p := filepath.FromSlash(u.Path)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(work), p)
+		}
+		out = append(out, filepath.Clean(p))
+	}
+	return out
+}
+
+// MainModules maps the path of each main module of a build in dir to its
+// directory: every module of the governing go.work, or the module holding
+// dir.
+func MainModules(dir string) map[string]string {
+	mods := map[string]string{}
+	for _, p := range workUses(WorkFile(dir)) {
+		if mp := ModulePath(filepath.Join(p, "go.mod")); mp != "" {
+			mods[mp] = p
+		}
+	}
+	if len(mods) > 0 {
+		return mods
+	}
+	if root := ModuleRoot(dir); root != "" {
+		if mp := ModulePath(filepath.Join(root, "go.mod")); mp != "" {
+			mods[mp] = root
+		}
+	}
+	return mods
+}
+
+// ModulePath returns the module path a go.mod declares, or "".
+func ModulePath(gomod string) string {
+	data, err := output.ReadFile(gomod)
+	if err != nil {
+		return ""
+	}
+	return modfile.ModulePath(data)
+}
+
+// ImportPath returns the import path of the package in dir, computed from
+// the go.mod that governs it, or "" when dir is in no module.
+func ImportPath(dir string) string {
+	root := ModuleRoot(dir)
+	if root == "" {
+		return ""
+	}
+	mp := ModulePath(filepath.Join(root, "go.mod"))
+	if mp == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err != nil {
+		return ""
+	}
+	if rel == "." {
+		return mp
+	}
+	return mp + "/" + filepath.ToSlash(rel)
+}
+
+// SkipDir reports whether a pattern's walk leaves out a directory below
+// its root by name, as the go command's does: testdata, and names starting
+// with "." or "_" (which covers version control metadata).
+func SkipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// Leaf reports whether a pattern's walk visits a directory below its root
+// but nothing below it: vendor, which ./... matches as a package of its
+// own while excluding every path that continues past a /vendor/ element.
+func Leaf(name string) bool { return name == "vendor" }
+
+// SkipFile reports whether the go command ignores a file by its name:
+// names starting with "." or "_".
+func SkipFile(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// vcsDirs are the version control directories: no module zip holds them,
+// and they are the one part of a checkout a pull request cannot change by
+// committing files.
+var vcsDirs = []string{".git", ".hg", ".svn", ".bzr"}
+
+// IsVCS reports whether name is a version control directory, in any case
+// (one directory on a case-insensitive disk).
+func IsVCS(name string) bool {
+	for _, v := range vcsDirs {
+		if strings.EqualFold(name, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// Within reports whether path lies in the tree of dir (both resolved),
+// and not in its version control metadata.
+func Within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return false
+	}
+	for _, e := range strings.Split(rel, string(filepath.Separator)) {
+		if IsVCS(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// Walk visits root and every directory below it that the go command's
+// "root/..." pattern walks: it never follows a link to a directory below
+// root (root itself is entered when it is a link), leaves out what SkipDir
+// names, enters no further than a Leaf and stops at nested modules. fn gets each directory with its
+// entries; a directory that cannot be read is passed to fn with err set.
+func Walk(root string, fn func(dir string, entries []fs.DirEntry, err error)) {
+	walk(root, true, fn)
+}
+
+func walk(dir string, top bool, fn func(string, []fs.DirEntry, error)) {
+	if !top && IsModule(os.Stat, dir) {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	fn(dir, entries, err)
+	if !top && Leaf(filepath.Base(dir)) {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && !SkipDir(e.Name()) {
+			walk(filepath.Join(dir, e.Name()), false, fn)
+		}
+	}
+}
+
+// Roots returns the directories a "root/..." pattern's walk starts from.
+// That is root itself, except at the root of a go.work workspace outside
+// any of its modules, where the go command refuses "./..." and handlergen
+// walks every workspace module below root instead, each as its own root.
+func Roots(root string) []string {
+	if ModuleRoot(root) != "" {
+		return []string{root}
+	}
+	uses := workUses(WorkFile(root))
+	if uses == nil {
+		return []string{root}
+	}
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		real = root
+	}
+	var out []string
+	for _, u := range uses {
+		ur, err := filepath.EvalSymlinks(u)
+		if err != nil || !IsModule(os.Stat, ur) {
+			continue
+		}
+		if rel, err := filepath.Rel(real, ur); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			out = append(out, filepath.Join(root, rel))
+		}
+	}
+	return out
+}
+
+// Nested lists the directories below the roots of a "root/..." pattern
+// that the walk does not enter because each starts another module.
+func Nested(root string) []string {
+	var out []string
+	roots := Roots(root)
+	for _, r := range roots {
+		Walk(r, func(dir string, entries []fs.DirEntry, err error) {
+			for _, e := range entries {
+				p := filepath.Join(dir, e.Name())
+				if e.IsDir() && !SkipDir(e.Name()) && IsModule(os.Stat, p) && !slices.Contains(roots, p) {
+					out = append(out, p)
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Used maps the directory of every local module that a build in dir uses
+// besides the main module it is in (the other modules of its go.work, and
+// the directory targets of the replace directives of its main modules and
+// its go.work), cleaned and absolute, to why it is used.
+func Used(dir string) map[string]string {
+	out := map[string]string{}
+	add := func(p, why string) {
+		p = filepath.Clean(p)
+		if _, ok := out[p]; !ok {
+			out[p] = why
+		}
+	}
+	replaces := func(file string, reps []*modfile.Replace) {
+		for _, r := range reps {
+			if r.New.Version != "" || !modfile.IsDirectoryPath(r.New.Path) {
+				continue
+			}
+			p := filepath.FromSlash(r.New.Path)
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(file), p)
+			}
+			add(p, filepath.Base(file)+" replaces "+r.Old.Path+" with it")
+		}
+	}
+	work := WorkFile(dir)
+	if work != "" {
+		if data, err := output.ReadFile(work); err == nil {
+			if wf, err := modfile.ParseWork(work, data, nil); err == nil {
+				replaces(work, wf.Replace)
+			}
+		}
+	}
+	mains := workUses(work)
+	for _, m := range mains {
+		add(m, "go.work uses it")
+	}
+	if mains == nil {
+		if root := ModuleRoot(dir); root != "" {
+			mains = []string{root}
+		}
+	}
+	for _, m := range mains {
+		gomod := filepath.Join(m, "go.mod")
+		data, err := output.ReadFile(gomod)
+		if err != nil {
+			continue
+		}
+		if f, err := modfile.Parse(gomod, data, nil); err == nil {
+			replaces(gomod, f.Replace)
+		}
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package modtree
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWithin: inside the tree, not above it, beside it or in its
+// version-control metadata, however spelt.
+func TestWithin(t *testing.T) {
+	root := filepath.FromSlash("/repo/mod")
+	for p, want := range map[string]bool{
+		"/repo/mod":                       true,
+		"/repo/mod/a/registry_gen.go":     true,
+		"/repo/mod/..x/y.go":              true,
+		"/repo/mod/.github/r.go":          true,
+		"/repo/mod/git/r.go":              true,
+		"/repo":                           false,
+		"/repo/mod2/r.go":                 false,
+		"/repo/other/r.go":                false,
+		"/elsewhere/r.go":                 false,
+		"/repo/mod/.git/hooks/pre-commit": false,
+		"/repo/mod/.git":                  false,
+		"/repo/mod/sub/.GIT/config":       false,
+		"/repo/mod/.hg/hgrc":              false,
+		"/repo/mod/a/.svn/x":              false,
+		"/repo/mod/.bzr/x":                false,
+	} {
+		if got := Within(root, filepath.FromSlash(p)); got != want {
+			t.Errorf("Within(%s, %s) = %v, want %v", root, p, got, want)
+		}
+	}
+}
+
+// TestIsModule: a go.mod is anything os.Stat finds that is not a
+// directory, as for the go command: a link to a file counts; a directory
+// named go.mod, a dangling link and a link to a directory do not.
+func TestIsModule(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, setup func(p string) error) string {
+		d := filepath.Join(dir, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := setup(filepath.Join(d, "go.mod")); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	target := filepath.Join(dir, "target.mod")
+	if err := os.WriteFile(target, []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(p string) error
+		want  bool
+	}{
+		{"file", func(p string) error { return os.WriteFile(p, []byte("module x\n"), 0o644) }, true},
+		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o644) }, true},
+		{"dir", func(p string) error { return os.Mkdir(p, 0o755) }, false},
+		{"linkfile", func(p string) error { return os.Symlink(target, p) }, true},
+		{"dangling", func(p string) error { return os.Symlink(filepath.Join(dir, "nope"), p) }, false},
+		{"linkdir", func(p string) error { return os.Symlink(dir, p) }, false},
+		{"none", func(string) error { return nil }, false},
+	} {
+		d := mk(tc.name, tc.setup)
+		if got := IsModule(os.Stat, d); got != tc.want {
+			t.Errorf("%s: IsModule = %v, want %v", tc.name, got, tc.want)
+		}
+		sub := filepath.Join(d, "sub")
+		os.Mkdir(sub, 0o755)
+		want := ""
+		if tc.want {
+			want = d
+		}
+		if got := ModuleRoot(sub); got != want && !(want == "" && got != "" && !Within(d, got)) {
+			t.Errorf("%s: ModuleRoot(sub) = %q, want %q", tc.name, got, want)
+		}
+	}
+}
+
+// TestWorkFile: GOWORK=off, an explicit GOWORK and the nearest go.work
+// above, as the go command chooses.
+func TestWorkFile(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "a", "b")
+	os.MkdirAll(sub, 0o755)
+	work := filepath.Join(dir, "go.work")
+	os.WriteFile(work, []byte("go 1.22\n\nuse ./a\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "a", "go.work"), 0o755) // a directory is not a go.work
+	t.Setenv("GOWORK", "")
+	if got := WorkFile(sub); got != work {
+		t.Errorf("WorkFile = %q, want %q", got, work)
+	}
+	t.Setenv("GOWORK", "off")
+	if got := WorkFile(sub); got != "" {
+		t.Errorf("GOWORK=off: WorkFile = %q", got)
+	}
+	other := filepath.Join(t.TempDir(), "other.work")
+	t.Setenv("GOWORK", other)
+	if got := WorkFile(sub); got != other {
+		t.Errorf("GOWORK=%s: WorkFile = %q", other, got)
+	}
+	t.Setenv("GOWORK", "rel.work")
+	if got := WorkFile(sub); got != "" {
+		t.Errorf("relative GOWORK: WorkFile = %q", got)
+	}
+}
