@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"go/token"
 	"slices"
 	"strings"
@@ -17,11 +18,31 @@ type Allowlist struct {
 	// package of another module), so it is never matched as one.
 	Modules  []string
 	Prefixes []string // each -allow (matchPrefix)
+	// Only narrows: when not empty, a class must also lie under one of
+	// these prefixes (-only, the Python loader's allowed_namespaces),
+	// whatever admitted it.
+	Only []string
 }
 
 // Allows reports whether class (IMPORT/PATH.Type) lies under one of the
-// prefixes. See matchPrefix for the rule.
-func (a Allowlist) Allows(class string) bool {
+// prefixes, and under one of Only when there are any. See matchPrefix for
+// the rule.
+func (a Allowlist) Allows(class string) bool { return a.refusal(class) == "" }
+
+// refusal says why class is not allowed, or "" when it is.
+func (a Allowlist) refusal(class string) string {
+	if !a.admits(class) {
+		return fmt.Sprintf("%q does not start with any of the allowed namespaces: %s", class, a.admitted())
+	}
+	if len(a.Only) > 0 && !slices.ContainsFunc(a.Only, func(p string) bool { return matchPrefix(p, class) }) {
+		return fmt.Sprintf("%q is not under any -only namespace: %s", class, quoteAll(a.Only))
+	}
+	return ""
+}
+
+// admits applies what widens the allowlist: -allow-any, the main modules
+// and -allow.
+func (a Allowlist) admits(class string) bool {
 	if a.Any {
 		return true
 	}
@@ -83,16 +104,30 @@ func matchPrefix(prefix, class string) bool {
 	return path == prefix || strings.HasPrefix(path, prefix+"/")
 }
 
-// String lists the prefixes for messages.
+// String lists the prefixes for messages (and cache keys): what admits,
+// then what narrows.
 func (a Allowlist) String() string {
+	s := a.admitted()
+	if len(a.Only) > 0 {
+		s += "; only " + quoteAll(a.Only)
+	}
+	return s
+}
+
+// admitted lists what widens the allowlist.
+func (a Allowlist) admitted() string {
 	if a.Any {
 		return "(any)"
 	}
 	if len(a.Modules)+len(a.Prefixes) == 0 {
 		return "(none - empty allowlist)"
 	}
+	return quoteAll(append(slices.Clip(a.Modules), a.Prefixes...))
+}
+
+func quoteAll(ps []string) string {
 	var q []string
-	for _, p := range append(slices.Clip(a.Modules), a.Prefixes...) {
+	for _, p := range ps {
 		q = append(q, "'"+p+"'")
 	}
 	return strings.Join(q, ", ")

@@ -113,6 +113,47 @@ func TestAllowlistModules(t *testing.T) {
 	}
 }
 
+// TestAllowlistOnly: -only narrows whatever admits a class (the main
+// modules, -allow, -allow-any), by the same element-exact rule. The first
+// rows are the Python loader's test_disallowed_namespace_raises_error and
+// test_directory_load_respects_namespace_restriction, whose
+// allowed_namespaces restricts loading to the listed prefixes.
+func TestAllowlistOnly(t *testing.T) {
+	app := Allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/app/handlers"}}
+	for _, tc := range []struct {
+		a     Allowlist
+		class string
+		why   string // "" when allowed
+	}{
+		// test_disallowed_namespace_raises_error
+		{Allowlist{Any: true, Only: []string{"example.com/allowed"}}, "example.com/forbidden/h.Handler", `"example.com/forbidden/h.Handler" is not under any -only namespace: 'example.com/allowed'`},
+		// test_directory_load_respects_namespace_restriction: of one
+		// directory's contracts, those under the namespace load.
+		{app, "example.com/app/handlers/auth.Auth", ""},
+		{app, "example.com/app/handlers.Root", ""},
+		{app, "example.com/app/internal/debug.Evil", `"example.com/app/internal/debug.Evil" is not under any -only namespace: 'example.com/app/handlers'`},
+		{app, "example.com/app/handlersx/h.H", `is not under any -only namespace`},
+		{app, "example.com/app.Top", `is not under any -only namespace`},
+		// -only never widens: a class it names must still be admitted.
+		{Allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/other"}}, "example.com/other/h.H", `does not start with any of the allowed namespaces: 'example.com/app'`},
+		{Allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h", "example.com/app"}}, "example.com/lib/h.H", ""},
+		{Allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h"}}, "example.com/lib/x.H", `is not under any -only namespace`},
+		{Allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x.T", ""},
+		{Allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x/h.T", `is not under any -only namespace`},
+		{Allowlist{Any: true, Only: []string{"example.com/x"}}, "example.com/x.evil/h.T", `is not under any -only namespace`},
+		// No -only: no narrowing.
+		{Allowlist{Modules: []string{"example.com/app"}}, "example.com/app/internal/debug.Evil", ""},
+	} {
+		why := tc.a.refusal(tc.class)
+		if tc.why == "" && why != "" || tc.why != "" && !strings.Contains(why, tc.why) {
+			t.Errorf("%v refusal(%q) = %q, want %q", tc.a, tc.class, why, tc.why)
+		}
+		if tc.a.Allows(tc.class) != (why == "") {
+			t.Errorf("%v: Allows(%q) disagrees with refusal %q", tc.a, tc.class, why)
+		}
+	}
+}
+
 func TestAllowlistString(t *testing.T) {
 	for _, tc := range []struct {
 		a    Allowlist
@@ -122,6 +163,8 @@ func TestAllowlistString(t *testing.T) {
 		{Allowlist{}, "(none - empty allowlist)"},
 		{Allowlist{Prefixes: []string{"a", "b/c"}}, "'a', 'b/c'"},
 		{Allowlist{Modules: []string{"m"}, Prefixes: []string{"a"}}, "'m', 'a'"},
+		{Allowlist{Modules: []string{"m"}, Only: []string{"m/h"}}, "'m'; only 'm/h'"},
+		{Allowlist{Any: true, Only: []string{"a", "b"}}, "(any); only 'a', 'b'"},
 	} {
 		if got := tc.a.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)

@@ -59,6 +59,7 @@ type Config struct {
 	Var         string   // registry variable name (default Registry)
 	Allow       []string // allowlist prefixes added to the default, the main module(s)
 	AllowAny    bool
+	Only        []string // when not empty, every class must also lie under one of these (-only)
 	MaxHandlers int
 	MaxSize     int64
 	ForbidInit  bool     // init() in a handler package is an error, not a warning
@@ -249,7 +250,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	res := &Result{Output: diag.RelPath(cfg.Dir, filepath.Clean(j.outAbs))}
 	// -allow adds to the default, so that allowing one more package never
 	// shuts out the user's own handlers.
-	res.Allow = Allowlist{Any: cfg.AllowAny}
+	res.Allow = Allowlist{Any: cfg.AllowAny, Only: cfg.Only}
 	if !cfg.AllowAny {
 		res.Allow.Modules, res.Allow.Prefixes = findMainModules(cfg.Dir), cfg.Allow
 	}

@@ -84,8 +84,8 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 			r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "invalid import path %q: %v", c.ImportPath, err)
 			continue
 		}
-		if !r.allow.Allows(c.Class) {
-			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, r.allow, allowHint(c.ImportPath))
+		if why := r.allow.refusal(c.Class); why != "" {
+			r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler namespace not allowed: %s%s", why, r.allowHint(c.Class, c.ImportPath))
 			continue
 		}
 		if r.out.path != "" && c.ImportPath == r.out.path {
@@ -396,15 +396,19 @@ func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
 	return hs
 }
 
-// aliasElsewhere reports whether c's class is an alias of a type declared
-// in another package.
+// aliasElsewhere reports whether c's class is an alias whose type is made
+// of a type declared in another package (its target, or a type argument).
 func (r *resolver) aliasElsewhere(c *contracts.Contract, p *packages.Package) bool {
 	tn, ok := p.Types.Scope().Lookup(c.TypeName).(*types.TypeName)
 	if !ok {
 		return false
 	}
-	named, ok := types.Unalias(tn.Type()).(*types.Named)
-	return ok && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() != p.PkgPath
+	for _, obj := range typeNames(tn.Type()) {
+		if obj.Pkg() != nil && obj.Pkg().Path() != p.PkgPath {
+			return true
+		}
+	}
+	return false
 }
 
 // verdict is a cached verification: the handler verify made (OK) and the
@@ -872,54 +876,122 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 }
 
 // allowHint is advice that works when followed: -allow adds to the
-// default, so allowing the class's package keeps everything else allowed.
-func allowHint(importPath string) string {
+// default, so allowing the class's package keeps everything else allowed;
+// a class that -only shuts out needs its package added there.
+func (r *resolver) allowHint(class, importPath string) string {
 	arg := importPath
 	if strings.ContainsAny(arg, " \t'\"\\$`") {
 		arg = strconv.Quote(arg)
 	}
-	return fmt.Sprintf(" (to allow it, add -allow %s to the handlergen command, on its //go:generate line if it has one)", arg)
+	flag := "-allow"
+	if r.allow.admits(class) {
+		flag = "-only"
+	}
+	return fmt.Sprintf(" (to allow it, add %s %s to the handlergen command, on its //go:generate line if it has one)", flag, arg)
 }
 
 // aliasTarget checks a handler_class that names an alias (type H =
-// other.H) at the package that declares the alias's target: that type is
-// what the registry makes, and that package is compiled in and its init
-// runs, so the allowlist (013), the init audit (016) and the rules on main
-// packages and cycles (015) apply to it as to the class's own package; Go's
-// internal rule does not, since the registry never imports that package.
+// other.H, or type H = g.Box[evil.T]) at every package its type is made
+// of: the target's and, recursively, those of its type arguments. Each is
+// compiled in and its init runs, so the allowlist (013), the init audit
+// (016) and the rules on main packages and cycles (015) apply to it as to
+// the class's own package; Go's internal rule does not, since the registry
+// never imports those packages.
 func (r *resolver) aliasTarget(c *contracts.Contract, p *packages.Package, named *types.Named, related func(*diag.Diagnostic)) bool {
-	obj := named.Obj()
-	if obj.Pkg() == nil || obj.Pkg().Path() == p.PkgPath {
-		return true
-	}
-	path := obj.Pkg().Path()
-	target := path + "." + obj.Name()
-	at := func(d *diag.Diagnostic) {
-		related(d)
-		if tpos := r.tokenPos(p, p.Fset.Position(obj.Pos())); tpos.File != "" {
-			d.Related = append(d.Related, diag.Related{Pos: tpos, Message: fmt.Sprintf("%s declared here", target)})
+	target := named.Obj()
+	targetName := qualifiedName(target)
+	for _, obj := range typeNames(named) {
+		if obj.Pkg() == nil || obj.Pkg().Path() == p.PkgPath {
+			continue
+		}
+		path := obj.Pkg().Path()
+		name := path + "." + obj.Name()
+		what := fmt.Sprintf("handler class %s is an alias of %s", c.Class, targetName)
+		if obj != target {
+			what += fmt.Sprintf(", with type argument %s", name)
+		}
+		at := func(d *diag.Diagnostic) {
+			related(d)
+			// Named by its own package: a position outside the module is
+			// written by import path, and p's would be the wrong one.
+			if tpos := r.tokenPos(&packages.Package{PkgPath: path}, p.Fset.Position(obj.Pos())); tpos.File != "" {
+				d.Related = append(d.Related, diag.Related{Pos: tpos, Message: fmt.Sprintf("%s declared here", name)})
+			}
+		}
+		if why := r.allow.refusal(name); why != "" {
+			at(r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "%s, and that namespace is not allowed: %s%s", what, why, r.allowHint(name, path)))
+			return false
+		}
+		// A public alias of an internal type is how a module exports it:
+		// the registry imports the alias's package, so the internal rule
+		// is not the target's to pass.
+		tp := findPackage(p, path)
+		why := ""
+		if tp != nil {
+			why = r.unusable(tp)
+		}
+		if why != "" {
+			at(r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "%s: %s", what, why))
+			return false
+		}
+		if tp != nil {
+			r.auditInit(tp)
 		}
 	}
-	if !r.allow.Allows(target) {
-		at(r.diags.Errorf(registry.NamespaceNotAllowed, c.ClassPos, "handler class %s is an alias of %s, and that namespace is not allowed: %q does not start with any of the allowed namespaces: %s%s", c.Class, target, target, r.allow, allowHint(path)))
-		return false
-	}
-	// A public alias of an internal type is how a module exports it: the
-	// registry imports the alias's package, so the internal rule is not
-	// the target's to pass.
-	tp := findPackage(p, path)
-	why := ""
-	if tp != nil {
-		why = r.unusable(tp)
-	}
-	if why != "" {
-		at(r.diags.Errorf(registry.PackageNotImportable, c.ClassPos, "handler class %s is an alias of %s: %s", c.Class, target, why))
-		return false
-	}
-	if tp != nil {
-		r.auditInit(tp)
-	}
 	return true
+}
+
+// qualifiedName is IMPORT/PATH.Name of a type name.
+func qualifiedName(obj *types.TypeName) string {
+	if obj.Pkg() == nil {
+		return obj.Name()
+	}
+	return obj.Pkg().Path() + "." + obj.Name()
+}
+
+// typeNames lists the named types a type is made of, once each, in the
+// order met: a named type and, recursively, its type arguments, through
+// pointers, slices, arrays, maps, channels, functions and structs.
+func typeNames(t types.Type) []*types.TypeName {
+	var out []*types.TypeName
+	seen := map[*types.TypeName]bool{}
+	var walk func(types.Type)
+	walk = func(t types.Type) {
+		switch t := types.Unalias(t).(type) {
+		case *types.Named:
+			if !seen[t.Obj()] {
+				seen[t.Obj()] = true
+				out = append(out, t.Obj())
+			}
+			for i := range t.TypeArgs().Len() {
+				walk(t.TypeArgs().At(i))
+			}
+		case *types.Pointer:
+			walk(t.Elem())
+		case *types.Slice:
+			walk(t.Elem())
+		case *types.Array:
+			walk(t.Elem())
+		case *types.Chan:
+			walk(t.Elem())
+		case *types.Map:
+			walk(t.Key())
+			walk(t.Elem())
+		case *types.Signature:
+			for i := range t.Params().Len() {
+				walk(t.Params().At(i).Type())
+			}
+			for i := range t.Results().Len() {
+				walk(t.Results().At(i).Type())
+			}
+		case *types.Struct:
+			for i := range t.NumFields() {
+				walk(t.Field(i).Type())
+			}
+		}
+	}
+	walk(t)
+	return out
 }
 
 // findPackage finds the package path among p's imports, direct or not: an

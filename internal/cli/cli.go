@@ -162,7 +162,7 @@ func (r *run) parse(args []string) error {
 func configOf(f *cmdline.Flags, dir string) gen.Config {
 	return gen.Config{
 		Dir: dir, Inputs: f.Inputs, Output: f.Output, Package: f.Package, Interface: f.Interface, Var: f.Var,
-		Allow: f.Allow, AllowAny: f.AllowAny, MaxHandlers: f.MaxHandlers, MaxSize: f.MaxSize, ForbidInit: f.ForbidInit,
+		Allow: f.Allow, AllowAny: f.AllowAny, Only: f.Only, MaxHandlers: f.MaxHandlers, MaxSize: f.MaxSize, ForbidInit: f.ForbidInit,
 		Args: f.Header(dir),
 	}
 }

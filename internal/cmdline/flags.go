@@ -30,6 +30,7 @@ type Flags struct {
 	// What shapes the output, recorded in the header.
 	Output, Package, Interface, Var string
 	Allow                           []string // nil when -allow is not given
+	Only                            []string // nil when -only is not given
 	AllowAny, ForbidInit            bool
 	MaxHandlers                     int
 	MaxSize                         int64
@@ -68,6 +69,7 @@ func (f *Flags) flagSet(cmd string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.Var, "var", "Registry", "`name` of the generated registry variable")
 	fs.Var((*stringList)(&f.Allow), "allow", "also allow handler_class under `PREFIX`: its import path is PREFIX or continues it past a '/' (repeatable; adds to the default, the main module or every go.work module)")
 	fs.BoolVar(&f.AllowAny, "allow-any", false, "allow handler_class in any package")
+	fs.Var((*stringList)(&f.Only), "only", "allow handler_class only under `PREFIX`, by the rules of -allow (repeatable; narrows whatever admits a class: the main modules, -allow, -allow-any)")
 	fs.IntVar(&f.MaxHandlers, "max-handlers", 0, "keep the first `N` contracts, sorted by path (0, the default: no limit)")
 	fs.Int64Var(&f.MaxSize, "max-contract-size", contracts.DefaultMaxSize, "refuse contract files over `BYTES`")
 	fs.BoolVar(&f.ForbidInit, "forbid-init", false, "make func init() in a handler package an error, not a warning")
@@ -135,19 +137,24 @@ func (f *Flags) check(cmd string, args []string) error {
 	if f.Package != "" && !IsIdent(f.Package) {
 		return fmt.Errorf("-package %q is not a Go identifier", f.Package)
 	}
-	for _, a := range f.Allow {
-		if strings.TrimSpace(a) == "" {
-			return fmt.Errorf("-allow needs a non-empty prefix")
-		}
-		// A prefix no import path can start with (a package pattern, a
-		// space) would match nothing, silently; say so instead.
-		p := strings.TrimSuffix(strings.TrimSuffix(a, "/"), ".")
-		if err := module.CheckImportPath(p); err != nil {
-			why := err.Error()
-			if strings.Contains(a, "...") {
-				why = "a prefix, not a package pattern: -allow example.com/x admits every package below it"
+	for _, l := range []struct {
+		flag     string
+		prefixes []string
+	}{{"allow", f.Allow}, {"only", f.Only}} {
+		for _, a := range l.prefixes {
+			if strings.TrimSpace(a) == "" {
+				return fmt.Errorf("-%s needs a non-empty prefix", l.flag)
 			}
-			return fmt.Errorf("-allow %q matches no handler_class: %s", a, why)
+			// A prefix no import path can start with (a package pattern,
+			// a space) would match nothing, silently; say so instead.
+			p := strings.TrimSuffix(strings.TrimSuffix(a, "/"), ".")
+			if err := module.CheckImportPath(p); err != nil {
+				why := err.Error()
+				if strings.Contains(a, "...") {
+					why = fmt.Sprintf("a prefix, not a package pattern: -%s example.com/x covers every package below it", l.flag)
+				}
+				return fmt.Errorf("-%s %q matches no handler_class: %s", l.flag, a, why)
+			}
 		}
 	}
 	if !slices.Contains(args[:len(args)-len(f.Inputs)], "--") {
