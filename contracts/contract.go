@@ -46,4 +46,7 @@ type Security struct {
 // Default limits, as in the Python loader.
 const (
 	DefaultMaxSize = 10 << 20 // bytes per contract file
+	// MaxMaxSize is the largest limit: a contract is read whole into
+	// memory, and no handler contract needs a gibibyte.
+	MaxMaxSize = 1 << 30
 )

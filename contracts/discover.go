@@ -45,6 +45,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxSize <= 0 {
 		o.MaxSize = DefaultMaxSize
 	}
+	// A reader reads one byte past the limit to see that a file is over
+	// it; that byte must not overflow.
+	o.MaxSize = min(o.MaxSize, MaxMaxSize)
 	if o.Dir == "" {
 		wd, err := os.Getwd()
 		if err != nil {

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -88,6 +89,14 @@ func TestLoadSizeLimit(t *testing.T) {
 	cs, diags = Load([]string{"small"}, Options{Dir: dir, MaxSize: int64(len(valid))})
 	if len(cs) != 1 || len(diags) != 0 {
 		t.Errorf("at the limit: %v\n%s", cs, render(diags))
+	}
+	// The largest limits do not overflow the byte read past them: the
+	// file is read, not taken for empty.
+	for _, max := range []int64{MaxMaxSize, MaxMaxSize + 1, math.MaxInt64} {
+		cs, diags = Load([]string{"small"}, Options{Dir: dir, MaxSize: max})
+		if len(cs) != 1 || len(diags) != 0 {
+			t.Errorf("MaxSize %d: %v\n%s", max, cs, render(diags))
+		}
 	}
 }
 

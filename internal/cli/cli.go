@@ -226,6 +226,7 @@ func (r *run) exec() int {
 	if r.cmd == "generate" {
 		b.commit()
 	}
+	b.diags = b.diags.Bound(maxReported)
 	r.report(b)
 	if r.flags.Verbose {
 		r.summary(log, b)
@@ -235,6 +236,9 @@ func (r *run) exec() int {
 	}
 	return ExitOK
 }
+
+// maxReported bounds the diagnostics a run prints (diag.List.Bound).
+const maxReported = 1000
 
 // batch is the outcome of a run over one or more registries, with every
 // path rebased onto the working directory.

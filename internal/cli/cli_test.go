@@ -166,3 +166,33 @@ func TestGOPACKAGEIsIdent(t *testing.T) {
 		t.Error("written")
 	}
 }
+
+// TestDiagnosticsBounded: a run over thousands of bad contracts reports at
+// most maxReported diagnostics and one that counts the rest, in every
+// format, and still fails.
+func TestDiagnosticsBounded(t *testing.T) {
+	dir := t.TempDir()
+	const files = 600 // two diagnostics each: over the bound
+	for i := range files {
+		d := filepath.Join(dir, "c", strings.Repeat("x", 1+i%3)+string(rune('a'+i%26))+stdtime.Duration(i).String())
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "contract.yaml"), []byte("handler_nam: x\nhandler_class: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, format := range []string{"text", "json", "github", "sarif"} {
+		code, stdout, stderr := runMain(t, "check", "-C", dir, "-format", format, "./c")
+		if code != 1 {
+			t.Fatalf("%s: exit %d\n%s", format, code, stderr)
+		}
+		out := stdout + stderr
+		if n := strings.Count(out, "HANDLER_LOADER_0"); n > maxReported+50 {
+			t.Errorf("%s: %d codes printed, want at most about %d", format, n, maxReported+1)
+		}
+		if !strings.Contains(out, "not shown: handlergen reports at most 1000 in a run") {
+			t.Errorf("%s: no count of the rest:\n%s", format, out[max(0, len(out)-2000):])
+		}
+	}
+}

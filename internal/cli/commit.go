@@ -16,6 +16,20 @@ func (b *batch) commit() {
 	if b.diags.HasErrors() {
 		return
 	}
+	// Every write is planned before the first: a registry that cannot be
+	// written is found before any other is.
+	for i, res := range b.results {
+		if res.Source == nil || res.Path == "" || res.Exists && !res.Stale() {
+			continue
+		}
+		if err := output.Plan(res.Path, len(res.Source)); err != nil {
+			b.diags.Errorf(registry.OutputWriteError, diag.Position{File: b.outputs[i]}, "cannot write the output file: %v", diag.Pathless(err))
+		}
+	}
+	if b.diags.HasErrors() {
+		b.diags.Sort()
+		return
+	}
 	for i, res := range b.results {
 		if res.Source == nil || res.Path == "" {
 			continue

@@ -119,6 +119,9 @@ func (f *Flags) check(cmd string, args []string) error {
 	if f.MaxSize <= 0 {
 		return fmt.Errorf("-max-contract-size must be positive")
 	}
+	if f.MaxSize > contracts.MaxMaxSize {
+		return fmt.Errorf("-max-contract-size %d is over the largest limit, %d bytes (1 GiB): a contract is read whole into memory", f.MaxSize, contracts.MaxMaxSize)
+	}
 	ifacePath, _, ok := SplitQualified(f.Interface)
 	if !ok {
 		return fmt.Errorf("-interface %q: want IMPORT/PATH.Name", f.Interface)

@@ -219,6 +219,39 @@ func split(p string) []string {
 	return strings.FieldsFunc(p, func(r rune) bool { return os.IsPathSeparator(uint8(r)) && r < 0x80 })
 }
 
+// Plan reports the error Write would meet on path with size bytes before
+// changing anything, without changing anything: data over the bound that
+// handlergen reads back, a path that is not a regular file, or a
+// directory on the way that is a file or has become a link since path was
+// resolved. A run that writes several files plans them all first, so that
+// none is written when another cannot be.
+func Plan(path string, size int) error {
+	if int64(size) > MaxSize {
+		// The next run would refuse the file as too large to be ours.
+		return fmt.Errorf("the registry would be %d MiB, over the %d MiB that handlergen reads back as its own: split it into several registries", size>>20, MaxSize>>20)
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return &NotRegularError{fi.Mode()}
+	}
+	// path was resolved when it was read; a directory on the way that has
+	// become a link since would lead the directories created, the
+	// temporary file and the rename elsewhere. Checked again before each.
+	existing := filepath.Clean(filepath.Dir(path))
+	for {
+		if _, err := os.Lstat(existing); err == nil || filepath.Dir(existing) == existing {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	if fi, err := os.Stat(existing); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", filepath.Base(existing))
+	}
+	if !resolvedDir(existing) {
+		return errDirMoved
+	}
+	return nil
+}
+
 // Write replaces the file at path — a path Read resolved — with data so
 // that readers, and a concurrent handlergen, see the old file or the new
 // one, never a torn one: a temporary file in the same directory, fsync,
@@ -227,27 +260,10 @@ func split(p string) []string {
 // that appeared since Read is refused, not replaced. Temporary files that
 // killed runs left in the directory are removed first.
 func Write(path string, data []byte, perm fs.FileMode) (err error) {
-	if int64(len(data)) > MaxSize {
-		// The next run would refuse the file as too large to be ours.
-		return fmt.Errorf("the registry would be %d MiB, over the %d MiB that handlergen reads back as its own: split it into several registries", len(data)>>20, MaxSize>>20)
-	}
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return &NotRegularError{fi.Mode()}
+	if err := Plan(path, len(data)); err != nil {
+		return err
 	}
 	dir, base := filepath.Split(path)
-	// path was resolved when it was read; a directory on the way that has
-	// become a link since would lead the directories created, the
-	// temporary file and the rename elsewhere. Checked before each.
-	existing := filepath.Clean(dir)
-	for {
-		if _, err := os.Lstat(existing); err == nil || filepath.Dir(existing) == existing {
-			break
-		}
-		existing = filepath.Dir(existing)
-	}
-	if !resolvedDir(existing) {
-		return errDirMoved
-	}
 	// Like go build -o, create the output's directory when it is missing.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
