@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,12 +19,17 @@ import (
 
 // The verification cache (DESIGN "Caching"). A handler's verification
 // depends on its package's and the interface package's types, which come
-// from export data the go command names by a hash of its content in the
-// build cache, and on the contract. An entry is keyed by a digest of all
-// of that (see verifyKey) and holds what verify decided and the diagnostics
-// it reported, so a hit gives the same bytes and diagnostics as a miss
-// without reading any export data. A run that hits for every handler reads
-// no types at all.
+// from export data the go command builds, and on the contract. An entry is
+// keyed by a digest of all of that (see verifyKey) and holds what verify
+// decided and the diagnostics it reported, so a hit gives the same bytes
+// and diagnostics as a miss without reading the types. A run that hits for
+// every handler reads no types at all.
+//
+// Keys are made of content, never of where things are: this build of
+// handlergen by the SHA-256 of its executable, export data by its content
+// (exportID), files of the module or workspace by their path in it. A
+// cache directory restored by a CI runner, on another machine or below
+// another path, answers for a tree checked out anywhere.
 //
 // HANDLERGEN_CACHE=off disables it, HANDLERGEN_CACHE=DIR moves it from
 // os.UserCacheDir()/handlergen. Nothing about it is ever an error: a cache
@@ -34,11 +40,15 @@ const cacheEnv = "HANDLERGEN_CACHE"
 
 // cacheFormat names the layout of entries; a change of what is stored, or
 // of how it is keyed, takes a new name so old entries are never read.
-const cacheFormat = "handlergen-verify-1"
+// cacheSubdir is where they are, under the cache directory.
+const (
+	cacheFormat = "handlergen-verify-2"
+	cacheSubdir = "verify-2"
+)
 
 type cache struct {
-	dir  string // .../handlergen/verify-1; "" when disabled
-	self string // identifies this handlergen binary, part of every key
+	dir  string // .../handlergen/verify-2
+	self string // identifies this handlergen build, part of every key
 }
 
 var (
@@ -49,8 +59,8 @@ var (
 // cacheStats counts lookups, for tests.
 var cacheStats struct{ hits, misses, replays atomic.Int64 }
 
-// openCache returns the process's cache, or nil when it is disabled or
-// has no place to live.
+// openCache returns the process's cache, or nil when it is disabled, has
+// no place to live or this build cannot be identified.
 func openCache() *cache {
 	cacheOnce.Do(func() {
 		dir := os.Getenv(cacheEnv)
@@ -67,37 +77,45 @@ func openCache() *cache {
 		if !filepath.IsAbs(dir) {
 			return // a relative directory would move with -C
 		}
-		theCache = &cache{dir: filepath.Join(dir, "verify-1"), self: selfID()}
+		self := selfID()
+		if self == "" {
+			return
+		}
+		theCache = &cache{dir: filepath.Join(dir, cacheSubdir), self: self}
 	})
 	return theCache
 }
 
-// selfID identifies the running binary by its build information, path,
-// size, modification time and (where the system has them) its inode and
-// change time: a rebuilt handlergen, whose verification may differ, never
-// reads the entries of another build. Size and modification time alone do
-// not tell builds apart: a small change often keeps the size, and
-// reproducible builds, tar, cp -p and image layers set or keep the
-// modification time; replacing the file always sets its change time.
-func selfID() string {
-	id := "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		id = bi.String()
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return id
-	}
-	return id + "\x00" + fileID(exe)
-}
+// maxExecutable bounds what selfID reads.
+const maxExecutable = 1 << 30
 
-// fileID identifies the file at path (see selfID).
-func fileID(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return path
+// selfID identifies the running handlergen build by content: the SHA-256
+// of its executable, read once per process (openCache). A rebuilt
+// handlergen, whose verification may differ, never reads the entries of
+// another build, however its file was installed, copied or restored; the
+// same build reads them wherever it lies. "" when the executable cannot be
+// read: then there is no cache. A variable, for tests.
+var selfID = func() string {
+	var f *os.File
+	if runtime.GOOS == "linux" {
+		f, _ = os.Open("/proc/self/exe") // the running file, even once replaced
 	}
-	return path + "\x00" + strconv.FormatInt(fi.Size(), 10) + "\x00" + strconv.FormatInt(fi.ModTime().UnixNano(), 10) + "\x00" + fileIdentity(fi)
+	if f == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return ""
+		}
+		if f, err = os.Open(exe); err != nil {
+			return ""
+		}
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, maxExecutable+1))
+	if err != nil || n > maxExecutable {
+		return ""
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 func (c *cache) file(key [32]byte) string {
