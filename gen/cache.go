@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/handlergen/handlergen/internal/output"
 )
@@ -34,6 +36,8 @@ import (
 // HANDLERGEN_CACHE=off disables it, HANDLERGEN_CACHE=DIR moves it from
 // os.UserCacheDir()/handlergen. Nothing about it is ever an error: a cache
 // that cannot be read or written is a miss, and so is a damaged entry.
+// Entries unused for trimLimit are removed, as the go command trims its
+// build cache (trim).
 
 // cacheEnv is the environment variable that moves or disables the cache.
 const cacheEnv = "HANDLERGEN_CACHE"
@@ -45,6 +49,19 @@ const (
 	cacheFormat = "handlergen-verify-2"
 	cacheSubdir = "verify-2"
 )
+
+// The trim policy is the go command's (cmd/go/internal/cache): an entry's
+// modification time is its last use, refreshed when a hit finds it older
+// than mtimeInterval; at most once per trimInterval, recorded in trim.txt,
+// entries unused for trimLimit are removed.
+const (
+	mtimeInterval = time.Hour
+	trimInterval  = 24 * time.Hour
+	trimLimit     = 5 * 24 * time.Hour
+)
+
+// cacheNow is the clock of the trim policy; tests move it.
+var cacheNow = time.Now
 
 type cache struct {
 	dir  string // .../handlergen/verify-2
@@ -60,7 +77,8 @@ var (
 var cacheStats struct{ hits, misses, replays atomic.Int64 }
 
 // openCache returns the process's cache, or nil when it is disabled, has
-// no place to live or this build cannot be identified.
+// no place to live or this build cannot be identified. Opening it trims
+// it when it is due.
 func openCache() *cache {
 	cacheOnce.Do(func() {
 		dir := os.Getenv(cacheEnv)
@@ -82,6 +100,7 @@ func openCache() *cache {
 			return
 		}
 		theCache = &cache{dir: filepath.Join(dir, cacheSubdir), self: self}
+		trim(dir, cacheNow())
 	})
 	return theCache
 }
@@ -135,7 +154,89 @@ func (c *cache) get(key [32]byte, v any) bool {
 	if !ok || string(head) != cacheFormat+" "+hex.EncodeToString(sum[:]) {
 		return false
 	}
-	return json.Unmarshal(payload, v) == nil
+	if json.Unmarshal(payload, v) != nil {
+		return false
+	}
+	used(c.file(key))
+	return true
+}
+
+// used records a use of the entry in file: its modification time, which
+// trim reads as its last use, is set to now when older than
+// mtimeInterval (so that a hit rarely writes).
+func used(file string) {
+	now := cacheNow()
+	if fi, err := os.Stat(file); err == nil && now.Sub(fi.ModTime()) < mtimeInterval {
+		return
+	}
+	os.Chtimes(file, now, now)
+}
+
+// trim removes the entries of the cache directory dir that have not been
+// used for trimLimit, unless it did so less than trimInterval ago (the
+// time of the last trim is in dir/trim.txt). Directories of earlier
+// formats (verify-1) are trimmed too: nothing uses their entries, which
+// go after trimLimit. Failures are ignored: a trim that does not finish
+// leaves trim.txt as it was, and the next run tries again.
+func trim(dir string, now time.Time) {
+	stamp := filepath.Join(dir, "trim.txt")
+	if data, err := output.ReadFile(stamp); err == nil {
+		if t, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil {
+			// A time in the future (a clock set back) does not stop it.
+			if d := now.Sub(time.Unix(t, 0)); d < trimInterval && d > -mtimeInterval {
+				return
+			}
+		}
+	}
+	subdirs, err := filepath.Glob(filepath.Join(dir, "verify-*"))
+	if err != nil || len(subdirs) == 0 {
+		return // nothing cached yet: no trim.txt either
+	}
+	// Modification times are refreshed only once per mtimeInterval.
+	cutoff := now.Add(-trimLimit - mtimeInterval)
+	for _, sub := range subdirs {
+		for i := range 256 {
+			trimDir(filepath.Join(sub, fmt.Sprintf("%02x", i)), cutoff)
+		}
+	}
+	tmp, err := os.CreateTemp(dir, ".trim-*")
+	if err != nil {
+		return
+	}
+	_, werr := fmt.Fprintf(tmp, "%d\n", now.Unix())
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), stamp) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// trimDir removes the entries in dir (and the temporary files a put left
+// behind) last used before cutoff.
+func trimDir(dir string, cutoff time.Time) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	// All names first: removing while reading may skip some.
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	for _, name := range names {
+		if !isEntryName(name) && !strings.HasPrefix(name, ".tmp-") {
+			continue
+		}
+		file := filepath.Join(dir, name)
+		if fi, err := os.Lstat(file); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(cutoff) {
+			os.Remove(file)
+		}
+	}
+}
+
+// isEntryName reports whether name is the name of an entry: a key in hex.
+func isEntryName(name string) bool {
+	if len(name) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil
 }
 
 // put stores v under key, through a temporary file and a rename so that a

@@ -2,6 +2,8 @@ package gen
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // useCache points the process's cache at dir ("off" disables it) for the
@@ -242,6 +245,95 @@ func TestCacheOtherBuild(t *testing.T) {
 	useCache(t, dir)
 	if openCache() != nil {
 		t.Error("a build that cannot be identified has a cache")
+	}
+}
+
+// TestCacheTrim: as the go command trims its build cache, an entry unused
+// for five days (and an hour) is removed, at most once a day; a hit marks
+// an entry used when its last use is more than an hour ago.
+func TestCacheTrim(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := now
+	cacheNow = func() time.Time { return clock }
+	t.Cleanup(func() { cacheNow = time.Now })
+	n := 0
+	// file makes a file in the cache directory sub last used age ago,
+	// named as an entry unless it is given a name.
+	file := func(sub, name string, age time.Duration) string {
+		t.Helper()
+		n++
+		key := hex.EncodeToString([]byte{byte(n)}) + strings.Repeat("0", 62)
+		if name == "" {
+			name = key
+		}
+		rel := filepath.Join(sub, key[:2], name)
+		writeFiles(t, dir, map[string]string{rel: "entry"})
+		p := filepath.Join(dir, rel)
+		if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	exists := func(p string) bool {
+		_, err := os.Lstat(p)
+		return err == nil
+	}
+	const day = 24 * time.Hour
+	old := file(cacheSubdir, "", 5*day+2*time.Hour)
+	oldTmp := file(cacheSubdir, ".tmp-123", 6*day)
+	oldFormat := file("verify-1", "", 30*day)
+	fresh := file(cacheSubdir, "", 5*day)
+	stranger := file(cacheSubdir, "README", 30*day)
+
+	trim(dir, now)
+	for p, want := range map[string]bool{old: false, oldTmp: false, oldFormat: false, fresh: true, stranger: true} {
+		if exists(p) != want {
+			t.Errorf("after a trim, %s exists: %v, want %v", p, !want, want)
+		}
+	}
+	if !exists(filepath.Join(dir, "trim.txt")) {
+		t.Fatal("the trim left no trim.txt")
+	}
+	// Within a day of that trim, another one does nothing; after, it
+	// trims.
+	late := file(cacheSubdir, "", 6*day)
+	trim(dir, now.Add(23*time.Hour))
+	if !exists(late) {
+		t.Error("a second trim within a day removed an entry")
+	}
+	clock = now.Add(25 * time.Hour)
+	useCache(t, dir) // opening the cache trims when due
+	c := openCache()
+	if c == nil {
+		t.Fatal("no cache")
+	}
+	if exists(late) {
+		t.Error("a trim a day after the last did not remove an old entry")
+	}
+
+	// A hit refreshes an entry's time of use if it is older than an hour.
+	key := sha256.Sum256([]byte("key"))
+	c.put(key, verdict{OK: true})
+	for _, tc := range []struct {
+		age     time.Duration
+		touched bool
+	}{{2 * time.Hour, true}, {30 * time.Minute, false}} {
+		then := clock.Add(-tc.age)
+		if err := os.Chtimes(c.file(key), then, then); err != nil {
+			t.Fatal(err)
+		}
+		var v verdict
+		if !c.get(key, &v) {
+			t.Fatal("the entry is not there")
+		}
+		fi, err := os.Stat(c.file(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if touched := fi.ModTime().Equal(clock); touched != tc.touched {
+			t.Errorf("a hit on an entry last used %v ago: time of use refreshed %v, want %v", tc.age, touched, tc.touched)
+		}
 	}
 }
 
