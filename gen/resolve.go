@@ -157,7 +157,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 	if err := loadFromSource(ctx, dir, patterns, byPath); err != nil {
 		return nil, err
 	}
-	return &loaded{dir: dir, byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
+	return &loaded{dir: dir, root: moduleRoot(dir), byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
 }
 
 // loaded is what loadPackages found: the listed packages and the one
@@ -166,6 +166,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 // types.Implements.
 type loaded struct {
 	dir     string // where the go command ran
+	root    string // the module or workspace root of dir, which export data is digested relative to
 	byPath  map[string]*packages.Package
 	fset    *token.FileSet
 	imports map[string]*types.Package
@@ -193,19 +194,24 @@ func (ld *loaded) types(p *packages.Package) error {
 	return nil
 }
 
-// digest identifies p's types: its export file, which the go command names
-// by a hash of its content, and the digests of everything it imports
-// (export data names the types of other packages without describing
-// them). "" when some package of the graph has no export data.
+// digest identifies p's types: its export data by content (exportID), and
+// the digests of everything it imports (export data names the types of
+// other packages without describing them). "" when some package of the
+// graph has no export data, or it cannot be read.
 func (ld *loaded) digest(p *packages.Package) string {
 	if d, ok := ld.digests[p]; ok {
 		return d
 	}
 	ld.digests[p] = "" // an import cycle is not valid Go; this only guards bad input
-	if p.ExportFile == "" && p.PkgPath != "unsafe" {
+	var id string
+	if p.ExportFile != "" {
+		if id = ld.exportID(p); id == "" {
+			return ""
+		}
+	} else if p.PkgPath != "unsafe" {
 		return ""
 	}
-	k := (&keyer{}).add(p.PkgPath, p.Name, p.ExportFile)
+	k := (&keyer{}).add(p.PkgPath, p.Name, id)
 	for _, path := range slices.Sorted(maps.Keys(p.Imports)) {
 		d := ld.digest(p.Imports[path])
 		if d == "" {
@@ -438,11 +444,20 @@ type cachedDiag struct {
 // verifyKey is the cache key of verifying c in p: everything verify reads.
 // The package's and the interface's types (by digest), the package's source
 // files (verify parses them to explain an unexported type), the contract and
-// where it is, the interface, the working directory that positions are made
-// relative to and the module or workspace root that decides which are,
-// the output package, the allowlist and this binary.
+// where it is, the interface, where the working directory that positions
+// are made relative to lies in the module or workspace (whose root decides
+// which positions are: pkgRel), the output package, the allowlist and this
+// binary. Nothing in it says where the tree or the binary is: a tree moved
+// or checked out elsewhere, with the working directory at the same place
+// in it, gives the same keys, and the same positions (relative to it).
 func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]byte, bool) {
 	if r.ld.cache == nil {
+		return [32]byte{}, false
+	}
+	// Export data and source files are digested relative to the root of
+	// the load, which pkgRel must share: it is the root of every registry
+	// of the load (resolveAll), so this only guards.
+	if r.treeRoot() != r.ld.root {
 		return [32]byte{}, false
 	}
 	pd, id := r.ld.digest(p), r.ld.digest(r.ld.byPath[r.ifacePath])
@@ -450,15 +465,21 @@ func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]by
 	if pd == "" || id == "" || !ok {
 		return [32]byte{}, false
 	}
-	if r.root == "" {
-		r.root = moduleRoot(r.cfg.Dir)
-	}
 	// The root decides whether a position is named relative to the
 	// working directory or by import path (pkgRel): a go.work added above
-	// the module moves it without changing any export data.
+	// the module moves it without changing the digests of its files
+	// (fileKey) and so this. A working directory outside its root (GOWORK
+	// names a go.work elsewhere) is named as it is, with the root.
+	where := []string{"in tree"}
+	if rel, ok := inTree(r.root, r.cfg.Dir); ok {
+		where = append(where, rel)
+	} else {
+		where = []string{"outside", r.root, r.cfg.Dir}
+	}
 	k := (&keyer{}).add(cacheFormat, r.ld.cache.self, pd, id, src, r.ifacePath, r.ifaceName, r.ifacePkgName,
 		c.Class, c.ImportPath, c.TypeName, c.ClassPos.String(), string(c.Digest[:]),
-		r.cfg.Dir, r.root, r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
+		r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
+	k.add(where...)
 	return k.sum(), true
 }
 
@@ -1194,9 +1215,17 @@ func (r *resolver) auditInit(p *packages.Package) {
 		r.audited = map[string]bool{}
 	}
 	r.audited[p.PkgPath] = true
+	// The files' digest, for verifyKey: each by content and by what
+	// pkgRel makes of its name (fileKey), so that it is the same wherever
+	// the tree lies. A file that cannot be read leaves the package without
+	// one, and its verifications uncached: verify parses the files anew.
 	fset := token.NewFileSet()
 	h := sha256.New()
+	readAll := true
 	defer func() {
+		if !readAll {
+			return
+		}
 		if r.srcHash == nil {
 			r.srcHash = map[string]string{}
 		}
@@ -1204,8 +1233,12 @@ func (r *resolver) auditInit(p *packages.Package) {
 	}()
 	for _, file := range p.GoFiles {
 		src, err := output.ReadFile(file) // bounded, never blocks
-		fmt.Fprintf(h, "%q %d %v\n", file, len(src), err)
+		name := fileKey(r.treeRoot(), file)
+		fmt.Fprintf(h, "%d:%s %d\n", len(name), name, len(src))
 		h.Write(src)
+		if err != nil {
+			readAll = false
+		}
 		if err != nil || !bytes.Contains(src, []byte("init")) {
 			continue
 		}
@@ -1294,14 +1327,14 @@ func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 // code-scanning upload finds it), else — GOROOT, the module cache — as
 // import path and base name ("net/http/server.go"), which is the same on
 // every machine.
+//
+// What it makes of a name depends on the name only as fileKey tells, given
+// where the working directory lies in the tree (verifyKey).
 func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	if !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
-	if r.root == "" {
-		r.root = moduleRoot(r.cfg.Dir)
-	}
-	if in, err := filepath.Rel(r.root, file); err == nil && filepath.IsLocal(in) {
+	if _, ok := inTree(r.treeRoot(), file); ok {
 		if rel, err := filepath.Rel(r.cfg.Dir, file); err == nil {
 			return filepath.ToSlash(rel)
 		}
@@ -1312,6 +1345,35 @@ func (r *resolver) pkgRel(p *packages.Package, file string) string {
 	}
 	r.external[name] = true
 	return name
+}
+
+// treeRoot is the module or workspace root of the working directory.
+func (r *resolver) treeRoot() string {
+	if r.root == "" {
+		r.root = moduleRoot(r.cfg.Dir)
+	}
+	return r.root
+}
+
+// inTree reports whether file lies in the tree at root, and where: its
+// path relative to root, without "..".
+func inTree(root, file string) (string, bool) {
+	rel, err := filepath.Rel(root, file)
+	return rel, err == nil && filepath.IsLocal(rel)
+}
+
+// fileKey is what pkgRel makes of a file name, independent of where the
+// tree at root lies: a relative name as it is, a file in the tree by its
+// path there, and any other by its base name, which is all pkgRel keeps
+// of it. Two names with the same fileKey get the same name from pkgRel.
+func fileKey(root, file string) string {
+	if !filepath.IsAbs(file) {
+		return "name " + file
+	}
+	if rel, ok := inTree(root, file); ok {
+		return "tree " + rel
+	}
+	return "other " + filepath.Base(file)
 }
 
 // cleanMsg makes a go command message fit a diagnostic: see cleanMsg.
