@@ -207,8 +207,22 @@ func (r *run) exec() int {
 	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
 
 	b := &batch{dir: dir, stderr: r.stderr}
-	if cmdline.Patterns(r.cfg.Inputs) {
-		if err := b.runPatterns(r.cfg.Inputs, mode); err != nil {
+	var found []cmdline.Found
+	var ds diag.List
+	if r.bare() {
+		// No INPUT: what this directory's package records, as ./...
+		// would run it, so that a bare check agrees with go generate.
+		found, ds = cmdline.FindRegistries(dir, []string{"."})
+		if len(found) == 0 && !ds.HasErrors() && r.cmd == "generate" && modtree.ModuleRoot(dir) == "" {
+			fmt.Fprintf(r.stderr, "handlergen: no go.mod here or above, and no registry recorded here: a bare handlergen writes only inside a module (at a go.work root, run handlergen generate ./...)\n")
+			return ExitUsage
+		}
+	}
+	if cmdline.Patterns(r.cfg.Inputs) || len(found) > 0 || ds.HasErrors() {
+		if len(found) == 0 && !ds.HasErrors() {
+			found, ds = cmdline.FindRegistries(dir, r.cfg.Inputs)
+		}
+		if err := b.runFound(found, ds, r.cfg.Inputs, mode); err != nil {
 			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
 			return ExitUsage
 		}
@@ -272,12 +286,21 @@ func rebase(dir, from, p string) string {
 	return filepath.ToSlash(rel)
 }
 
-// runPatterns finds every registry under the patterns and runs them
-// together: one packages.Load for all their handler packages.
-func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
-	found, ds := cmdline.FindRegistries(b.dir, patterns)
+// bare reports whether the command line names nothing to make: no INPUT
+// and no flag that shapes the output, outside go generate (whose own
+// directive, bare or not, is what runs).
+func (r *run) bare() bool {
+	return len(r.flags.Inputs) == 0 && len(r.flags.Shaping) == 0 && os.Getenv("GOFILE") == "" && r.cmd != "list"
+}
+
+// runFound runs the registries found under the patterns together: one
+// packages.Load for all their handler packages. patterns is empty for a
+// bare command, which ran on the working directory's package alone.
+func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string, mode gen.Mode) error {
 	b.diags.Append(ds...)
-	b.unsearched(patterns)
+	if len(patterns) > 0 {
+		b.unsearched(patterns)
+	}
 	var cfgs []gen.Config
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {

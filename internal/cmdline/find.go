@@ -44,9 +44,9 @@ type Found struct {
 	args, words []string // a directive's arguments, expanded and as written
 }
 
-// FindRegistries walks the directories the patterns name (each ending in
-// "..." means recursively; the walk is modtree's, the go command's own) and
-// returns every registry
+// FindRegistries reads the directories the patterns name (one ending in
+// "..." recursively, by modtree's walk, the go command's own; any other
+// that directory alone) and returns every registry
 // found, sorted by output path. dir is the working directory, that
 // patterns and positions are relative to.
 //
@@ -64,22 +64,29 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 			l.Errorf(registry.DirectoryNotFound, diag.Position{File: p}, "pattern %s: no such directory", p)
 			continue
 		}
+		visit := func(d string, entries []fs.DirEntry, err error) {
+			if err != nil {
+				l.Errorf(registry.PermissionDenied, diag.Position{File: diag.RelPath(dir, d)}, "cannot read: %v", diag.Pathless(err))
+				return
+			}
+			for _, e := range entries {
+				path := filepath.Join(d, e.Name())
+				// Test files count: go generate runs their directives too.
+				if !strings.HasSuffix(e.Name(), ".go") || !e.Type().IsRegular() || s.scanned[path] {
+					continue
+				}
+				s.scanned[path] = true
+				s.file(path)
+			}
+		}
+		if !IsPattern(p) {
+			// One package's directory, as go generate DIR reads it.
+			entries, err := os.ReadDir(root)
+			visit(root, entries, err)
+			continue
+		}
 		for _, r := range modtree.Roots(root) {
-			modtree.Walk(r, func(d string, entries []fs.DirEntry, err error) {
-				if err != nil {
-					l.Errorf(registry.PermissionDenied, diag.Position{File: diag.RelPath(dir, d)}, "cannot read: %v", diag.Pathless(err))
-					return
-				}
-				for _, e := range entries {
-					path := filepath.Join(d, e.Name())
-					// Test files count: go generate runs their directives too.
-					if !strings.HasSuffix(e.Name(), ".go") || !e.Type().IsRegular() || s.scanned[path] {
-						continue
-					}
-					s.scanned[path] = true
-					s.file(path)
-				}
-			})
+			modtree.Walk(r, visit)
 		}
 	}
 	// Headers are resolved only once every directive is known: a directive
