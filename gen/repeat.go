@@ -20,6 +20,7 @@ import (
 
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
@@ -150,25 +151,19 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 	}
 	// go env -w writes to this file, which the go command reads too.
 	var goenvData []byte
-	goenv := os.Getenv("GOENV")
-	if goenv == "" {
-		if d, err := os.UserConfigDir(); err == nil {
-			goenv = filepath.Join(d, "go", "env")
-		}
-	}
-	if goenv != "" && goenv != "off" {
-		data, err := output.ReadFile(goenv)
+	if file := goenv.File(); file != "" {
+		data, err := output.ReadFile(file)
 		if err != nil && !os.IsNotExist(err) {
 			return key, nil, false
 		}
-		k.add(goenv, string(data))
+		k.add(file, string(data))
 		goenvData = data
 	}
 	// Its own defaults (GOROOT/go.env) and its version, of the GOROOT
 	// that the environment or the go env file names, else of its own.
 	goroot := os.Getenv("GOROOT")
 	if goroot == "" {
-		goroot = goenvVar(goenvData, "GOROOT")
+		goroot = goenv.Var(goenvData, "GOROOT")
 	}
 	if goroot == "" {
 		goroot = home
@@ -180,7 +175,7 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 		}
 		k.add(f, string(data))
 	}
-	goflags := append(strings.Fields(os.Getenv("GOFLAGS")), strings.Fields(goenvVar(goenvData, "GOFLAGS"))...)
+	goflags := append(strings.Fields(os.Getenv("GOFLAGS")), strings.Fields(goenv.Var(goenvData, "GOFLAGS"))...)
 	var cwds []string
 	for _, j := range jobs {
 		cwds = append(cwds, j.cfg.Dir)
@@ -253,18 +248,6 @@ func checkInputs(jobs []*job) (key [32]byte, outs []output.File, ok bool) {
 // Windows).
 var buildEnv = map[string]bool{"PATH": true, "PATHEXT": true, "HOME": true, "XDG_CONFIG_HOME": true, "APPDATA": true, "home": true,
 	"AR": true, "CC": true, "CXX": true, "FC": true, "PKG_CONFIG": true, "GCCGO": true, "GCCGOTOOLDIR": true, "GIT_ALLOW_PROTOCOL": true}
-
-// goenvVar returns the value a go env file sets for name, read as the
-// go command reads it (cfg.readEnvFile): the last NAME=value line wins.
-func goenvVar(data []byte, name string) string {
-	v := ""
-	for line := range strings.Lines(string(data)) {
-		if val, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), name+"="); ok {
-			v = val
-		}
-	}
-	return v
-}
 
 // replaceTargets lists the local directories that replace directives of
 // the modules in dirs (and of their go.work) name. ok is false when a
