@@ -13,6 +13,7 @@ import (
 
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -29,8 +30,8 @@ import (
 // The files are those of the directory the go command runs in: under a
 // go.work (GOWORK honoured), the go.work, its go.work.sum and
 // vendor/modules.txt, and the go.mod and go.sum of each module it uses;
-// otherwise the go.mod that governs the directory, its go.sum and
-// vendor/modules.txt. Both add the go.mod of each local (directory)
+// otherwise the go.mod that governs the directory (or the -modfile that
+// GOFLAGS names instead), its go.sum and vendor/modules.txt. Both add the go.mod of each local (directory)
 // replace target. What is a module root is the go command's rule
 // (cmdline.FindUp: a go.mod or go.work that is not a directory); a file
 // that does not exist is the go command's business.
@@ -99,14 +100,21 @@ func checkModuleFiles(dir string) []moduleFileProblem {
 			return c.problems // the go command reports it, without reading further
 		}
 		for _, u := range wf.Use {
-			c.module(local(wdir, u.Path))
+			m := local(wdir, u.Path)
+			c.module(m, filepath.Join(m, "go.mod"))
 		}
 		c.replaced(wdir, wf.Replace)
 		return c.problems
 	}
 	if gomod := cmdline.FindUp(dir, "go.mod"); gomod != "" {
 		mdir := filepath.Dir(gomod)
-		c.module(mdir)
+		if mf := goenv.ModFile(); mf != "" {
+			// The go command reads this file, relative to where it
+			// runs, and its .sum instead of go.mod and go.sum (which
+			// then only marks the module's root).
+			gomod = local(dir, mf)
+		}
+		c.module(mdir, gomod)
 		c.read(filepath.Join(mdir, "vendor", "modules.txt"))
 	}
 	return c.problems
@@ -118,12 +126,12 @@ type moduleFileChecker struct {
 	problems []moduleFileProblem
 }
 
-// module examines the go.mod and go.sum of the main (or workspace) module
-// in dir, and the go.mod of each local target its replace directives name.
-func (c *moduleFileChecker) module(dir string) {
-	gomod := filepath.Join(dir, "go.mod")
+// module examines the go.mod (or -modfile) and go.sum of the main (or a
+// workspace) module in dir, and the go.mod of each local target its
+// replace directives name.
+func (c *moduleFileChecker) module(dir, gomod string) {
 	data := c.read(gomod)
-	c.read(filepath.Join(dir, "go.sum"))
+	c.read(strings.TrimSuffix(gomod, ".mod") + ".sum")
 	if data == nil {
 		return
 	}
