@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/handlergen/handlergen/internal/output"
 )
 
 // FS is the file system that discovery and loading go through. Names are
@@ -18,7 +20,8 @@ type FS interface {
 	// ReadDir lists a directory sorted by name, like os.ReadDir; the
 	// entries' types do not follow symbolic links.
 	ReadDir(name string) ([]fs.DirEntry, error)
-	// Open opens a file for reading.
+	// Open opens a file for reading. OSFS opens it without blocking,
+	// refuses what is not a regular file, and its reads never wait.
 	Open(name string) (io.ReadCloser, error)
 	// EvalSymlinks returns the path with every symbolic link resolved, like
 	// filepath.EvalSymlinks; discovery dedupes files by it.
@@ -30,8 +33,20 @@ type OSFS struct{}
 
 func (OSFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
 func (OSFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-func (OSFS) Open(name string) (io.ReadCloser, error)    { return os.Open(name) }
 func (OSFS) EvalSymlinks(name string) (string, error)   { return filepath.EvalSymlinks(name) }
+
+// Open opens name through internal/output, the one reader of files that
+// handlergen does not write: a contract that is, or was swapped for, a FIFO
+// or a device is refused without blocking, and one that the kernel calls
+// regular but that has nothing to read yet (a link to /proc/kmsg) fails
+// its read instead of hanging the run.
+func (OSFS) Open(name string) (io.ReadCloser, error) {
+	r, _, err := output.Open(name)
+	if err != nil {
+		return nil, err // not a nil *Reader in an interface
+	}
+	return r, nil
+}
 
 // errText is err without the path it may carry: diagnostics name files by
 // their relative path, and an absolute one would make output depend on the

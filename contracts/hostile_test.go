@@ -2,12 +2,15 @@ package contracts
 
 import (
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -108,3 +111,73 @@ func (v *vanishFS) Open(name string) (io.ReadCloser, error) {
 	}
 	return v.faultFS.Open(name)
 }
+
+// TestSwappedForFIFO: a contract that is a link to a named pipe is refused
+// without blocking: named, with 007, and in a walk, where it is no
+// contract, skipped. Opening it refuses it too (fstat of what was opened),
+// so one that a stat took for a regular file — swapped since — is 007
+// whether named or found by the walk, never a read that waits for a
+// writer.
+func TestSwappedForFIFO(t *testing.T) {
+	dir := t.TempDir()
+	makeTree(t, dir, map[string]string{"ok/contract.yaml": valid, "walk/": ""})
+	pipes := map[string]bool{}
+	for l, p := range map[string]string{"named.yaml": "pipe1", "walk/contract.yaml": "pipe2"} {
+		p = filepath.Join(dir, p)
+		if err := mkfifo(p); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		if err := os.Symlink(p, filepath.Join(dir, l)); err != nil {
+			t.Fatal(err)
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pipes[real] = true
+	}
+	load := func(fsys FS) diag.List {
+		t.Helper()
+		done := make(chan diag.List, 1)
+		go func() {
+			_, diags := Load([]string{"ok", "named.yaml", "walk"}, Options{Dir: dir, FS: fsys})
+			done <- diags
+		}()
+		select {
+		case diags := <-done:
+			return diags
+		case <-time.After(10 * time.Second):
+			t.Fatal("loading a contract linked to a named pipe blocks")
+			return nil
+		}
+	}
+	checkDiscoverDiags(t, load(OSFS{}), []dwant{{registry.NotAFile, "named.yaml", "not a regular file (p---------)"}})
+	checkDiscoverDiags(t, load(staleStatFS{pipes: pipes}), []dwant{
+		{registry.NotAFile, "named.yaml", "not a regular file (p---------)"},
+		{registry.NotAFile, "walk/contract.yaml", "not a regular file (p---------)"},
+	})
+}
+
+// staleStatFS answers a stat of a link to one of pipes as if the link led
+// to a regular file, as a stat taken before the file was swapped for the
+// pipe.
+type staleStatFS struct {
+	OSFS
+	pipes map[string]bool
+}
+
+func (f staleStatFS) Stat(name string) (fs.FileInfo, error) {
+	if real, err := filepath.EvalSymlinks(name); err == nil && f.pipes[real] {
+		return regularInfo{filepath.Base(name)}, nil
+	}
+	return f.OSFS.Stat(name)
+}
+
+type regularInfo struct{ name string }
+
+func (i regularInfo) Name() string       { return i.name }
+func (i regularInfo) Size() int64        { return 10 }
+func (i regularInfo) Mode() fs.FileMode  { return 0o644 }
+func (i regularInfo) ModTime() time.Time { return time.Time{} }
+func (i regularInfo) IsDir() bool        { return false }
+func (i regularInfo) Sys() any           { return nil }

@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -74,13 +76,24 @@ func readFile(fsys FS, f file, limit int64) ([]byte, diag.List) {
 		return nil, diags
 	}
 	r, err := fsys.Open(f.abs)
-	if err != nil {
+	var notRegular *output.NotRegularError
+	switch {
+	case errors.As(err, &notRegular):
+		// Swapped for a FIFO or a device since the stat above.
+		diags.Errorf(registry.NotAFile, pos, "not a regular file (%s)", notRegular.Mode.Type())
+		return nil, diags
+	case err != nil:
 		diags.Errorf(registry.FileReadError, pos, "cannot read: %s", errText(err))
 		return nil, diags
 	}
 	defer r.Close()
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	switch {
+	case errors.Is(err, syscall.EAGAIN):
+		// A file the kernel calls regular that has nothing to read yet
+		// (a link to /proc/kmsg): a read would wait for it, without end.
+		diags.Errorf(registry.FileReadError, pos, "cannot read: it has nothing to read without waiting (%s)", errText(err))
+		return nil, diags
 	case err != nil:
 		diags.Errorf(registry.FileReadError, pos, "cannot read: %s", errText(err))
 		return nil, diags

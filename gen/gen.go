@@ -175,10 +175,16 @@ type job struct {
 // packages. It writes nothing: the caller commits the results, and only
 // when no registry has an error.
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
+	// No go command runs for a root whose module files would hang it
+	// (preflight.go).
+	var pre preflighted
+	if mode != List {
+		pre = preflight(cfgs)
+	}
 	// The load starts now, beside the contracts' parsing (prefetch.go).
 	var pf *prefetcher
 	if mode != List {
-		pf = startPrefetch(ctx, cfgs)
+		pf = startPrefetch(ctx, cfgs, pre)
 		defer pf.stop()
 	}
 	jobs := make([]*job, len(cfgs))
@@ -188,6 +194,7 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		pre.report(j)
 		jobs[i] = j
 		byDir[j.r.out.dir] = append(byDir[j.r.out.dir], j)
 	}
@@ -206,7 +213,7 @@ func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 		}
 	}
 	if mode != List {
-		if err := resolveAll(ctx, jobs, pf); err != nil {
+		if err := resolveAll(ctx, jobs, pf, pre); err != nil {
 			return nil, err
 		}
 	}
@@ -298,8 +305,9 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 }
 
 // resolveAll loads the packages of all jobs, one packages.Load per module
-// root (normally one), and verifies every job's contracts.
-func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
+// root (normally one), and verifies every job's contracts. A root that
+// preflight blocked is not loaded: its jobs have its diagnostics already.
+func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighted) error {
 	type group struct {
 		dir   string
 		paths map[string]bool
@@ -309,6 +317,9 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher) error {
 	byRoot := map[string]*group{}
 	for _, j := range jobs {
 		root := moduleRoot(j.cfg.Dir)
+		if pre.blocked(root) {
+			continue
+		}
 		g := byRoot[root]
 		if g == nil {
 			g = &group{dir: loadDir(&j.cfg, root), paths: map[string]bool{}}

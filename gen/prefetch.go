@@ -42,8 +42,8 @@ var prefetchUses int64
 // startPrefetch starts, for each module of the run (grouped as resolveAll
 // groups registries), the load of the packages the registries on disk
 // import. A module one of whose registries has no file yet is not
-// prefetched.
-func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
+// prefetched, nor one that preflight blocked.
+func startPrefetch(ctx context.Context, cfgs []Config, pre preflighted) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	pf := &prefetcher{cancel: cancel}
 	byRoot := map[string]*prefetch{}
@@ -55,6 +55,9 @@ func startPrefetch(ctx context.Context, cfgs []Config) *prefetcher {
 			return pf
 		}
 		root := moduleRoot(c.Dir)
+		if pre.blocked(root) {
+			continue
+		}
 		p := byRoot[root]
 		if p == nil {
 			p = &prefetch{dir: loadDir(&c, root), paths: map[string]bool{}, done: make(chan struct{})}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
@@ -99,6 +100,14 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 	return todo
 }
 
+// packagesConfig is the configuration of every packages.Load of a run:
+// from dir, in the go command's environment as goenv.Packages hands it
+// over (a -modfile in GOFLAGS moved to the build flags).
+func packagesConfig(ctx context.Context, mode packages.LoadMode, dir string) *packages.Config {
+	env, flags := goenv.Packages()
+	return &packages.Config{Context: ctx, Mode: mode, Dir: dir, Env: env, BuildFlags: flags}
+}
+
 // loadPackages is the run's one packages.Load: every handler package of
 // every registry in the run, plus the interface packages, from dir.
 func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*loaded, error) {
@@ -107,7 +116,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 		patterns = append(patterns, p)
 	}
 	slices.Sort(patterns)
-	pcfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: os.Environ()}
+	pcfg := packagesConfig(ctx, loadMode, dir)
 	compact := compactPatterns(dir, patterns)
 	pkgs, err := packages.Load(pcfg, compact...)
 	if err != nil {
@@ -120,7 +129,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 		// only on this path, it is reported as before. Other failures
 		// (a go.mod that needs updating) leave the packages missing, and
 		// explainMissing reports them.
-		if _, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedTypesSizes, Dir: dir, Env: os.Environ()}, "unsafe"); err != nil {
+		if _, err := packages.Load(packagesConfig(ctx, packages.NeedTypesSizes, dir), "unsafe"); err != nil {
 			return nil, fmt.Errorf("loading packages: %s", strings.TrimSpace(cleanMsg(dir, err.Error())))
 		}
 	}
@@ -251,7 +260,7 @@ func loadFromSource(ctx context.Context, dir string, wanted []string, byPath map
 	if len(fromSource) == 0 {
 		return ctx.Err()
 	}
-	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: loadMode | packages.NeedTypes, Dir: dir, Env: os.Environ()}, fromSource...)
+	pkgs, err := packages.Load(packagesConfig(ctx, loadMode|packages.NeedTypes, dir), fromSource...)
 	if err != nil {
 		return ctx.Err() // the packages keep what the first load said about them
 	}
@@ -540,7 +549,7 @@ func explainMissing(ctx context.Context, dir string, patterns []string, byPath m
 	if len(missing) == 0 {
 		return
 	}
-	pkgs, err := packages.Load(&packages.Config{Context: ctx, Mode: packages.NeedName | packages.NeedFiles, Dir: dir, Env: os.Environ()}, missing...)
+	pkgs, err := packages.Load(packagesConfig(ctx, packages.NeedName|packages.NeedFiles, dir), missing...)
 	for _, p := range pkgs {
 		if byPath[p.PkgPath] == nil && p.PkgPath != "" {
 			byPath[p.PkgPath] = p

@@ -107,41 +107,84 @@ func Read(path string) (File, error) {
 
 // ReadFile reads a regular file that handlergen only reads (a Go source
 // file, a go.mod), following symbolic links, with the same bound and
-// without blocking on anything that is not a regular file.
+// without blocking on anything that is not a regular file (Open).
 func ReadFile(path string) ([]byte, error) {
-	if fi, err := os.Stat(path); err != nil {
+	r, fi, err := Open(path)
+	if err != nil {
 		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, &NotRegularError{fi.Mode()}
 	}
-	data, _, err := readRegular(path, false)
-	return data, err
+	defer r.Close()
+	return readBounded(r, fi)
 }
 
-func readRegular(path string, noFollow bool) ([]byte, fs.FileInfo, error) {
+// Reader reads a file that Open found regular. Its reads never wait: a
+// file that the kernel calls regular but that has nothing to read yet
+// (/proc/kmsg) fails the read (EAGAIN) instead of stopping the run, where
+// an *os.File opened non-blocking would wait for it in the runtime's
+// poller.
+type Reader struct{ f *os.File }
+
+func (r *Reader) Read(p []byte) (int, error) { return readNoWait(r.f, p) }
+
+// Close closes the file.
+func (r *Reader) Close() error { return r.f.Close() }
+
+// Open opens a regular file that handlergen only reads (a contract, a
+// go.mod), following symbolic links, for a read the caller bounds:
+// anything that is not a regular file is refused with *NotRegularError
+// before it is opened, and again after (fstat of the opened file), so
+// that a file swapped in between is neither read from nor blocked on; fi
+// is that fstat.
+func Open(path string) (r *Reader, fi fs.FileInfo, err error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, nil, &NotRegularError{fi.Mode()}
+	}
+	return openRegular(path, false)
+}
+
+func openRegular(path string, noFollow bool) (*Reader, fs.FileInfo, error) {
 	f, err := openNonblock(path, noFollow)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
+		f.Close()
 		return nil, nil, &NotRegularError{fi.Mode()}
 	}
-	if fi.Size() > MaxSize {
-		return nil, nil, &TooLargeError{MaxSize}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1)) // the file may grow after fstat
+	return &Reader{f}, fi, nil
+}
+
+func readRegular(path string, noFollow bool) ([]byte, fs.FileInfo, error) {
+	r, fi, err := openRegular(path, noFollow)
 	if err != nil {
 		return nil, nil, err
 	}
-	if int64(len(data)) > MaxSize {
-		return nil, nil, &TooLargeError{MaxSize}
+	defer r.Close()
+	data, err := readBounded(r, fi)
+	return data, fi, err
+}
+
+// readBounded reads r, whose fstat is fi, to the end, refusing more than
+// MaxSize bytes.
+func readBounded(r *Reader, fi fs.FileInfo) ([]byte, error) {
+	if fi.Size() > MaxSize {
+		return nil, &TooLargeError{MaxSize}
 	}
-	return data, fi, nil
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1)) // the file may grow after fstat
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > MaxSize {
+		return nil, &TooLargeError{MaxSize}
+	}
+	return data, nil
 }
 
 func absent(err error) bool {

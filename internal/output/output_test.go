@@ -72,6 +72,9 @@ func TestReadRefusesNonRegular(t *testing.T) {
 		if _, err := ReadFile(p); !errors.As(err, &nr) {
 			t.Errorf("%s: ReadFile = %v", name, err)
 		}
+		if r, _, err := Open(p); !errors.As(err, &nr) || r != nil {
+			t.Errorf("%s: Open = %v, %v", name, r, err)
+		}
 	}
 	if fi, err := os.Lstat("/dev/null"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		t.Fatalf("/dev/null is no longer a device: %v %v", fi, err)

@@ -5,6 +5,7 @@ package output
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,6 +22,35 @@ func openNonblock(path string, noFollow bool) (*os.File, error) {
 		flags |= syscall.O_NOFOLLOW
 	}
 	return os.OpenFile(path, flags, 0)
+}
+
+// readNoWait reads from f, opened non-blocking, with one read system
+// call (again after EINTR), never waiting in the runtime's poller for the
+// file to become readable: f.Read would, for a file the poller accepts.
+func readNoWait(f *os.File, p []byte) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = syscall.Read(int(fd), p)
+			if rerr != syscall.EINTR {
+				return true // done, whatever happened: never wait
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, &fs.PathError{Op: "read", Path: f.Name(), Err: rerr}
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // alive reports whether a process with this ID exists (signal 0 checks

@@ -34,6 +34,7 @@ import (
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
@@ -465,7 +466,8 @@ func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
 	if !ok {
 		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", qualified)
 	}
-	cfg := &packages.Config{Context: ctx, Dir: dir, Mode: packages.NeedName | packages.NeedTypes}
+	env, flags := goenv.Packages() // a -modfile in GOFLAGS as a build flag
+	cfg := &packages.Config{Context: ctx, Dir: dir, Mode: packages.NeedName | packages.NeedTypes, Env: env, BuildFlags: flags}
 	pkgs, err := packages.Load(cfg, ipath)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %v", ipath, err)

@@ -1,0 +1,105 @@
+// Package goenv is what handlergen knows of the go command's settings
+// outside its arguments: the go env file that go env -w writes, and
+// GOFLAGS, from the environment or that file. gen and the scaffold hand
+// go/packages its environment through Packages, which keeps a -modfile
+// that GOFLAGS sets from breaking every load.
+package goenv
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/handlergen/handlergen/internal/output"
+)
+
+// File returns the go env file the go command reads: $GOENV, else
+// os.UserConfigDir()/go/env; "" when GOENV=off or there is none.
+func File() string {
+	f := os.Getenv("GOENV")
+	if f == "" {
+		if d, err := os.UserConfigDir(); err == nil {
+			f = filepath.Join(d, "go", "env")
+		}
+	}
+	if f == "off" {
+		return ""
+	}
+	return f
+}
+
+// Var returns the value that a go env file's data sets for name, read as
+// the go command reads it (cfg.readEnvFile): the last NAME=value line wins.
+func Var(data []byte, name string) string {
+	v := ""
+	for line := range strings.Lines(string(data)) {
+		if val, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), name+"="); ok {
+			v = val
+		}
+	}
+	return v
+}
+
+// Flags returns GOFLAGS as the go command takes it (cfg.Getenv): the
+// environment's when it is not empty, else the go env file's.
+// (GOROOT/go.env, which may set it too, is not read.)
+func Flags() []string {
+	if v := os.Getenv("GOFLAGS"); v != "" {
+		return strings.Fields(v)
+	}
+	if f := File(); f != "" {
+		if data, err := output.ReadFile(f); err == nil {
+			return strings.Fields(Var(data, "GOFLAGS"))
+		}
+	}
+	return nil
+}
+
+// ModFile returns the file that a -modfile in GOFLAGS names, as given
+// (relative to where the go command runs), or "".
+func ModFile() string {
+	_, mod := splitModFile(Flags())
+	return mod
+}
+
+// splitModFile takes every -modfile out of flags and returns the others
+// and the value of the last, which is the one the go command uses.
+func splitModFile(flags []string) (rest []string, modfile string) {
+	for _, f := range flags {
+		name, val, ok := strings.Cut(f, "=")
+		if ok && (name == "-modfile" || name == "--modfile") {
+			modfile = val
+			continue
+		}
+		rest = append(rest, f)
+	}
+	return rest, modfile
+}
+
+// Packages returns the Env and BuildFlags of a go/packages load that runs
+// the go command as the user's environment would. It is that environment,
+// except for a -modfile that GOFLAGS sets: go/packages first asks the go
+// command for its version with modules off (GO111MODULE=off, to be immune
+// to errors in go.mod), and the go command refuses -modfile there ("build
+// flag -modfile only valid when using modules"), so every load failed. The
+// -modfile moves to the build flags, which go/packages leaves out of that
+// probe and passes, after GOFLAGS, to every go list; GOFLAGS keeps the
+// rest, set even when nothing is left (to a blank, which the go command
+// takes as set), so that the go env file's -modfile does not come back.
+func Packages() (env, buildFlags []string) {
+	env = os.Environ()
+	rest, mod := splitModFile(Flags())
+	if mod == "" {
+		return env, nil
+	}
+	goflags := strings.Join(rest, " ")
+	if goflags == "" {
+		goflags = " "
+	}
+	env = slices.DeleteFunc(env, func(e string) bool {
+		name, _, _ := strings.Cut(e, "=")
+		return strings.EqualFold(name, "GOFLAGS") // Windows names are case-insensitive
+	})
+	return append(env, "GOFLAGS="+goflags), []string{"-modfile=" + mod}
+}

@@ -1,0 +1,59 @@
+package goenv
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestPackages: a -modfile that GOFLAGS sets, in the environment or in the
+// go env file, leaves GOFLAGS for the build flags, and the other flags stay;
+// without one the environment is handed over as it is.
+func TestPackages(t *testing.T) {
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "env")
+	if err := os.WriteFile(envFile, []byte("GOFLAGS=-modfile=old.mod\nGOPROXY=off\nGOFLAGS=-trimpath --modfile=file.mod\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	goflags := func(env []string) []string {
+		var out []string
+		for _, e := range env {
+			if v, ok := strings.CutPrefix(e, "GOFLAGS="); ok {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, goenv, goflags string
+		wantEnv, wantFlags   []string // GOFLAGS in the environment; the build flags
+		wantModFile          string
+	}{
+		{"none", "off", "", nil, nil, ""},
+		{"other flags", "off", "-mod=mod", []string{"-mod=mod"}, nil, ""},
+		{"environment", "off", "-mod=mod -modfile=a.mod -modfile=b.mod", []string{"-mod=mod"}, []string{"-modfile=b.mod"}, "b.mod"},
+		{"only -modfile", "off", "-modfile=a.mod", []string{" "}, []string{"-modfile=a.mod"}, "a.mod"},
+		{"go env file", envFile, "", []string{"-trimpath"}, []string{"-modfile=file.mod"}, "file.mod"},
+		{"environment over go env file", envFile, "-mod=mod", []string{"-mod=mod"}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOENV", tc.goenv)
+			t.Setenv("GOFLAGS", tc.goflags)
+			if tc.goflags == "" {
+				os.Unsetenv("GOFLAGS")
+			}
+			env, flags := Packages()
+			if got := goflags(env); !slices.Equal(got, tc.wantEnv) {
+				t.Errorf("GOFLAGS = %q, want %q", got, tc.wantEnv)
+			}
+			if !slices.Equal(flags, tc.wantFlags) {
+				t.Errorf("build flags = %q, want %q", flags, tc.wantFlags)
+			}
+			if got := ModFile(); got != tc.wantModFile {
+				t.Errorf("ModFile = %q, want %q", got, tc.wantModFile)
+			}
+		})
+	}
+}
