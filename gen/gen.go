@@ -316,7 +316,7 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighte
 	var groups []*group
 	byRoot := map[string]*group{}
 	for _, j := range jobs {
-		root := moduleRoot(j.cfg.Dir)
+		root := modtree.Root(j.cfg.Dir)
 		if pre.blocked(root) {
 			continue
 		}
@@ -402,7 +402,7 @@ func loadErrPos(msg string) (file string, line, col int) {
 // files it is about (a broken go.mod of another workspace module) as the
 // user's shell does, else the registry's own directory.
 func loadDir(cfg *Config, root string) string {
-	if cfg.Base != "" && moduleRoot(cfg.Base) == root {
+	if cfg.Base != "" && modtree.Root(cfg.Base) == root {
 		return cfg.Base
 	}
 	return cfg.Dir

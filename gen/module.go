@@ -27,10 +27,6 @@ func findMainModules(dir string) []string {
 	return slices.Sorted(maps.Keys(modtree.MainModules(dir)))
 }
 
-// moduleRoot is the directory of the go.work or go.mod governing dir, or
-// dir itself: one packages.Load can serve every registry beneath it.
-func moduleRoot(dir string) string { return modtree.Root(dir) }
-
 // scanOutput reads the other Go files of the output directory. name is the
 // package clause for the output file: the one given, else the package of
 // the first non-test file the build would use that is not a handlergen

@@ -37,14 +37,14 @@ func TestModules(t *testing.T) {
 	if got := findMainModules(filepath.Join(dir, "app", "svc")); !slices.Equal(got, []string{"example.com/app", "example.com/lib"}) {
 		t.Errorf("workspace modules = %q", got)
 	}
-	if got := moduleRoot(filepath.Join(dir, "app", "svc")); got != dir {
+	if got := modtree.Root(filepath.Join(dir, "app", "svc")); got != dir {
 		t.Errorf("moduleRoot = %q, want the workspace root", got)
 	}
 	t.Setenv("GOWORK", "off")
 	if got := findMainModules(filepath.Join(dir, "app", "svc")); !slices.Equal(got, []string{"example.com/app"}) {
 		t.Errorf("GOWORK=off modules = %q", got)
 	}
-	if got := moduleRoot(filepath.Join(dir, "app", "svc")); got != filepath.Join(dir, "app") {
+	if got := modtree.Root(filepath.Join(dir, "app", "svc")); got != filepath.Join(dir, "app") {
 		t.Errorf("moduleRoot with GOWORK=off = %q", got)
 	}
 	if got := modtree.ImportPath(filepath.Join(dir, "app", "svc")); got != "example.com/app/svc" {

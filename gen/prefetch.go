@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 
+	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
@@ -54,7 +55,7 @@ func startPrefetch(ctx context.Context, cfgs []Config, pre preflighted) *prefetc
 		if c.defaults() != nil {
 			return pf
 		}
-		root := moduleRoot(c.Dir)
+		root := modtree.Root(c.Dir)
 		if pre.blocked(root) {
 			continue
 		}

@@ -58,7 +58,7 @@ func preflight(cfgs []Config) preflighted {
 		if c.defaults() != nil {
 			continue // prepare reports it
 		}
-		root := moduleRoot(c.Dir)
+		root := modtree.Root(c.Dir)
 		if _, done := pre[root]; done {
 			continue
 		}
@@ -73,7 +73,7 @@ func (pre preflighted) blocked(root string) bool { return len(pre[root]) > 0 }
 // report adds the problems of j's root to j's diagnostics, positioned
 // relative to j's directory as the other diagnostics of a job are.
 func (pre preflighted) report(j *job) {
-	for _, p := range pre[moduleRoot(j.cfg.Dir)] {
+	for _, p := range pre[modtree.Root(j.cfg.Dir)] {
 		j.res.Diags.Errorf(p.code, diag.Position{File: diag.RelPath(j.cfg.Dir, p.path)}, "%s", p.msg)
 	}
 }

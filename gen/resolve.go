@@ -166,7 +166,7 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 	if err := loadFromSource(ctx, dir, patterns, byPath); err != nil {
 		return nil, err
 	}
-	return &loaded{dir: dir, root: moduleRoot(dir), byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
+	return &loaded{dir: dir, root: modtree.Root(dir), byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
 }
 
 // loaded is what loadPackages found: the listed packages and the one
@@ -1359,7 +1359,7 @@ func (r *resolver) pkgRel(p *packages.Package, file string) string {
 // treeRoot is the module or workspace root of the working directory.
 func (r *resolver) treeRoot() string {
 	if r.root == "" {
-		r.root = moduleRoot(r.cfg.Dir)
+		r.root = modtree.Root(r.cfg.Dir)
 	}
 	return r.root
 }
@@ -1395,7 +1395,7 @@ func (r *resolver) cleanMsg(msg string) string { return cleanMsg(r.cfg.Dir, msg)
 // message shows an absolute path. go/packages' wrapping of a failed go
 // command goes, and the go command's "to add it:" advice joins its line.
 func cleanMsg(dir, msg string) string {
-	root := moduleRoot(dir)
+	root := modtree.Root(dir)
 	if root == "" {
 		root = dir
 	}
