@@ -77,7 +77,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(stderr, "handlergen schema: unexpected arguments %q\n", args)
+			say(stderr, "handlergen schema: unexpected arguments %q", args)
 			return ExitUsage
 		}
 		stdout.Write(contracts.Schema())
@@ -88,7 +88,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(stderr, "handlergen version: unexpected arguments %q\n", args)
+			say(stderr, "handlergen version: unexpected arguments %q", args)
 			return ExitUsage
 		}
 		fmt.Fprintf(stdout, "handlergen %s\n", Version())
@@ -99,7 +99,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "handlergen %s: %v\n", cmd, err)
+		say(stderr, "handlergen %s: %v", cmd, err)
 		return ExitUsage
 	}
 	return r.exec()
@@ -170,7 +170,7 @@ func configOf(f *cmdline.Flags, dir string) gen.Config {
 func (r *run) exec() int {
 	dir, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+		say(r.stderr, "handlergen: %v", err)
 		return ExitUsage
 	}
 	if r.flags.Dir != "" {
@@ -180,13 +180,13 @@ func (r *run) exec() int {
 		fi, err := os.Stat(dir)
 		switch {
 		case err != nil && errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: no such directory\n", r.cmd, r.flags.Dir)
+			say(r.stderr, "handlergen %s: -C %q: no such directory", r.cmd, r.flags.Dir)
 			return ExitUsage
 		case err != nil:
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: %v\n", r.cmd, r.flags.Dir, diag.Pathless(err))
+			say(r.stderr, "handlergen %s: -C %q: %v", r.cmd, r.flags.Dir, diag.Pathless(err))
 			return ExitUsage
 		case !fi.IsDir():
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: not a directory\n", r.cmd, r.flags.Dir)
+			say(r.stderr, "handlergen %s: -C %q: not a directory", r.cmd, r.flags.Dir)
 			return ExitUsage
 		}
 	}
@@ -197,7 +197,7 @@ func (r *run) exec() int {
 		// It is data from the environment: like -package, an identifier.
 		if p := os.Getenv("GOPACKAGE"); p != "" {
 			if !cmdline.IsIdent(p) {
-				fmt.Fprintf(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier\n", r.cmd, p)
+				say(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier", r.cmd, p)
 				return ExitUsage
 			}
 			r.cfg.Package = p
@@ -209,7 +209,7 @@ func (r *run) exec() int {
 	b := &batch{dir: dir, stderr: r.stderr}
 	if cmdline.Patterns(r.cfg.Inputs) {
 		if err := b.runPatterns(r.cfg.Inputs, mode); err != nil {
-			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			b.say("handlergen: %v", err)
 			return ExitUsage
 		}
 	} else {
@@ -218,7 +218,7 @@ func (r *run) exec() int {
 		}
 		res, err := gen.Run(context.Background(), r.cfg, mode)
 		if err != nil {
-			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			say(r.stderr, "handlergen: %v", err)
 			return ExitUsage
 		}
 		b.add(res, dir)
@@ -246,6 +246,10 @@ type batch struct {
 	written []bool   // each result's file was written by commit
 	froms   []string // each result's working directory
 	diags   diag.List
+
+	// shown rewrites text to show go:generate directives' words as
+	// written (cmdline.Unexpander); nil: nothing to rewrite.
+	shown func(string) string
 }
 
 func (b *batch) add(res *gen.Result, from string) {
@@ -272,6 +276,7 @@ func rebase(dir, from, p string) string {
 // together: one packages.Load for all their handler packages.
 func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 	found, ds := cmdline.FindRegistries(b.dir, patterns)
+	b.shown = cmdline.Unexpander(found)
 	b.diags.Append(ds...)
 	b.unsearched(patterns)
 	var cfgs []gen.Config
@@ -292,7 +297,7 @@ func (b *batch) runPatterns(patterns []string, mode gen.Mode) error {
 			cfg.Package = f.Package
 		}
 		if cfg.AllowAny {
-			fmt.Fprintf(b.stderr, "handlergen: %s: -allow-any: contracts may name a type in any package\n", out)
+			b.say("handlergen: %s: -allow-any: contracts may name a type in any package", out)
 		}
 		if f.Header && f.Directive == "" {
 			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: cfg.Dir})
@@ -362,7 +367,7 @@ func relTo(dir, p string) string {
 }
 
 func (r *run) logger() *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: escapeAttr}
 	var h slog.Handler = slog.NewTextHandler(r.stderr, opts)
 	if r.flags.LogFormat == "json" {
 		h = slog.NewJSONHandler(r.stderr, opts)
