@@ -179,6 +179,24 @@ func (l List) Compact() List {
 	return out
 }
 
+// Rewrite replaces every message and file name of l, those of related
+// positions too, with what f makes of it: the CLI shows a go:generate directive's
+// words as written with it, where an expanded value would otherwise be
+// printed.
+func (l List) Rewrite(f func(string) string) {
+	for i := range l {
+		d := &l[i]
+		d.Message, d.Pos.File = f(d.Message), f(d.Pos.File)
+		if d.Related != nil {
+			d.Related = slices.Clone(d.Related)
+			for j := range d.Related {
+				r := &d.Related[j]
+				r.Message, r.Pos.File = f(r.Message), f(r.Pos.File)
+			}
+		}
+	}
+}
+
 // Err returns the list as an error when it holds errors, else nil.
 func (l List) Err() error {
 	if !l.HasErrors() {

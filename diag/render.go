@@ -1,6 +1,7 @@
 package diag
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,18 +28,16 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // WriteText writes one line per diagnostic, compiler style, with related
-// positions indented beneath it.
+// positions indented beneath it. Each line is escaped (Escape): a path or
+// a message can neither break it nor start a CI command.
 func WriteText(w io.Writer, l List) error {
 	var b strings.Builder
 	for _, d := range l {
-		b.WriteString(d.Error())
+		b.WriteString(Escape(d.Error()))
 		b.WriteByte('\n')
 		for _, r := range d.Related {
 			b.WriteString("\t")
-			if p := r.Pos.String(); p != "" {
-				b.WriteString(p + ": ")
-			}
-			b.WriteString(r.Message)
+			b.WriteString(Escape(strings.TrimPrefix(r.Pos.String()+": ", ": ") + r.Message))
 			b.WriteByte('\n')
 		}
 	}
@@ -68,15 +67,30 @@ func NewReport(command, correlationID string, l List) Report {
 	return Report{CorrelationID: correlationID, Command: command, OK: e == 0, Errors: e, Warnings: w, Diagnostics: ds}
 }
 
-// WriteJSON writes the report as one indented JSON document.
+// WriteJSON writes the report as one indented JSON document. Strings
+// hold their values exactly; what Escape would escape is a \u escape.
 func WriteJSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
+	return writeJSON(w, r, true)
+}
+
+// writeJSON encodes v indented, with jsonSafe's escapes.
+func writeJSON(w io.Writer, v any, escapeHTML bool) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(b.Bytes()))
+	return err
 }
 
 // WriteGitHub writes GitHub Actions ::error and ::warning commands, which the
-// runner turns into annotations on the pull request's files.
+// runner turns into annotations on the pull request's files: one line
+// each, whose values are escaped (Escape, but for the start-of-line rule,
+// which the command's own "::" settles) and then encoded as the runner
+// decodes them.
 func WriteGitHub(w io.Writer, l List) error {
 	var b strings.Builder
 	for _, d := range l {
@@ -84,7 +98,7 @@ func WriteGitHub(w io.Writer, l List) error {
 		b.WriteString(d.Severity.String())
 		var props []string
 		if d.Pos.File != "" {
-			props = append(props, "file="+ghProp(d.Pos.File))
+			props = append(props, "file="+ghProp(escape(d.Pos.File, false)))
 			if d.Pos.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", d.Pos.Line))
 			}
@@ -94,9 +108,9 @@ func WriteGitHub(w io.Writer, l List) error {
 		}
 		props = append(props, "title="+ghProp(d.Code.String()))
 		b.WriteString(" " + strings.Join(props, ","))
-		msg := d.Message
+		msg := escape(d.Message, false)
 		for _, r := range d.Related {
-			msg += "\n" + strings.TrimPrefix(r.Pos.String()+": ", ": ") + r.Message
+			msg += "\n" + escape(strings.TrimPrefix(r.Pos.String()+": ", ": ")+r.Message, false)
 		}
 		b.WriteString("::" + ghData(msg) + "\n")
 	}

@@ -38,6 +38,26 @@ func sample() List {
 		{Message: "and once more: somewhere without a position"},
 	}
 	l.Errorf(registry.StaleOutput, Position{File: "registry_gen.go"}, "registry_gen.go is stale; run go generate")
+	l.Append(hostile()...)
+	return l
+}
+
+// hostile is what a pull request can put in paths, names and messages
+// to make a CI runner obey it or a terminal or a reviewer misread it:
+// line breaks followed by workflow commands, Azure's ##vso[ and the
+// runners' ##[ anywhere in a line, escape sequences, bidirectional
+// overrides, line separators, C1 controls and bytes that are not UTF-8.
+func hostile() List {
+	var l List
+	l.Errorf(registry.SchemaValidationFailed, Position{File: "c/x\n::stop-commands::tok\n##vso[task.complete result=Failed]/handler_contract.yaml", Line: 2, Col: 1},
+		"unknown key %q", "\x1b[31m::error::k")
+	d := l.Errorf(registry.ClassNotFound, Position{File: "::warning file=a.go::b.yaml", Line: 1},
+		"handler_class %s: \u202egnp.exe\u2028x\u0085y\xff ##[error]z ###", "example.com/app/h.T\r\n::error::forged")
+	d.Related = []Related{
+		{Pos: Position{File: "##vso[task.setvariable variable=x]y", Line: 3}, Message: "\t::notice::n"},
+		{Message: "::stop-commands::again\u200b"},
+	}
+	l.Warnf(registry.InitSideEffect, Position{}, "\u00a0 ::add-mask::m\tx\x00")
 	return l
 }
 
@@ -109,6 +129,7 @@ func TestGitHubEscaping(t *testing.T) {
 	if len(lines) != len(sample()) {
 		t.Fatalf("%d lines for %d diagnostics:\n%s", len(lines), len(sample()), b.String())
 	}
+	// As the runner's toolkit decodes them, a property's %3A and %2C too.
 	unescape := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",", "%25", "%")
 	for i, line := range lines {
 		d := sample()[i]
@@ -119,15 +140,17 @@ func TestGitHubEscaping(t *testing.T) {
 		if strings.ContainsAny(data, "\r\n") {
 			t.Errorf("line %d: raw newline in data", i)
 		}
-		if msg := unescape.Replace(data); !strings.HasPrefix(msg, d.Message) {
-			t.Errorf("line %d: data %q does not round-trip to %q", i, msg, d.Message)
+		// The runner reads back the message escaped as text output
+		// escapes it: a line break in a value shows as \n.
+		if msg := unescape.Replace(data); !strings.HasPrefix(msg, escape(d.Message, false)) {
+			t.Errorf("line %d: data %q does not round-trip to %q", i, msg, escape(d.Message, false))
 		}
 		props := map[string]string{}
 		for _, kv := range strings.Split(strings.TrimPrefix(cmd, d.Severity.String()+" "), ",") {
 			k, v, _ := strings.Cut(kv, "=")
 			props[k] = unescape.Replace(v)
 		}
-		if props["file"] != d.Pos.File || props["title"] != d.Code.String() {
+		if props["file"] != escape(d.Pos.File, false) || props["title"] != d.Code.String() {
 			t.Errorf("line %d: properties %q, want file %q and title %q", i, props, d.Pos.File, d.Code)
 		}
 	}
@@ -250,7 +273,8 @@ func TestSARIFStructure(t *testing.T) {
 		if !slices.Contains(ruleIDs, res.RuleID) || ruleIDs[res.RuleIndex] != res.RuleID {
 			t.Errorf("result %d: ruleId %q, ruleIndex %d not in rules %q", i, res.RuleID, res.RuleIndex, ruleIDs)
 		}
-		if res.Level != d.Severity.String() || !strings.HasPrefix(res.Message.Text, d.Message) {
+		// JSON holds text: a byte that is not UTF-8 is U+FFFD there.
+		if res.Level != d.Severity.String() || !strings.HasPrefix(res.Message.Text, strings.ToValidUTF8(d.Message, "\ufffd")) {
 			t.Errorf("result %d: level %q message %q", i, res.Level, res.Message.Text)
 		}
 		if len(res.Locations) != 1 || res.Locations[0].PhysicalLocation == nil {
@@ -435,7 +459,7 @@ func TestNewReport(t *testing.T) {
 	if r := NewReport("check", "", warn); !r.OK || r.Warnings != 1 {
 		t.Errorf("warnings only: %+v", r)
 	}
-	if r := NewReport("check", "", sample()); r.OK || r.Errors != 6 || r.Warnings != 2 || len(r.Diagnostics) != 8 {
+	if r := NewReport("check", "", sample()); r.OK || r.Errors != 8 || r.Warnings != 3 || len(r.Diagnostics) != 11 {
 		t.Errorf("sample: ok %v, %d errors, %d warnings, %d diagnostics", r.OK, r.Errors, r.Warnings, len(r.Diagnostics))
 	}
 }

@@ -1,7 +1,6 @@
 package diag
 
 import (
-	"encoding/json"
 	"io"
 	"net/url"
 	"slices"
@@ -197,10 +196,7 @@ func WriteSARIF(w io.Writer, l List, tool ToolInfo) error {
 			Results:    results,
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	return writeJSON(w, log, false)
 }
 
 func sarifLevel(s Severity) string {

@@ -77,7 +77,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(stderr, "handlergen schema: unexpected arguments %q\n", args)
+			say(stderr, "handlergen schema: unexpected arguments %q", args)
 			return ExitUsage
 		}
 		stdout.Write(contracts.Schema())
@@ -88,7 +88,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(stderr, "handlergen version: unexpected arguments %q\n", args)
+			say(stderr, "handlergen version: unexpected arguments %q", args)
 			return ExitUsage
 		}
 		fmt.Fprintf(stdout, "handlergen %s\n", Version())
@@ -99,7 +99,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "handlergen %s: %v\n", cmd, err)
+		say(stderr, "handlergen %s: %v", cmd, err)
 		return ExitUsage
 	}
 	return r.exec()
@@ -170,7 +170,7 @@ func configOf(f *cmdline.Flags, dir string) gen.Config {
 func (r *run) exec() int {
 	dir, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+		say(r.stderr, "handlergen: %v", err)
 		return ExitUsage
 	}
 	if r.flags.Dir != "" {
@@ -180,13 +180,13 @@ func (r *run) exec() int {
 		fi, err := os.Stat(dir)
 		switch {
 		case err != nil && errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: no such directory\n", r.cmd, r.flags.Dir)
+			say(r.stderr, "handlergen %s: -C %q: no such directory", r.cmd, r.flags.Dir)
 			return ExitUsage
 		case err != nil:
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: %v\n", r.cmd, r.flags.Dir, diag.Pathless(err))
+			say(r.stderr, "handlergen %s: -C %q: %v", r.cmd, r.flags.Dir, diag.Pathless(err))
 			return ExitUsage
 		case !fi.IsDir():
-			fmt.Fprintf(r.stderr, "handlergen %s: -C %q: not a directory\n", r.cmd, r.flags.Dir)
+			say(r.stderr, "handlergen %s: -C %q: not a directory", r.cmd, r.flags.Dir)
 			return ExitUsage
 		}
 	}
@@ -197,7 +197,7 @@ func (r *run) exec() int {
 		// It is data from the environment: like -package, an identifier.
 		if p := os.Getenv("GOPACKAGE"); p != "" {
 			if !cmdline.IsIdent(p) {
-				fmt.Fprintf(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier\n", r.cmd, p)
+				say(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier", r.cmd, p)
 				return ExitUsage
 			}
 			r.cfg.Package = p
@@ -214,7 +214,7 @@ func (r *run) exec() int {
 		// would run it, so that a bare check agrees with go generate.
 		found, ds = cmdline.FindRegistries(dir, []string{"."})
 		if len(found) == 0 && !ds.HasErrors() && r.cmd == "generate" && modtree.ModuleRoot(dir) == "" {
-			fmt.Fprintf(r.stderr, "handlergen: no go.mod here or above, and no registry recorded here: a bare handlergen writes only inside a module (at a go.work root, run handlergen generate ./...)\n")
+			b.say("handlergen: no go.mod here or above, and no registry recorded here: a bare handlergen writes only inside a module (at a go.work root, run handlergen generate ./...)")
 			return ExitUsage
 		}
 	}
@@ -223,7 +223,7 @@ func (r *run) exec() int {
 			found, ds = cmdline.FindRegistries(dir, r.cfg.Inputs)
 		}
 		if err := b.runFound(found, ds, r.cfg.Inputs, mode); err != nil {
-			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			b.say("handlergen: %v", err)
 			return ExitUsage
 		}
 	} else {
@@ -232,7 +232,7 @@ func (r *run) exec() int {
 		}
 		res, err := gen.Run(context.Background(), r.cfg, mode)
 		if err != nil {
-			fmt.Fprintf(r.stderr, "handlergen: %v\n", err)
+			say(r.stderr, "handlergen: %v", err)
 			return ExitUsage
 		}
 		b.add(res, dir)
@@ -264,6 +264,10 @@ type batch struct {
 	written []bool   // each result's file was written by commit
 	froms   []string // each result's working directory
 	diags   diag.List
+
+	// shown rewrites text to show go:generate directives' words as
+	// written (cmdline.Unexpander); nil: nothing to rewrite.
+	shown func(string) string
 }
 
 func (b *batch) add(res *gen.Result, from string) {
@@ -297,6 +301,7 @@ func (r *run) bare() bool {
 // packages.Load for all their handler packages. patterns is empty for a
 // bare command, which ran on the working directory's package alone.
 func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string, mode gen.Mode) error {
+	b.shown = cmdline.Unexpander(found)
 	b.diags.Append(ds...)
 	if len(patterns) > 0 {
 		b.unsearched(patterns)
@@ -319,7 +324,7 @@ func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string,
 			cfg.Package = f.Package
 		}
 		if cfg.AllowAny {
-			fmt.Fprintf(b.stderr, "handlergen: %s: -allow-any: contracts may name a type in any package\n", out)
+			b.say("handlergen: %s: -allow-any: contracts may name a type in any package", out)
 		}
 		if f.Header && f.Directive == "" {
 			files, _ := contracts.Discover(cfg.Inputs, contracts.Options{Dir: cfg.Dir})
@@ -389,7 +394,7 @@ func relTo(dir, p string) string {
 }
 
 func (r *run) logger() *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: escapeAttr}
 	var h slog.Handler = slog.NewTextHandler(r.stderr, opts)
 	if r.flags.LogFormat == "json" {
 		h = slog.NewJSONHandler(r.stderr, opts)

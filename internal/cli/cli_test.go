@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	stdtime "time"
+
+	"github.com/handlergen/handlergen/internal/cicheck"
 )
 
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -15,6 +17,35 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Main(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// TestUsageErrorsEscaped: a flag's name or value typed on the command
+// line may hold anything; its error is one escaped line, printed once.
+func TestUsageErrorsEscaped(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"check", "-x\n::stop-commands::t"},
+		{"check", "-format", "x\n::stop-commands::t"},
+		{"check", "-var", "x\r\n##vso[task.complete]"},
+		{"check", "-interface", "a\n::error::x/b.H"},
+		{"check", "-C", "\x1b]0;title\a\n::stop-commands::t"},
+		{"check", "-max-handlers", "1\n::stop-commands::t"},
+		{"schema", "\n::stop-commands::t"},
+	} {
+		code, stdout, stderr := runMain(t, args...)
+		if bad := cicheck.Lines(stdout+stderr, false); code != ExitUsage || bad != nil {
+			t.Errorf("%q: code %d: %q", args, code, bad)
+		}
+		n := 0
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.Contains(l, "stop-commands") || strings.Contains(l, "vso[") || strings.Contains(l, "error::x") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%q: %d lines print the value, want 1:\n%s", args, n, stderr)
+		}
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -46,22 +46,22 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "handlergen new: want one DIR/NAME, got %d arguments\n", fs.NArg())
+		say(stderr, "handlergen new: want one DIR/NAME, got %d arguments", fs.NArg())
 		fs.Usage()
 		return ExitUsage
 	}
 	t, err := registry.ParseType(*typ)
 	if err != nil {
-		fmt.Fprintf(stderr, "handlergen new: -type: %v\n", err)
+		say(stderr, "handlergen new: -type: %v", err)
 		return ExitUsage
 	}
 	if _, _, ok := gen.SplitQualified(*iface); *iface != "" && !ok {
-		fmt.Fprintf(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name\n", *iface)
+		say(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name", *iface)
 		return ExitUsage
 	}
 	dir, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintf(stderr, "handlergen new: %v\n", err)
+		say(stderr, "handlergen new: %v", err)
 		return ExitUsage
 	}
 	s, err := scaffold.Plan(context.Background(), scaffold.Options{Dir: dir, Target: fs.Arg(0), Interface: *iface, Type: t})
@@ -77,19 +77,19 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 	}
 	var re *scaffold.RegistriesError
 	if errors.As(err, &re) {
-		fmt.Fprintf(stderr, "handlergen new: %s\n", scaffold.RegistriesErrorText)
+		say(stderr, "handlergen new: %s", scaffold.RegistriesErrorText)
 		diag.WriteText(stderr, re.Diags)
 		return ExitError
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "handlergen new: %v\n", err)
+		say(stderr, "handlergen new: %v", err)
 		return ExitError
 	}
 	for _, f := range s.Files {
-		fmt.Fprintf(stdout, "created %s\n", f.Path)
+		say(stdout, "created %s", f.Path)
 	}
 	if s.Added {
-		fmt.Fprintf(stdout, "added %s\n", s.Directive)
+		say(stdout, "added %s", s.Directive)
 	}
 	readsIt := s.Existing == nil || reads(*s.Existing, dir, s.Contract)
 	switch {
@@ -106,7 +106,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		s.Notes = append(s.Notes, fmt.Sprintf("the package's registry is made by the directive at %s, which does not read %s: add its directory to the directive's inputs", s.Directive, s.Contract))
 	}
 	for _, n := range s.Notes {
-		fmt.Fprintf(stderr, "handlergen new: note: %s\n", n)
+		say(stderr, "handlergen new: note: %s", n)
 	}
 	// The next step is what registers the handler, and only once the
 	// registry reads its contract.
@@ -115,10 +115,10 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		first = "add " + path.Dir(s.Contract) + " to the registry's inputs (see the note); then "
 	}
 	if s.Existing != nil && s.Existing.Directive == "" {
-		fmt.Fprintf(stdout, "next: %sthe handlergen command %s records registers %q (%s)\n", first, s.Directive, s.Handler, s.Class)
+		say(stdout, "next: %sthe handlergen command %s records registers %q (%s)", first, s.Directive, s.Handler, s.Class)
 		return ExitOK
 	}
-	fmt.Fprintf(stdout, "next: %sgo generate ./... registers %q (%s)\n", first, s.Handler, s.Class)
+	say(stdout, "next: %sgo generate ./... registers %q (%s)", first, s.Handler, s.Class)
 	return ExitOK
 }
 

@@ -4,20 +4,33 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
-	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 )
+
+// What the CLI prints passes through two steps, each in one place: a
+// value that a go:generate directive's expansion took from the environment
+// is shown as the directive writes it (batch.show, from cmdline), and
+// then every line is escaped for a terminal and a CI log (diag's
+// renderers, say, the diff and the list below, escapeAttr for -v), so
+// that a path or a name from a pull request can neither print a secret
+// nor start a CI command.
 
 // report writes the run's diagnostics and results in the chosen format.
 // Text diagnostics go to stderr like a compiler's; JSON is one document on
 // stdout; GitHub workflow commands go to stdout, where the runner reads them.
 func (r *run) report(b *batch) {
+	if b.shown != nil {
+		b.diags.Rewrite(b.shown)
+	}
 	if r.format == diag.JSON {
 		rep := diag.NewReport(r.cmd, r.correlationID.String(), b.diags)
 		rep.Extra = r.result(b)
@@ -43,15 +56,64 @@ func (r *run) report(b *batch) {
 		if r.flags.Diff {
 			for i, res := range b.results {
 				if res.Stale() {
-					r.stdout.Write(unifiedDiff(b.outputs[i], res))
+					io.WriteString(r.stdout, b.diff(i))
 				}
 			}
 		}
 	}
 }
 
-func unifiedDiff(name string, res *gen.Result) []byte {
-	return diff.Diff(name+" (on disk)", res.OnDisk, name+" (generated)", res.Source)
+// diff is check -diff's unified diff of the stale output of result i. Its
+// header lines name the output as shown (show, Escape); every other line
+// is escaped as a line of its own (EscapeLines), since the file on disk
+// may hold anything: a line of it that starts with "::" after the
+// context prefix's space, or holds "##[", would be a CI command.
+func (b *batch) diff(i int) string {
+	res := b.results[i]
+	d := string(diff.Diff("a", res.OnDisk, "b", res.Source))
+	for range 3 { // diff a b, --- a, +++ b
+		_, d, _ = strings.Cut(d, "\n")
+	}
+	name := diag.Escape(b.show(b.outputs[i]))
+	old, new := name+" (on disk)", name+" (generated)"
+	return "diff " + old + " " + new + "\n--- " + old + "\n+++ " + new + "\n" + diag.EscapeLines(b.show(d))
+}
+
+// show returns s with every value that a directive's expansion took from
+// the environment shown as the directive writes it.
+func (b *batch) show(s string) string {
+	if b.shown == nil {
+		return s
+	}
+	return b.shown(s)
+}
+
+// say prints one line that the CLI composes (a usage error, a notice):
+// escaped as a whole, after show when the line concerns a batch.
+func say(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, diag.Escape(fmt.Sprintf(format, args...)))
+}
+
+func (b *batch) say(format string, args ...any) {
+	say(b.stderr, "%s", b.show(fmt.Sprintf(format, args...)))
+}
+
+// escapeAttr escapes the values of -v's log records, which name files and
+// handlers, as say escapes a line.
+func escapeAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(diag.Escape(v.String()))
+	case slog.KindAny:
+		if ss, ok := v.Any().([]string); ok {
+			out := make([]string, len(ss))
+			for i, s := range ss {
+				out[i] = diag.Escape(s)
+			}
+			a.Value = slog.AnyValue(out)
+		}
+	}
+	return a
 }
 
 func (r *run) result(b *batch) map[string]any {
@@ -59,8 +121,8 @@ func (r *run) result(b *batch) map[string]any {
 		hs := []manifestEntry{}
 		for i, res := range b.results {
 			for _, c := range res.Contracts {
-				m := manifest(c, b.outputs[i])
-				m.Contract = rebase(b.dir, b.froms[i], c.Path)
+				m := manifest(c, b.show(b.outputs[i]))
+				m.Contract = b.show(rebase(b.dir, b.froms[i], c.Path))
 				hs = append(hs, m)
 			}
 		}
@@ -68,7 +130,7 @@ func (r *run) result(b *batch) map[string]any {
 	}
 	outs := []map[string]any{}
 	for i, res := range b.results {
-		o := map[string]any{"output": b.outputs[i], "handlers": len(res.Handlers)}
+		o := map[string]any{"output": b.show(b.outputs[i]), "handlers": len(res.Handlers)}
 		if r.cmd == "check" {
 			// A registry that could not be computed (errors) is neither
 			// stale nor fresh: null, not false.
@@ -77,7 +139,7 @@ func (r *run) result(b *batch) map[string]any {
 				o["stale"] = res.Stale()
 			}
 			if r.flags.Diff && res.Stale() {
-				o["diff"] = string(unifiedDiff(b.outputs[i], res))
+				o["diff"] = b.diff(i)
 			}
 		} else {
 			o["written"] = b.written[i]
@@ -124,12 +186,18 @@ func manifest(c *contracts.Contract, output string) manifestEntry {
 	return e
 }
 
+// writeList prints the handlers as a table, each field escaped: a tab or
+// a line break in a name cannot shift a column or start a line.
 func writeList(r *run, b *batch) {
 	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTYPE\tVERSION\tCLASS\tCONTRACT")
 	for i, res := range b.results {
 		for _, c := range res.Contracts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Type, c.Version, c.Class, rebase(b.dir, b.froms[i], c.Path))
+			fields := []string{c.Name, c.Type.String(), c.Version.String(), c.Class, b.show(rebase(b.dir, b.froms[i], c.Path))}
+			for k, f := range fields {
+				fields[k] = diag.Escape(f)
+			}
+			fmt.Fprintln(tw, strings.Join(fields, "\t"))
 		}
 	}
 	tw.Flush()

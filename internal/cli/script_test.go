@@ -11,6 +11,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/handlergen/handlergen/internal/cicheck"
 	"github.com/handlergen/handlergen/internal/cli"
 )
 
@@ -52,7 +53,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output, "outputlines": outputLines},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output, "outputlines": outputLines, "cisafe": ciSafe, "qcp": qcp},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
 			env.Setenv("HANDLERGEN_CACHE", hgCache)
@@ -124,4 +125,37 @@ func output(ts *testscript.TestScript, neg bool, args []string) {
 	case !neg && !found:
 		ts.Fatalf("no match for %#q in stdout or stderr", args[0])
 	}
+}
+
+// cisafe [github]: the last command's stdout and stderr hold no line that a
+// CI runner could take for a command and no raw control character
+// (cicheck.Lines). With github, stdout may hold GitHub Actions
+// annotations, each of which must be one well-formed command.
+func ciSafe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 || len(args) == 1 && args[0] != "github" {
+		ts.Fatalf("usage: cisafe [github]")
+	}
+	var bad []string
+	for _, stream := range []string{"stdout", "stderr"} {
+		for _, b := range cicheck.Lines(ts.ReadFile(stream), stream == "stdout" && len(args) == 1) {
+			bad = append(bad, stream+": "+b)
+		}
+	}
+	if bad != nil {
+		ts.Fatalf("output a CI runner could obey:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+// qcp SRC "DST": copy the file SRC to DST, a Go string literal, making
+// its directories: a script names a file with a line break or an escape
+// character in it so.
+func qcp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: qcp SRC \"DST\"")
+	}
+	dst, err := strconv.Unquote(args[1])
+	ts.Check(err)
+	dst = ts.MkAbs(dst)
+	ts.Check(os.MkdirAll(filepath.Dir(dst), 0o755))
+	ts.Check(os.WriteFile(dst, []byte(ts.ReadFile(args[0])), 0o644))
 }

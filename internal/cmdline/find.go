@@ -41,7 +41,24 @@ type Found struct {
 	raw string // the output as the recorded arguments name it, ".." kept
 	src string // the file the arguments were read from
 
-	args, words []string // a directive's arguments, expanded and as written
+	args, words []string    // a directive's arguments, expanded and as written
+	env         []expansion // what expanding them took from the environment
+}
+
+// Unexpander returns a function that rewrites text to show the
+// go:generate directives of found as written wherever it holds a value
+// that expanding their words took from the environment: ${HG_TOKEN}, or
+// the word that holds it, instead of the token. The CLI passes every
+// message and path it prints through it, so that no environment value
+// reaches a CI log (FindRegistries does the same for its own messages).
+// A value is replaced wherever it occurs, also where a message shows it
+// for another reason.
+func Unexpander(found []Found) func(string) string {
+	var env []expansion
+	for _, f := range found {
+		env = append(env, f.env...)
+	}
+	return unexpander(env)
 }
 
 // FindRegistries reads the directories the patterns name (one ending in
@@ -147,6 +164,9 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 		}
 		out = append(out, *f)
 	}
+	// Whatever a directive's expansion took from the environment stays
+	// out of every message: it shows as the directive writes it.
+	l.Rewrite(unexpander(s.env))
 	return out, l
 }
 
@@ -272,6 +292,7 @@ type scan struct {
 	headers map[string]header // output file → recorded arguments
 	scanned map[string]bool   // overlapping patterns visit files twice
 	claims  map[string]int    // file → line of a generated-code comment naming handlergen that is not its header
+	env     []expansion       // what expanding every directive took from the environment
 	l       *diag.List
 
 	resolved map[string]resolved // output.Resolve's answers, by path
@@ -354,6 +375,7 @@ func (s *scan) file(path string) {
 		pkg = pf.Name.Name
 	}
 	for _, d := range Directives(data, path, pkg) {
+		s.env = append(s.env, d.env...)
 		pos := fmt.Sprintf("%s:%d", diag.RelPath(s.base, path), d.Line)
 		if d.Err != nil {
 			s.l.Errorf(registry.StaleOutput, directivePos(pos), "cannot use the handlergen arguments %q of this directive: %v", d.Words, d.Err)
@@ -368,7 +390,7 @@ func (s *scan) file(path string) {
 			continue
 		}
 		found.Dir, found.Flags, found.Package, found.raw, found.src = d.Flags.RunDir(dir), d.Flags, pkg, raw, path
-		found.args, found.words = d.Args, d.Words
+		found.args, found.words, found.env = d.Args, d.Words, d.env
 		found.Directive = pos
 	}
 }

@@ -380,3 +380,57 @@ func writeFile(t *testing.T, dir, rel, body string) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnexpand: whatever expanding a directive's words took from the
+// environment is shown as the directive writes it — in its own error
+// messages, which name only the words, and in any text passed through
+// Unexpander — while go generate's own variables ($GOPACKAGE, $GOFILE)
+// are not data from the environment and stay expanded.
+func TestUnexpand(t *testing.T) {
+	t.Setenv("HG_TOK", "t0k3n")
+	t.Setenv("HG_SELF", "HG_SELF")
+	src := "package p\n\n" +
+		"//go:generate handlergen -interface example.com/${HG_TOK}.H -o=$HG_TOK.go -package $GOPACKAGE ./c/${HG_TOK} $HG_SELF\n" +
+		"//go:generate -command hg handlergen -var ${HG_TOK}\n" +
+		"//go:generate hg -o b_gen.go ./c\n" +
+		"//go:generate handlergen -package ${HG_TOK}-x ./c\n"
+	ds := Directives([]byte(src), "/m/p/p.go", "p")
+	if len(ds) != 3 {
+		t.Fatalf("%d directives: %+v", len(ds), ds)
+	}
+	if want := []string{"-var", "${HG_TOK}", "-o", "b_gen.go", "./c"}; !slices.Equal(ds[1].Words, want) {
+		t.Errorf("alias words %q, want %q", ds[1].Words, want)
+	}
+	if ds[2].Err == nil {
+		t.Fatal("-package t0k3n-x accepted")
+	}
+	show := Unexpander([]Found{{env: ds[0].env}, {env: ds[1].env}, {env: ds[2].env}})
+	for _, tt := range []struct{ in, want string }{
+		{"-interface: package example.com/t0k3n not found", "-interface: package example.com/${HG_TOK} not found"},
+		{"p/t0k3n.go: HANDLER_LOADER_042: p/t0k3n.go is stale", "p/$HG_TOK.go: HANDLER_LOADER_042: p/$HG_TOK.go is stale"},
+		{"pattern ./c/t0k3n: no such directory", "pattern ./c/${HG_TOK}: no such directory"},
+		{`-var "t0k3n" in package p`, `-var "${HG_TOK}" in package p`},
+		{ds[2].Err.Error(), `-package "${HG_TOK}-x" is not a Go identifier`},
+		{"package p, HG_SELF", "package p, HG_SELF"}, // a value the directive's text shows anyway
+	} {
+		got := show(tt.in)
+		if got != tt.want {
+			t.Errorf("show(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "t0k3n") {
+			t.Errorf("show(%q) = %q: the value is printed", tt.in, got)
+		}
+		if again := show(got); again != got {
+			t.Errorf("show twice: %q, then %q", got, again)
+		}
+	}
+
+	// FindRegistries' own messages show the words as written.
+	dir := t.TempDir()
+	writeFile(t, dir, "go.mod", "module example.com/m\n")
+	writeFile(t, dir, "p/p.go", src)
+	_, diags := FindRegistries(dir, []string{"./..."})
+	if len(diags) != 1 || strings.Contains(diags[0].Message, "t0k3n") || !strings.Contains(diags[0].Message, "${HG_TOK}-x") {
+		t.Errorf("diags: %v", diags)
+	}
+}

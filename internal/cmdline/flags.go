@@ -58,10 +58,15 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func (f *Flags) flagSet(cmd string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("handlergen "+cmd, flag.ContinueOnError)
-	fs.SetOutput(out)
+	// The flag package prints an error as it is, before the usage; the
+	// caller prints it too, escaped, since a flag's name and value may
+	// hold anything (a line break, "::"). Only the usage goes to out.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(out, "usage: handlergen %s [flags] [INPUT ...]\n\nflags:\n", cmd)
+		fs.SetOutput(out)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	fs.StringVar(&f.Output, "o", "registry_gen.go", "output `file`")
 	fs.StringVar(&f.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")

@@ -137,6 +137,88 @@ type Directive struct {
 	Words []string // Args as written, before expansion: for messages
 	Flags *Flags   // Args read by the flag set; nil when Err is set
 	Err   error
+
+	env []expansion // what expanding the line took from the environment
+}
+
+// expansion is a value that expanding a directive's words took from the
+// process environment, and what a message shows in its place: the word or
+// the reference as the directive writes it.
+type expansion struct{ value, written string }
+
+// fromEnvironment reports whether GenerateEnv answers name from the
+// process environment: not one of the variables go generate sets itself.
+// PATH counts; its value holds the process's.
+func fromEnvironment(name string) bool {
+	switch name {
+	case "GOFILE", "GOLINE", "GOPACKAGE", "GOOS", "GOARCH", "GOROOT", "DOLLAR", "PWD":
+		return false
+	}
+	return true
+}
+
+// expand expands a word as go generate does, and adds to env each value
+// the expansion took from the process environment — the variable's value
+// shown as ${NAME}, and the expanded word, or a -flag=value word's value,
+// shown as written — so that no message prints it. written is the word as
+// the directive writes it: word itself, or an alias's definition.
+func expand(word, written string, vars func(string) string, env *[]expansion) string {
+	read := false
+	x := os.Expand(word, func(name string) string {
+		v := vars(name)
+		if fromEnvironment(name) && v != "" {
+			*env = append(*env, expansion{v, "${" + name + "}"})
+			read = true
+		}
+		return v
+	})
+	if read {
+		*env = append(*env, expansion{x, written})
+		if name, v, ok := strings.Cut(x, "="); ok && strings.HasPrefix(name, "-") {
+			if _, w, ok := strings.Cut(written, "="); ok {
+				*env = append(*env, expansion{v, w})
+			}
+		}
+	}
+	return x
+}
+
+// unexpander returns a function that rewrites text to show, for every
+// value in env, what the directive writes instead: the longest value
+// first, and each also as it reads inside Go quotes (a %q). A value a
+// message shows only in part, or transformed further, is not found; the
+// variable's own value is, wherever it occurs.
+//
+// A value that the directive's own text holds (a variable whose value is
+// its name) is left alone: it tells nothing the directive does not, and
+// without it the function changes nothing it has already rewritten, so
+// that text may pass through it twice.
+func unexpander(env []expansion) func(string) string {
+	var all []expansion
+	for _, e := range env {
+		q := expansion{strconv.Quote(e.value), strconv.Quote(e.written)}
+		q.value, q.written = q.value[1:len(q.value)-1], q.written[1:len(q.written)-1]
+		all = append(all, e, q)
+	}
+	seen := map[string]bool{}
+	var es []expansion
+	for _, e := range all {
+		if e.value == "" || seen[e.value] || slices.ContainsFunc(all, func(w expansion) bool { return strings.Contains(w.written, e.value) }) {
+			continue
+		}
+		seen[e.value] = true
+		es = append(es, e)
+	}
+	if len(es) == 0 {
+		return func(s string) string { return s }
+	}
+	// Longest first: a replacer tries its pairs in order at each position.
+	slices.SortStableFunc(es, func(a, b expansion) int { return len(b.value) - len(a.value) })
+	pairs := make([]string, 0, 2*len(es))
+	for _, e := range es {
+		pairs = append(pairs, e.value, e.written)
+	}
+	return strings.NewReplacer(pairs...).Replace
 }
 
 // GenerateEnv is what go generate sets for a directive, besides the
@@ -178,9 +260,13 @@ const maxDirective = 4096
 // GenerateEnv. A directive that runs handlergen but whose arguments
 // cannot be read is returned with Err.
 func Directives(data []byte, file, pkg string) []Directive {
+	type alias struct {
+		words, written []string
+		env            []expansion
+	}
 	var (
 		dirs    []Directive
-		aliases map[string][]string
+		aliases map[string]*alias
 		line    int
 	)
 	for raw := range bytes.Lines(data) {
@@ -197,26 +283,31 @@ func Directives(data []byte, file, pkg string) []Directive {
 		if err != nil || len(words) == 0 || len(raw) > maxDirective || !bytes.HasSuffix(raw, []byte("\n")) {
 			break // an error to go generate, which runs nothing more of the package
 		}
-		if alias, ok := aliases[words[0]]; ok {
-			words = append(slices.Clone(alias), words[1:]...)
-		}
 		written := slices.Clone(words)
-		env := GenerateEnv(file, pkg, line)
+		var env []expansion
+		if a, ok := aliases[words[0]]; ok {
+			// go generate expands an alias's words when it is defined and
+			// again where it is used; a message shows its definition.
+			words = append(slices.Clone(a.words), words[1:]...)
+			written = append(slices.Clone(a.written), written[1:]...)
+			env = slices.Clone(a.env)
+		}
+		vars := GenerateEnv(file, pkg, line)
 		for i, w := range words {
-			words[i] = os.Expand(w, env)
+			words[i] = expand(w, written[i], vars, &env)
 		}
 		if words[0] == "-command" {
 			if len(words) < 2 || aliases[words[1]] != nil {
 				break // no name, or a name defined twice: an error to go generate
 			}
 			if aliases == nil {
-				aliases = map[string][]string{}
+				aliases = map[string]*alias{}
 			}
-			aliases[words[1]] = append([]string{}, words[2:]...) // non-nil: defined
+			aliases[words[1]] = &alias{slices.Clone(words[2:]), slices.Clone(written[2:]), env}
 			continue
 		}
 		if args, ok := handlergenArgs(words); ok {
-			d := Directive{Line: line, Args: args, Words: written[len(words)-len(args):]}
+			d := Directive{Line: line, Args: args, Words: written[len(words)-len(args):], env: env}
 			d.Flags, d.Err = Recorded(args)
 			dirs = append(dirs, d)
 		}
