@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"maps"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -277,3 +278,56 @@ func (k *keyer) add(parts ...string) *keyer {
 }
 
 func (k *keyer) sum() [32]byte { return sha256.Sum256(k.b) }
+
+// exportIndex memoises exportDigest, which reads and digests a package's
+// whole export data, by the name the go command's build cache gives the
+// file (the SHA-256 of its content) and the root it is digested relative
+// to. The digest is a function of those two alone, so a memo answers as
+// recomputing would; without it a run whose verdicts all hit would read
+// every handler's export data anyway, and cost more than no cache. One
+// entry per root holds the names a run used: read once, written once when
+// it changed.
+type exportIndex struct {
+	c        *cache
+	key      [32]byte
+	mu       sync.Mutex
+	old, now map[string]string
+}
+
+func (c *cache) exportIndex(root string) *exportIndex {
+	x := &exportIndex{c: c, key: (&keyer{}).add(cacheFormat, "export index", root).sum(), now: map[string]string{}}
+	if !c.get(x.key, &x.old) {
+		x.old = nil
+	}
+	return x
+}
+
+// lookup returns the digest recorded for a build cache file name.
+func (x *exportIndex) lookup(name string) (string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d, ok := x.now[name]
+	if !ok {
+		if d, ok = x.old[name]; ok {
+			x.now[name] = d
+		}
+	}
+	return d, ok
+}
+
+// store records the digest of a build cache file name.
+func (x *exportIndex) store(name, digest string) {
+	x.mu.Lock()
+	x.now[name] = digest
+	x.mu.Unlock()
+}
+
+// save writes the names this run used, when they are not what was read.
+func (x *exportIndex) save() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.now) == 0 || maps.Equal(x.now, x.old) {
+		return
+	}
+	x.c.put(x.key, x.now)
+}

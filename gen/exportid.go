@@ -26,10 +26,20 @@ import (
 // any other package by the name the go command's build cache gives the
 // file, which is the SHA-256 of its content, when it has that name.
 func (ld *loaded) exportID(p *packages.Package) string {
-	if goCacheNamed(p.ExportFile) && !hasFileIn(ld.root, p) {
+	named := goCacheNamed(p.ExportFile)
+	if named && !hasFileIn(ld.root, p) {
 		return "go build cache " + filepath.Base(p.ExportFile)
 	}
-	return exportDigest(p.ExportFile, ld.root)
+	if named && ld.index != nil {
+		if d, ok := ld.index.lookup(filepath.Base(p.ExportFile)); ok {
+			return d
+		}
+	}
+	d := exportDigest(p.ExportFile, ld.root)
+	if named && ld.index != nil && d != "" {
+		ld.index.store(filepath.Base(p.ExportFile), d)
+	}
+	return d
 }
 
 // goCacheName is the name of a file in the go command's build cache

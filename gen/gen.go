@@ -370,6 +370,9 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighte
 			j.res.Timings.Verify = time.Since(t)
 			j.r.cycles = nil // it holds the package graph
 		}
+		if ld.index != nil {
+			ld.index.save()
+		}
 	}
 	// The package graph (types, export data, go list's JSON) is garbage now
 	// and is most of the heap. Collecting it before emission keeps a large

@@ -166,7 +166,13 @@ func loadPackages(ctx context.Context, dir string, paths map[string]bool) (*load
 	if err := loadFromSource(ctx, dir, patterns, byPath); err != nil {
 		return nil, err
 	}
-	return &loaded{dir: dir, root: modtree.Root(dir), byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: openCache()}, nil
+	root := modtree.Root(dir)
+	c := openCache()
+	var index *exportIndex
+	if c != nil {
+		index = c.exportIndex(root)
+	}
+	return &loaded{dir: dir, root: root, byPath: byPath, fset: token.NewFileSet(), imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}, cache: c, index: index}, nil
 }
 
 // loaded is what loadPackages found: the listed packages and the one
@@ -181,6 +187,7 @@ type loaded struct {
 	imports map[string]*types.Package
 	digests map[*packages.Package]string // see digest
 	cache   *cache                       // nil when disabled
+	index   *exportIndex                 // memo of exportDigest; nil when the cache is
 }
 
 // hasTypes reports whether p's types are known or can be read.
