@@ -90,7 +90,14 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	// gofmt gives them, which no comment or declaration of the skeleton
 	// can produce.
 	const entriesMark, pilotsMark, slotsMark, guardsMark = "handlergen_entries", "handlergen_pilots", "handlergen_slots", "handlergen_guards"
-	f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
+	switch len(hs) {
+	case 0:
+		f.Commentf("%s holds no handlers: no handler contract declares one.", cfg.Var)
+	case 1:
+		f.Commentf("%s holds the one handler its handler contract declares.", cfg.Var)
+	default:
+		f.Commentf("%s holds the %d handlers declared by handler contracts, sorted by name.", cfg.Var, len(hs))
+	}
 	f.Comment("Entries and index are static data laid out by the linker: the registry is")
 	f.Comment("ready at program start without building a map or sorting.")
 	f.Var().Id(cfg.Var).Op("=").Id(q.reg+"NewIndexed").Call(jen.Id(entriesVar).Index(jen.Op(":")), jen.Id(indexVar))

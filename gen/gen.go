@@ -477,7 +477,7 @@ func (j *job) emit(mode Mode) error {
 		if !res.Exists {
 			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is missing; run handlergen (go generate) to create it")
 		} else if res.Stale() {
-			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is stale; run handlergen (go generate) to update it")
+			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is stale (%s); run handlergen (go generate) to update it", staleSummary(res.OnDisk, res.Source))
 		}
 	}
 	return nil
