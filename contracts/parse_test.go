@@ -234,6 +234,7 @@ func TestParseErrors(t *testing.T) {
 
 		// handler_type.
 		{"type bad", "handler_name: n\nhandler_class: a/b.T\nhandler_type: reducer\n", []want{e(c003, 3, 15, `invalid handler_type "reducer". Valid types: compute, effect, nondeterministic_compute`)}},
+		{"type typo", "handler_name: n\nhandler_class: a/b.T\nhandler_type: Effects\n", []want{e(c003, 3, 15, `invalid handler_type "Effects". Valid types: compute, effect, nondeterministic_compute (did you mean "effect"?)`)}},
 		{"type int", "handler_name: n\nhandler_class: a/b.T\nhandler_type: 1\n", []want{e(c003, 3, 15, "handler_type must be a string, got int")}},
 		{"type list", "handler_name: n\nhandler_class: a/b.T\nhandler_type: [compute]\n", []want{e(c003, 3, 15, "got list")}},
 		{"type null", "handler_name: n\nhandler_class: a/b.T\nhandler_type:\n", []want{e(c003, 3, 14, "got null")}},

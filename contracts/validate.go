@@ -191,7 +191,11 @@ func (p *parser) handlerType(c *Contract, e entry) {
 	}
 	t, err := registry.ParseType(s)
 	if err != nil {
-		p.schemaf(e.val, "%v", err)
+		msg := err.Error()
+		if near := suggest.Closest(strings.ToLower(strings.TrimSpace(s)), []string{"compute", "effect", "nondeterministic_compute"}, 1); len(near) > 0 {
+			msg += ` (did you mean "` + near[0] + `"?)`
+		}
+		p.schemaf(e.val, "%s", msg)
 		return
 	}
 	c.Type = t
