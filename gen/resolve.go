@@ -59,6 +59,7 @@ type resolver struct {
 	allow                Allowlist
 	diags                *diag.List
 	ifacePath, ifaceName string
+	mainPkgs             []string // see mainPackages
 	ifacePkgName         string
 	ifaceUnloadable      bool            // -interface is in the output package, which is never loaded
 	external             map[string]bool // display names of files outside the tree
@@ -664,9 +665,14 @@ func (r *resolver) interfaceType(p *packages.Package) *types.Interface {
 func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool {
 	if p == nil || len(p.GoFiles) == 0 && len(p.CompiledGoFiles) == 0 && (len(p.Errors) > 0 || !hasTypes(p)) {
 		msg := "module not found: no package " + c.ImportPath
+		mine := r.inMainModule(c.ImportPath)
+		if mine {
+			// The module is there; the package is not.
+			msg = "package not found: no package " + c.ImportPath + " in the main module"
+		}
 		if p != nil && len(p.Errors) > 0 {
 			m := r.cleanMsg(p.Errors[0].Msg)
-			if r.inMainModule(c.ImportPath) {
+			if mine {
 				// "to add it: go get …" is wrong advice for a package
 				// that should be in the main module; for one of a module
 				// go.mod does not require (or replaces without
@@ -674,6 +680,11 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 				m, _, _ = strings.Cut(m, "; to add it:")
 			}
 			msg += ": " + m
+		}
+		if mine {
+			if near := suggest.Closest(c.ImportPath, r.mainPackages(), 1); len(near) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", near[0])
+			}
 		}
 		r.diags.Errorf(registry.ModuleNotFound, c.ClassPos, "%s", msg)
 		return false
@@ -698,6 +709,20 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 		return false
 	}
 	return true
+}
+
+// mainPackages lists the import paths of the main modules' packages, as
+// ./... in each finds them, once per resolver: the candidates of a
+// did-you-mean for a mistyped package of the user's own module.
+func (r *resolver) mainPackages() []string {
+	if r.mainPkgs == nil {
+		r.mainPkgs = []string{}
+		for mod, dir := range modtree.MainModules(r.cfg.Dir) {
+			r.mainPkgs = append(r.mainPkgs, packagesUnder(dir, mod)...)
+		}
+		slices.Sort(r.mainPkgs)
+	}
+	return r.mainPkgs
 }
 
 // inMainModule reports whether path lies in a main module (of the
