@@ -45,6 +45,7 @@ const (
 	OutputWriteError               Code = 44
 	OrphanedOutput                 Code = 45
 	UnsearchedModule               Code = 46
+	UnreadContract                 Code = 47
 	HandlerNotFound                Code = 50
 	ConstructorFailed              Code = 51
 	HandlerPanicked                Code = 52
@@ -91,6 +92,7 @@ var codes = [...]codeInfo{
 	{OutputWriteError, "OUTPUT_WRITE_ERROR", "The generated registry file could not be written, or is not handlergen's to replace: a file it did not write, not a regular file, or a recorded path outside the module."},
 	{OrphanedOutput, "ORPHANED_OUTPUT", "A generated registry's contracts are gone and no go:generate directive makes it."},
 	{UnsearchedModule, "UNSEARCHED_MODULE", "A nested module that the build uses (a local replace target or a go.work module) lies below a ./... pattern, which does not search it, as the go command's does not (a warning)."},
+	{UnreadContract, "UNREAD_CONTRACT", "A contract file lies in a directory that a ./... pattern covers, but no registry found there reads it (a warning)."},
 	{HandlerNotFound, "HANDLER_NOT_FOUND", "No handler is registered under the requested name."},
 	{ConstructorFailed, "CONSTRUCTOR_FAILED", "The handler's constructor failed."},
 	{HandlerPanicked, "HANDLER_PANICKED", "A handler's constructor or method panicked; the panic was recovered."},

@@ -362,9 +362,48 @@ func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string,
 		}
 		b.add(res, cfgs[i].Dir)
 	}
+	if len(patterns) > 0 {
+		b.unread(patterns, rs)
+	}
 	b.diags.Sort()
 	b.diags = b.diags.Compact()
 	return nil
+}
+
+// unread warns of each contract file below the patterns, walked as ./...
+// walks, that none of the registries read: a handler that no build
+// registers, however valid its contract, and which check would otherwise
+// pass in silence.
+func (b *batch) unread(patterns []string, rs []*gen.Result) {
+	read := map[string]bool{}
+	for _, res := range rs {
+		for _, f := range res.Files {
+			p := filepath.Join(b.dir, filepath.FromSlash(f))
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real
+			}
+			read[p] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, pat := range patterns {
+		for _, root := range modtree.Roots(cmdline.PatternRoot(b.dir, pat)) {
+			modtree.Walk(root, func(dir string, entries []fs.DirEntry, err error) {
+				for _, e := range entries {
+					if name := e.Name(); (name != contracts.HandlerContractFile && name != contracts.ContractFile) || !e.Type().IsRegular() {
+						continue
+					}
+					p := filepath.Join(dir, e.Name())
+					real, err := filepath.EvalSymlinks(p)
+					if err != nil || read[real] || seen[real] {
+						continue
+					}
+					seen[real] = true
+					b.diags.Warnf(registry.UnreadContract, diag.Position{File: diag.RelPath(b.dir, p)}, "no registry reads this contract, so no build registers its handler: add its directory to the inputs of a registry's //go:generate line, or delete it")
+				}
+			})
+		}
+	}
 }
 
 // unsearched warns of each nested module below the patterns that the

@@ -170,6 +170,10 @@ func FindRegistries(dir string, patterns []string) ([]Found, diag.List) {
 	return out, l
 }
 
+// PatternRoot is the directory a package pattern names, absolute: its
+// "..." taken off, relative to dir.
+func PatternRoot(dir, p string) string { return patternRoot(dir, p) }
+
 // patternRoot is the directory a package pattern names, absolute: its
 // "..." taken off, relative to dir.
 func patternRoot(dir, p string) string {
