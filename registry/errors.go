@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -101,13 +102,37 @@ func errorString(err error) (s string) {
 }
 
 // Unwrap returns the panic value when it is an error (as for a runtime
-// error), so errors.Is and errors.As see it.
+// error), so errors.Is and errors.As see it. When the value has its own
+// Is, As or Unwrap methods, which errors.Is and errors.As would call, it
+// is returned wrapped, so that a panic in those methods (or in those of an
+// error it wraps) fails the match rather than reaching the caller of
+// errors.Is or errors.As: errors.Is and errors.As see through the wrapper
+// to the value, errors.Unwrap does not.
 func (p *PanicError) Unwrap() error {
 	if p == nil {
 		return nil
 	}
 	err, _ := p.Value.(error)
+	switch err.(type) {
+	case interface{ Is(error) bool }, interface{ As(any) bool }, interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		return guarded{p}
+	}
 	return err
+}
+
+// guarded is the error panic value of p, for errors.Is and errors.As.
+type guarded struct{ p *PanicError }
+
+func (g guarded) Error() string { return errorString(g.p.Value.(error)) }
+
+func (g guarded) Is(target error) bool {
+	defer func() { recover() }() // not printed, as in formatValue
+	return errors.Is(g.p.Value.(error), target)
+}
+
+func (g guarded) As(target any) bool {
+	defer func() { recover() }()
+	return errors.As(g.p.Value.(error), target)
 }
 
 // Sentinel values to compare errors with, by Code:
