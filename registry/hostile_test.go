@@ -154,8 +154,11 @@ func TestHostileValues(t *testing.T) {
 }
 
 // TestHostileMessages: what the message says of a value whose methods
-// panic: fmt's own text where fmt copes, else the value's type.
+// panic or block: fmt's own text where fmt copes, else the value's type.
 func TestHostileMessages(t *testing.T) {
+	before := runtime.NumGoroutine()
+	release := make(chan struct{})
+	defer func() { close(release); settle(t, before) }()
 	for _, tt := range []struct {
 		v    any
 		want string
@@ -168,6 +171,10 @@ func TestHostileMessages(t *testing.T) {
 		{[]any{1, errSelf{}}, "panic: ([]interface {}: formatting it panicked)"},
 		{(*errNilPtr)(nil), "panic: <nil>"},
 		{"plain", "panic: plain"},
+		{strBlock{release}, "panic: (registry_test.strBlock: its String method did not return)"},
+		{errBlock{release}, "panic: (registry_test.errBlock: its Error method did not return)"},
+		{fmtBlock{release}, "panic: (registry_test.fmtBlock: its Format method did not return)"},
+		{[]any{strBlock{release}}, "panic: ([]interface {}: formatting it did not return)"},
 	} {
 		var got string
 		safely(t, fmt.Sprintf("Error of a panic with %T", tt.v), func() { got = (&registry.PanicError{Value: tt.v}).Error() })
@@ -183,8 +190,14 @@ func TestHostileMessages(t *testing.T) {
 	}
 }
 
-// Errors whose Is, As or Unwrap method panics.
+// Values whose methods block until their release channel is closed (at the
+// end of each test, so that no goroutine outlives it) or for 10 seconds,
+// and errors whose Is,
+// As or Unwrap method panics.
 type (
+	strBlock      struct{ release chan struct{} }
+	errBlock      struct{ release chan struct{} }
+	fmtBlock      struct{ release chan struct{} }
 	isPanics      struct{}
 	asPanics      struct{}
 	unwrapPanics  struct{}
@@ -193,6 +206,21 @@ type (
 	isSelf struct{}
 )
 
+func (s strBlock) String() string { block(s.release); return "released" }
+func (e errBlock) Error() string  { block(e.release); return "released" }
+func (f fmtBlock) Format(s fmt.State, _ rune) {
+	block(f.release)
+	s.Write([]byte("released"))
+}
+
+// block returns when release is closed, or after 10 seconds, so that a
+// test of a call that waits for it fails rather than hangs.
+func block(release chan struct{}) {
+	select {
+	case <-release:
+	case <-time.After(10 * time.Second):
+	}
+}
 func (isPanics) Error() string        { return "is panics" }
 func (isPanics) Is(error) bool        { panic("Is") }
 func (asPanics) Error() string        { return "as panics" }
@@ -213,6 +241,10 @@ type hostileKind struct {
 }
 
 var hostileKinds = []hostileKind{
+	{"String blocks", func(r chan struct{}) any { return strBlock{r} }, true},
+	{"Error blocks", func(r chan struct{}) any { return errBlock{r} }, true},
+	{"Format blocks", func(r chan struct{}) any { return fmtBlock{r} }, true},
+	{"a field's String blocks", func(r chan struct{}) any { return struct{ S strBlock }{strBlock{r}} }, true},
 	{"Error panics with itself", func(chan struct{}) any { return errSelf{} }, false},
 	{"String panics with itself", func(chan struct{}) any { return strSelf{} }, false},
 	{"Format panics with itself", func(chan struct{}) any { return fmtSelf{} }, false},
@@ -332,8 +364,9 @@ func hostilePaths() []hostilePath {
 // with, however hostile its methods, does not hold the call past its
 // deadline (nor, without one, for long), whether a logger is set or not;
 // the error the caller gets is a 052 (a 053 for a late panic) that
-// errors.Is and errors.As walk without a panic; the logger records the
-// failure.
+// errors.Is and errors.As walk without a panic, and that formats without
+// blocking for long; the logger records the failure, saying what did not
+// return.
 func TestHostileValuesDoNotHold(t *testing.T) {
 	before := runtime.NumGoroutine()
 	// The subtests run 8 at a time, outside t.Parallel's limit (GOMAXPROCS):
@@ -447,4 +480,36 @@ func testHostilePath(t *testing.T, k hostileKind, p hostilePath, logged bool, re
 			t.Errorf("record %v does not say what did not return", rec)
 		}
 	}
+}
+
+// TestPanicErrorTextComes: the text of a panic value whose String method
+// blocks is given by the value's type until the method returns, without
+// waiting again once a wait has run out, and then by fmt.
+func TestPanicErrorTextComes(t *testing.T) {
+	before := runtime.NumGoroutine()
+	release := make(chan struct{})
+	p := registry.NewPanicError(strBlock{release})
+	err := &registry.Error{Code: registry.HandlerPanicked, Err: p}
+	const want = "HANDLER_LOADER_052: handler panicked: panic: (registry_test.strBlock: its String method did not return)"
+	start := time.Now()
+	if got := err.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	first := time.Since(start)
+	start = time.Now()
+	for range 10 {
+		if got := p.Error(); got != strings.TrimPrefix(want, "HANDLER_LOADER_052: handler panicked: ") {
+			t.Errorf("Error() = %q", got)
+		}
+	}
+	if again := time.Since(start); first > time.Second || again > time.Second {
+		t.Errorf("Error took %v, then %v for 10 more", first, again)
+	}
+	close(release)
+	for start := time.Now(); p.Error() != "panic: released"; time.Sleep(time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("Error() = %q after the method returned", p.Error())
+		}
+	}
+	settle(t, before)
 }
