@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 )
 
 // Audited is a Registry whose New writes an audit trail through log/slog.
@@ -21,7 +22,9 @@ import (
 //     correlation_id, handler_name, error, for a known name handler_class,
 //     contract and digest, and for a panic (HANDLER_LOADER_052) the stack
 //     of the constructor's goroutine. The correlation_id is the one the
-//     returned *Error carries.
+//     returned *Error carries. A panic whose value's text does not come
+//     within a few milliseconds is logged after New returns, as
+//     NewContained describes.
 //
 // Entries without audit_logging are made without logging, as by the
 // registry itself. A nil *Audited behaves as an empty registry.
@@ -92,13 +95,12 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 				slog.String("contract", e.Contract),
 				slog.String("digest", e.Digest))
 		}
-		attrs = append(attrs, slog.String("error", err.Error()))
-		if re != nil && re.Code == HandlerPanicked {
-			if p, ok := re.Err.(*PanicError); ok {
-				attrs = append(attrs, slog.String("stack", string(p.Stack)))
-			}
+		if re == nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+			logger.LogAttrs(ctx, slog.LevelWarn, "handler instantiation failed", attrs...)
+			return h, err
 		}
-		logger.LogAttrs(ctx, slog.LevelWarn, "handler instantiation failed", attrs...)
+		logFailure(ctx, logger, "handler instantiation failed", attrs, re)
 		return h, err
 	}
 	if known && e.AuditLogging && logger.Enabled(ctx, slog.LevelInfo) {
@@ -117,4 +119,41 @@ func (a *Audited[H]) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return a.log
+}
+
+// syncWait is the longest a failing call waits for the text of the error it
+// logs (see logFailure).
+const syncWait = 10 * time.Millisecond
+
+// logFailure writes the Warn record msg of err, a failure its caller is
+// about to get: attrs, then error, err's text, and for a panic (052) stack,
+// the stack of the goroutine that panicked.
+//
+// The text of a panic value may take long to come, or never come (its
+// String method blocks, say: see PanicError.Error), and the caller must
+// not wait for it: logFailure waits at most syncWait, and not once ctx has
+// ended. Then the record is written on a goroutine of its own, with the
+// time of the failure, once the text has come or after formatWait with a
+// text saying which method of the value did not return.
+func logFailure(ctx context.Context, log *slog.Logger, msg string, attrs []slog.Attr, err *Error) {
+	p, panicked := err.Err.(*PanicError)
+	panicked = panicked && p != nil && err.Code == HandlerPanicked
+	finish := func(text string) []slog.Attr {
+		attrs = append(attrs, slog.String("error", text))
+		if panicked {
+			attrs = append(attrs, slog.String("stack", string(p.Stack)))
+		}
+		return attrs
+	}
+	if text, ok := err.message(ctx.Done(), syncWait); ok {
+		log.LogAttrs(ctx, slog.LevelWarn, msg, finish(text)...)
+		return
+	}
+	now, snapshot := time.Now(), *err // the caller may change err once it has it
+	go func() {
+		text, _ := snapshot.message(nil, formatWait)
+		r := slog.NewRecord(now, slog.LevelWarn, msg, 0)
+		r.AddAttrs(finish(text)...)
+		_ = log.Handler().Handle(ctx, r)
+	}()
 }

@@ -297,11 +297,8 @@ func (c *contained) report(ctx context.Context, err *Error) {
 			slog.String("handler_class", e.Class),
 			slog.String("contract", e.Contract))
 	}
-	attrs = append(attrs, slog.String("method", err.Op), slog.String("error", err.Error()))
-	if p, ok := err.Err.(*PanicError); ok {
-		attrs = append(attrs, slog.String("stack", string(p.Stack)))
-	}
-	c.log.LogAttrs(ctx, slog.LevelWarn, msg, attrs...)
+	attrs = append(attrs, slog.String("method", err.Op))
+	logFailure(ctx, c.log, msg, attrs, err)
 }
 
 // Contained is a registry of the default Handler interface whose New returns
@@ -323,6 +320,14 @@ type Contained struct {
 // ("handler panicked") and each abandoned call ("handler call abandoned"),
 // with code, correlation_id, handler_name, handler_class, contract, method
 // and error, and for a panic its stack.
+//
+// Logging a panic never holds the call: when the text of the panic value
+// needs its own methods and has not come within a few milliseconds, or
+// before the call's context ends (its String method blocks, say; see
+// PanicError.Error), the call returns at once and the record is written
+// afterwards, with the time of the failure, once the text comes or, after
+// a fifth of a second, with the value's type and the method that did not
+// return.
 func NewContained(r *Registry[Handler], logger *slog.Logger) *Contained {
 	c := &Contained{r: r, log: logger}
 	if logger != nil {
