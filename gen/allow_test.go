@@ -1,7 +1,10 @@
 package gen
 
 import (
+	"go/ast"
+	"go/parser"
 	"go/token"
+	"go/types"
 	"io"
 	"regexp"
 	"strings"
@@ -324,3 +327,63 @@ func TestAllowHintWorks(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeNames: every named type an alias's type is made of, through
+// type arguments, pointers, slices, arrays, maps, channels, functions and
+// structs, once each, in the order met.
+func TestTypeNames(t *testing.T) {
+	src := `package p
+
+import "example.com/g"
+
+type A struct{}
+type B int
+type Box[T any] struct{ v T }
+type Pair[K comparable, V any] struct{}
+
+var (
+	_ Box[A]
+	_ Box[*Box[B]]
+	_ Pair[B, []map[A]chan func(B) *struct{ X [2]A }]
+	_ Box[Box[Box[A]]]
+	_ g.G
+)
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := types.NewPackage("example.com/g", "g")
+	gt := types.NewTypeName(token.NoPos, g, "G", nil)
+	types.NewNamed(gt, types.NewStruct(nil, nil), nil)
+	g.Scope().Insert(gt)
+	g.MarkComplete()
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	conf := types.Config{Importer: importerFunc(func(string) (*types.Package, error) { return g, nil })}
+	if _, err := conf.Check("example.com/p", fset, []*ast.File{f}, info); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, spec := range f.Decls[len(f.Decls)-1].(*ast.GenDecl).Specs {
+		var names []string
+		for _, tn := range typeNames(info.Types[spec.(*ast.ValueSpec).Type].Type) {
+			names = append(names, tn.Pkg().Path()+"."+tn.Name())
+		}
+		got = append(got, strings.Join(names, " "))
+	}
+	want := []string{
+		"example.com/p.Box example.com/p.A",
+		"example.com/p.Box example.com/p.B",
+		"example.com/p.Pair example.com/p.B example.com/p.A",
+		"example.com/p.Box example.com/p.A",
+		"example.com/g.G",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("typeNames:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+type importerFunc func(string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
