@@ -264,7 +264,7 @@ var hostileKinds = []hostileKind{
 // many records a logger gets.
 type hostilePath struct {
 	name string
-	call func(t *testing.T, v any, log *slog.Logger) (error, int)
+	call func(t *testing.T, v any, log *slog.Logger) (int, error)
 }
 
 // hostileDeadline is the deadline of the calls that have one.
@@ -286,30 +286,30 @@ func hostilePaths() []hostilePath {
 	}
 	for _, m := range ctxMethods {
 		paths = append(paths,
-			hostilePath{m.name + "/deadline", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+			hostilePath{m.name + "/deadline", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 				ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 				defer cancel()
 				_, err := m.call(contained(v, log), ctx)
-				return err, 1
+				return 1, err
 			}},
-			hostilePath{m.name + "/background", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+			hostilePath{m.name + "/background", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 				_, err := m.call(contained(v, log), context.Background())
-				return err, 1
+				return 1, err
 			}},
 		)
 	}
 	paths = append(paths,
-		hostilePath{"Describe", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"Describe", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			contained(v, log).Describe()
-			return nil, 1
+			return 1, nil
 		}},
-		hostilePath{"HandlerType", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"HandlerType", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			contained(v, log).HandlerType()
-			return nil, 1
+			return 1, nil
 		}},
 		// The handler panics once the caller has its 053: the panic is
 		// logged on the handler's goroutine.
-		hostilePath{"Execute/late", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"Execute/late", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 			defer cancel()
 			returned := make(chan struct{})
@@ -328,7 +328,7 @@ func hostilePaths() []hostilePath {
 				}
 			}
 			_, err := h.Execute(ctx, registry.Request{})
-			return err, 2
+			return 2, err
 		}},
 	)
 	ctor := func(v any) *registry.Registry[registry.Handler] {
@@ -338,23 +338,23 @@ func hostilePaths() []hostilePath {
 		}})
 	}
 	paths = append(paths,
-		hostilePath{"Contained.New/deadline", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"Contained.New/deadline", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 			defer cancel()
 			_, err := registry.NewContained(ctor(v), log).New(ctx, "ctor")
-			return err, 1
+			return 1, err
 		}},
-		hostilePath{"Contained.New/background", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"Contained.New/background", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			_, err := registry.NewContained(ctor(v), log).New(context.Background(), "ctor")
-			return err, 1
+			return 1, err
 		}},
-		hostilePath{"Registry.New or Audited.New", func(t *testing.T, v any, log *slog.Logger) (error, int) {
+		hostilePath{"Registry.New or Audited.New", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			if log == nil {
 				_, err := ctor(v).New(context.Background(), "ctor")
-				return err, 0
+				return 0, err
 			}
 			_, err := ctor(v).WithAudit(log).New(context.Background(), "ctor")
-			return err, 1
+			return 1, err
 		}},
 	)
 	return paths
@@ -405,7 +405,7 @@ func testHostilePath(t *testing.T, k hostileKind, p hostilePath, logged bool, re
 	start := time.Now()
 	var err error
 	var nrec int
-	safely(t, "the call", func() { err, nrec = p.call(t, v, logger) })
+	safely(t, "the call", func() { nrec, err = p.call(t, v, logger) })
 	// Generous: a call returns at once (after its deadline for a late
 	// panic); the blocked method would hold it until the test ends.
 	if d := time.Since(start); d > hostileDeadline+time.Second {

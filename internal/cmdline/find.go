@@ -45,8 +45,8 @@ type Found struct {
 	env         []expansion // what expanding them took from the environment
 }
 
-// Unexpander returns a function that rewrites text to show the
-// go:generate directives of found as written wherever it holds a value
+// Unexpander returns a function that rewrites text to show the directives
+// (//go:generate lines) of found as written wherever it holds a value
 // that expanding their words took from the environment: ${HG_TOKEN}, or
 // the word that holds it, instead of the token. The CLI passes every
 // message and path it prints through it, so that no environment value
