@@ -112,7 +112,7 @@ func TestCodeString(t *testing.T) {
 			t.Errorf("Codes()[%d] = %v", i, c)
 		}
 	}
-	if len(codes) != 35 {
+	if len(codes) != 36 {
 		t.Errorf("len(Codes()) = %d", len(codes))
 	}
 }
