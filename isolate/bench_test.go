@@ -28,7 +28,7 @@ func BenchmarkExecute(b *testing.B) {
 			}
 		}
 	})
-	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard})
+	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard, Env: []string{"GORACE"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 type handler struct {
 	c      *Client
 	e      *registry.Entry[registry.Handler]
+	p      *pool         // its group's
 	remake chan struct{} // a slot, held while the instance is made in a new host
 	st     *state        // apart from handler: the cleanup's argument
 	clean  runtime.Cleanup
@@ -49,8 +50,8 @@ type healthHandler struct{ *handler }
 // describeTimeout bounds Describe, which has no context.
 const describeTimeout = 10 * time.Second
 
-func newHandler(c *Client, e *registry.Entry[registry.Handler]) *handler {
-	return &handler{c: c, e: e, remake: make(chan struct{}, 1), st: &state{}}
+func newHandler(c *Client, e *registry.Entry[registry.Handler], p *pool) *handler {
+	return &handler{c: c, e: e, p: p, remake: make(chan struct{}, 1), st: &state{}}
 }
 
 // make makes the instance in the running host (or a new one), and arranges
@@ -89,7 +90,7 @@ func (h *handler) retry(f func() (*wire.Reply, error)) (*wire.Reply, error) {
 // ready returns the host and instance for a call, making the instance in a
 // new host when the old one is gone.
 func (h *handler) ready(ctx context.Context) (*hostConn, uint64, error) {
-	host, err := h.c.acquire(ctx)
+	host, err := h.c.acquire(ctx, h.p)
 	if err != nil {
 		return nil, 0, err
 	}

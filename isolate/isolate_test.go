@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 
 // service starts a client, prints its host's pid and waits to be killed.
 func service() {
-	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard})
+	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard, Env: []string{"GORACE"}})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -274,6 +274,15 @@ func newClient(t *testing.T, cfg isolate.Config) (*isolate.Client, *syncBuffer) 
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = 10 * time.Millisecond
 	}
+	if cfg.Group == nil { // these tests crash a host with one handler and call another in the next
+		cfg.Group = oneHost
+	}
+	if cfg.Env == nil {
+		cfg.Env = testEnv
+	}
+	if cfg.QuarantineAfter == 0 {
+		cfg.QuarantineAfter = -1
+	}
 	before := runtime.NumGoroutine()
 	c, err := isolate.NewClient(testRegistry(""), cfg)
 	if err != nil {
@@ -288,6 +297,13 @@ func newClient(t *testing.T, cfg isolate.Config) (*isolate.Client, *syncBuffer) 
 	})
 	return c, log
 }
+
+// oneHost puts every handler in one host.
+func oneHost(string) string { return "all" }
+
+// testEnv is what hosts of the tests need from the test's environment:
+// GORACE (set by TestMain) and where waitGate looks.
+var testEnv = []string{"GORACE", "ISOLATE_GATE"}
 
 // children returns the PIDs of this process's children (Linux).
 func children(t *testing.T) []string {
@@ -522,7 +538,7 @@ func TestHandshakeRefusesOtherContracts(t *testing.T) {
 	} {
 		t.Run(variant, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Command: func() *exec.Cmd {
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Env: []string{"GORACE"}, Command: func() *exec.Cmd {
 				cmd := exec.Command(exe)
 				cmd.Env = []string{"ISOLATE_TEST_VARIANT=" + variant}
 				return cmd
@@ -545,7 +561,7 @@ func TestHostFailsToStart(t *testing.T) {
 	for _, argv := range [][]string{{"/bin/false"}, {"/bin/echo", "not a handshake"}, {"/bin/sleep", "60"}} {
 		t.Run(argv[0], func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, StartTimeout: 300 * time.Millisecond,
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Env: []string{"GORACE"}, StartTimeout: 300 * time.Millisecond,
 				Command: func() *exec.Cmd { return exec.Command(argv[0], argv[1:]...) }})
 			if code(err) != registry.HostFailed {
 				t.Fatalf("err = %v", err)
