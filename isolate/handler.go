@@ -252,19 +252,48 @@ func (h *handler) Initialize(ctx context.Context, config map[string]any) error {
 // decodes into an any: map[string]any, []any, string, float64, bool, nil.
 func (h *handler) Execute(ctx context.Context, req registry.Request) (registry.Response, error) {
 	ctx = withID(ctx)
-	data, err := wire.Marshal(wire.Request{Operation: req.Operation, Payload: req.Payload, Config: req.Config})
+	var data []byte
+	err := bounded(ctx, func() (err error) {
+		data, err = wire.Marshal(wire.Request{Operation: req.Operation, Payload: req.Payload, Config: req.Config})
+		return err
+	})
 	if err != nil {
-		return registry.Response{}, h.coded(ctx, "Execute", &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("request: %w", err)})
+		if ctx.Err() == nil {
+			err = &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("request: %w", err)}
+		}
+		return registry.Response{}, h.coded(ctx, "Execute", err)
 	}
 	r, err := h.do(ctx, "Execute", data)
 	if r == nil || r.Data == nil {
 		return registry.Response{}, h.coded(ctx, "Execute", err)
 	}
 	var resp wire.Response
-	if jerr := json.Unmarshal(r.Data, &resp); jerr != nil {
-		return registry.Response{}, h.coded(ctx, "Execute", &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("response: %w", jerr)})
+	if jerr := bounded(ctx, func() error { return json.Unmarshal(r.Data, &resp) }); jerr != nil {
+		if ctx.Err() == nil {
+			jerr = &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("response: %w", jerr)}
+		}
+		return registry.Response{}, h.coded(ctx, "Execute", jerr)
 	}
 	return registry.Response{Payload: resp.Payload, Metadata: resp.Metadata}, h.coded(ctx, "Execute", err)
+}
+
+// bounded runs f, encoding or decoding a value of the caller's, and
+// returns CallAbandoned when ctx ends first: a deadline bounds the whole
+// call, and the JSON of a large payload can take longer than the
+// deadline. f then runs on, its result dropped. Under a context that
+// cannot end, f runs in the caller's goroutine.
+func bounded(ctx context.Context, f func() error) error {
+	if ctx.Done() == nil {
+		return f()
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return abandoned(ctx, "", ctx.Err())
+	}
 }
 
 // Shutdown calls the instance's Shutdown and releases it in the host,

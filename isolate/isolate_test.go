@@ -29,6 +29,10 @@ func TestMain(m *testing.M) {
 	if isolate.IsHost() {
 		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
 	}
+	if os.Getenv("ISOLATE_TEST_PROBE") != "" { // run by selfprobe: would this process be a host?
+		fmt.Print("host=", isolate.IsHost())
+		os.Exit(0)
+	}
 	if os.Getenv("ISOLATE_TEST_SERVICE") != "" {
 		service() // a service for TestServiceDies; does not return
 	}
@@ -117,6 +121,36 @@ func (h *testHandler) Execute(ctx context.Context, req registry.Request) (regist
 		return registry.Response{}, panicError{unwrap: req.Payload == "unwrap"}
 	case "exitlater": // returns, then the host exits
 		go func() { time.Sleep(10 * time.Millisecond); os.Exit(4) }()
+	case "env": // the host's environment
+		return registry.Response{Payload: strings.Join(os.Environ(), "\n"), Metadata: pid}, nil
+	case "spawn": // starts a long sleep and returns its pid
+		cmd := exec.Command("/bin/sleep", "600")
+		if err := cmd.Start(); err != nil {
+			return registry.Response{}, err
+		}
+		return registry.Response{Payload: strconv.Itoa(cmd.Process.Pid), Metadata: pid}, nil
+	case "selfprobe": // runs this binary again, with the host marker it can see (none) or the payload's
+		cmd := exec.Command("/proc/self/exe")
+		cmd.Env = append(os.Environ(), "ISOLATE_TEST_PROBE=1")
+		if marker, _ := req.Payload.(string); marker != "" {
+			cmd.Env = append(cmd.Env, marker)
+		}
+		out, err := cmd.CombinedOutput()
+		return registry.Response{Payload: string(out), Metadata: pid}, err
+	case "memhog": // allocates and touches the payload's number of MiB
+		n, _ := req.Payload.(float64)
+		var keep [][]byte
+		for range int(n) {
+			b := make([]byte, 1<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+		return registry.Response{Payload: len(keep), Metadata: pid}, nil
+	case "big": // a response of the payload's number of bytes
+		n, _ := req.Payload.(float64)
+		return registry.Response{Payload: strings.Repeat("x", int(n)), Metadata: pid}, nil
 	}
 	return registry.Response{Payload: req.Payload, Metadata: pid}, nil
 }
@@ -127,7 +161,7 @@ func (healthy) HealthCheck(context.Context) (registry.Health, error) {
 	return registry.Health{Healthy: true, Detail: "fine"}, nil
 }
 
-var names = []string{"badresponse", "badvalue", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "panic", "panicerror", "sleep"}
+var names = []string{"badresponse", "badvalue", "big", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "env", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "memhog", "panic", "panicerror", "selfprobe", "sleep", "spawn"}
 
 // live counts the handler instances of this process (a host) that the
 // garbage collector has not collected.
