@@ -220,7 +220,8 @@ type partKey struct {
 	id   uint64
 }
 
-// readLoop reads frames until the stream ends or breaks the protocol and
+// readLoop reads frames until the stream ends (io.EOF) or breaks the
+// protocol, or deliver fails (its error), and
 // hands each whole message to deliver; a cancel also drops the parts of
 // its call received so far (drop reports whether there were any).
 func (c *conn) readLoop(deliver func(kind byte, id uint64, body []byte, dropped bool) error) error {

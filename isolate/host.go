@@ -134,7 +134,7 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 		}
 		return nil
 	})
-	if err != nil && err != io.EOF {
+	if err != io.EOF {
 		fmt.Fprintf(os.Stderr, "isolate: host: %v\n", err)
 		os.Exit(1)
 	}

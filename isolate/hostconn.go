@@ -145,7 +145,7 @@ func (h *hostConn) serve() {
 	h.mu.Lock()
 	if h.killedBy != "" {
 		how += " (killed by the client: " + h.killedBy + ")"
-	} else if errors.Is(err, errTooLarge) || (err != nil && err != io.EOF && !errors.Is(err, os.ErrClosed)) {
+	} else if err != io.EOF && !errors.Is(err, os.ErrClosed) {
 		how += " (" + err.Error() + ")"
 	}
 	if tail := h.out.tail(); tail != "" {
