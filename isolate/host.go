@@ -162,9 +162,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// host serves a registry's handlers over net/rpc. Its exported methods are
-// the protocol; instances live until Shutdown, Release or the end of the
-// process.
+// host serves a registry's handlers to the client over the channel (Serve).
+// Manifest, Call and Cancel are the protocol; instances live until
+// Shutdown, Release or the end of the process.
 type host struct {
 	reg    *registry.Registry[registry.Handler]
 	log    *slog.Logger
@@ -174,9 +174,9 @@ type host struct {
 	next      uint64
 	instances map[uint64]*instance
 	running   map[uint64]context.CancelFunc // calls in progress, by Call.ID
-	// Cancels that found no call running: it has not started yet (net/rpc
-	// runs each request in its own goroutine, so a Cancel can overtake its
-	// Call) or has already ended (most of them). cancelled fills up to
+	// Cancels that found no call running: it has not started yet (each
+	// call runs in its own goroutine, so a Cancel read after it can reach
+	// the host first) or has already ended (most of them). cancelled fills up to
 	// maxMarkers, then becomes older and a new one starts: a marker lives
 	// for at least maxMarkers later ones, far longer than a Call takes to
 	// start, and the host keeps at most twice that many.

@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if isolate.IsHost() {
 		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
 	}
+	if os.Getenv("ISOLATE_TEST_RAWECHO") != "" {
+		rawEcho() // for BenchmarkRawRoundTrip; does not return
+	}
 	if os.Getenv("ISOLATE_TEST_PROBE") != "" { // run by selfprobe: would this process be a host?
 		fmt.Print("host=", isolate.IsHost())
 		os.Exit(0)
@@ -589,7 +592,7 @@ func TestHandshakeRefusesOtherContracts(t *testing.T) {
 }
 
 // TestHostFailsToStart: a command that is no host is HostFailed, whether it
-// exits, says something else than go-plugin's handshake, or says nothing
+// exits, says something else than the handshake, or says nothing
 // until the start times out; nothing of it is left behind.
 func TestHostFailsToStart(t *testing.T) {
 	for _, argv := range [][]string{{"/bin/false"}, {"/bin/echo", "not a handshake"}, {"/bin/sleep", "60"}} {
