@@ -391,12 +391,13 @@ func (c *Client) acquire(ctx context.Context, p *pool) (*hostConn, error) {
 		return nil, &registry.Error{Code: registry.HandlerQuarantined, CorrelationID: correlationID(ctx),
 			Err: fmt.Errorf("the host of group %q failed %d times within %v; no host is started until %s (Config.QuarantineFor)",
 				p.name, c.cfg.QuarantineAfter, c.cfg.QuarantineWindow, until.Format(time.RFC3339))}
-	case c.spare != nil && p.start == nil:
+	case c.spare != nil && !c.spare.isGone() && p.start == nil:
 		h := c.spare
 		c.spare = nil
 		h.pool = p
 		p.host = h
 		c.mu.Unlock()
+		h.out.setHost(h.pid, p.name)
 		return h, nil
 	}
 	st := p.start

@@ -89,6 +89,9 @@ func decodeMsg(body []byte, meta any) ([]byte, error) {
 type conn struct {
 	rw    io.ReadWriteCloser
 	maxIn int64 // the largest message this side reads
+	// broken, when set, is called once the stream fails to take a write:
+	// the other side is gone or stuck, and nothing else will notice.
+	broken func(error)
 
 	mu   sync.Mutex
 	ctrl []*outMsg // sent first
@@ -98,8 +101,8 @@ type conn struct {
 	done chan struct{} // closed when the writer has ended
 }
 
-func newConn(rw io.ReadWriteCloser, maxIn int64) *conn {
-	c := &conn{rw: rw, maxIn: maxIn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newConn(rw io.ReadWriteCloser, maxIn int64, broken func(error)) *conn {
+	c := &conn{rw: rw, maxIn: maxIn, broken: broken, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.writeLoop()
 	return c
 }
@@ -202,6 +205,9 @@ func (c *conn) writeLoop() {
 			c.mu.Lock()
 			c.ctrl = nil
 			c.mu.Unlock()
+			if c.broken != nil {
+				c.broken(err)
+			}
 			continue // returns at the top
 		}
 		if !last {

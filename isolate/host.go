@@ -84,7 +84,7 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 		fmt.Fprintf(os.Stderr, "isolate: this process is not an isolation host started by a client (%v)\n", err)
 		os.Exit(1)
 	}
-	c := newConn(rw, 1<<20) // until the hello names the limit
+	c := newConn(rw, 1<<20, nil) // until the hello names the limit; a failed write ends the read too
 	level := new(slog.LevelVar)
 	logger := slog.New(correlated{slog.NewJSONHandler(logWriter{c}, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)

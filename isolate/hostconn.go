@@ -83,8 +83,9 @@ func (c *Client) startHost(group string) (*hostConn, error) {
 		return nil, fmt.Errorf("starting the host %s: %w", cmd.Path, err)
 	}
 	h := &hostConn{c: c, cmd: cmd, pid: cmd.Process.Pid, rw: rw, started: time.Now(), out: out,
-		conn: newConn(rw, c.cfg.MaxResponseBytes), hello: make(chan *wire.Manifest, 1),
-		gone: make(chan struct{}), dead: make(chan struct{}), pending: map[uint64]*pcall{}}
+		hello: make(chan *wire.Manifest, 1),
+		gone:  make(chan struct{}), dead: make(chan struct{}), pending: map[uint64]*pcall{}}
+	h.conn = newConn(rw, c.cfg.MaxResponseBytes, func(err error) { h.kill("writing to it failed: " + err.Error()) })
 	out.setHost(h.pid, group)
 	c.wg.Add(1) // from a counted goroutine: see wg
 	go func() {
