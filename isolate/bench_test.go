@@ -11,8 +11,8 @@ import (
 
 // BenchmarkExecute is the cost of one Execute of a handler that echoes its
 // payload, in this process and in an isolation host: what isolation adds
-// per call (JSON both ways, net/rpc over a local socket, two context
-// switches between processes).
+// per call (JSON both ways, framing over a socketpair, two context
+// switches between processes). BenchmarkRawRoundTrip is the floor.
 func BenchmarkExecute(b *testing.B) {
 	ctx := context.Background()
 	req := registry.Request{Operation: "run", Payload: map[string]any{"user": "ada", "n": 42}}
@@ -28,7 +28,7 @@ func BenchmarkExecute(b *testing.B) {
 			}
 		}
 	})
-	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard})
+	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard, Env: []string{"GORACE"}})
 	if err != nil {
 		b.Fatal(err)
 	}

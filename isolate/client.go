@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/rpc"
 	"os"
 	"os/exec"
-	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,58 +15,124 @@ import (
 	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/isolate/internal/wire"
 	"github.com/handlergen/handlergen/registry"
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 )
 
-// Config says how a Client starts and supervises its host. The zero Config
-// re-executes the running binary, which must call Serve when IsHost.
+// Config says how a Client starts and supervises its hosts. The zero
+// Config re-executes the running binary, which must call Serve when
+// IsHost, once per handler.
 type Config struct {
 	// Command returns a new command that starts a host, once per start. nil
-	// runs this executable again (os.Executable) without arguments.
+	// runs this executable again without arguments (/proc/self/exe where
+	// there is one: the binary that is running, even when its path now
+	// names another file). The command's Env is the host's environment
+	// (nil: empty), to which Env below adds; its SysProcAttr gets Setpgid,
+	// and its standard input, output and error are the client's to set.
 	Command func() *exec.Cmd
-	// HostLog receives what the host writes to its standard error: its JSON
-	// log lines and anything else. nil: os.Stderr. It need not be safe for
-	// concurrent use: the client serialises its writes.
+	// Env is what the host's environment holds besides the command's own:
+	// a NAME passes the service's variable through when it is set, a
+	// NAME=value sets it. Nothing else of the service's environment
+	// reaches a host (no secrets, no PATH, no HOME): a host starts with
+	// an empty environment.
+	Env []string
+	// Dir is the host's working directory ("": the service's).
+	Dir string
+	// Logger receives the hosts' log records with their levels, each with
+	// the host's pid and group, the lines hosts write to their standard
+	// output and error (at Info), and the client's own warnings (a host
+	// killed, quarantined). nil: HostLog when set, else slog.Default().
+	Logger *slog.Logger
+	// HostLog, when Logger is nil, receives the same records as JSON
+	// lines; io.Discard drops them. It need not be safe for concurrent use.
 	HostLog io.Writer
-	// HostLogLevel is the least level the host logs (default Info; Debug
+	// HostLogLevel is the least level the hosts log (default Info; Debug
 	// logs every call).
 	HostLogLevel slog.Level
+	// Group names the host a handler runs in: handlers of one group share
+	// a host, and a crash fails the calls of that group only. nil: every
+	// handler has a host of its own.
+	Group func(handler string) string
 	// KillAfter is how long a call may go on after its context is done
-	// before the host is killed, ending every call in it (default 1s). The
+	// before its host is killed, ending every call in it (default 1s). The
 	// caller does not wait for it: it gets CallAbandoned at once.
 	KillAfter time.Duration
-	// MinBackoff and MaxBackoff bound the wait before starting a host again
-	// after one failed: MinBackoff after the first failure, doubling with
-	// each failure in a row up to MaxBackoff (defaults 100ms and 10s).
-	MinBackoff, MaxBackoff time.Duration
+	// MinBackoff and MaxBackoff bound the wait before starting a group's
+	// host again after one failed: MinBackoff after the first failure,
+	// doubling with each failure in a row up to MaxBackoff (defaults 100ms
+	// and 10s). The failures in a row end only when a host has run for
+	// HealthyAfter (default 10s) before it fails.
+	MinBackoff, MaxBackoff, HealthyAfter time.Duration
+	// A group whose host fails QuarantineAfter times (default 5) within
+	// QuarantineWindow (default 1m) is quarantined for QuarantineFor
+	// (default 1m): its calls fail with HandlerQuarantined and start no
+	// host. A negative QuarantineAfter turns quarantine off.
+	QuarantineAfter                 int
+	QuarantineWindow, QuarantineFor time.Duration
 	// StartTimeout bounds a host's start and handshake (default 1 minute).
 	StartTimeout time.Duration
+	// CloseTimeout bounds how long Close waits for a host to exit when
+	// asked before it is killed (default 2s).
+	CloseTimeout time.Duration
+	// MaxRequestBytes and MaxResponseBytes bound the data of one call in
+	// each direction (the JSON of a request or config, of a response;
+	// default 64 MiB each): a larger one is PayloadNotJSON, before any of
+	// it is sent.
+	MaxRequestBytes, MaxResponseBytes int64
+	// MemoryLimit bounds each host's memory in bytes: its data segment
+	// (RLIMIT_DATA, on Linux) may grow by this much after the host starts,
+	// and its Go runtime collects garbage harder near 90% of it
+	// (GOMEMLIMIT). A host that needs more fails (HostFailed, "out of
+	// memory"). 0: no limit.
+	MemoryLimit int64
+	// CPULimit bounds each host's CPU time (RLIMIT_CPU, Unix, in whole
+	// seconds): past it the system ends the host. 0: no limit.
+	CPULimit time.Duration
+	// OnStart, when set, is called with each host's pid after the process
+	// started and before it runs any handler code (beyond package
+	// initialization): the place to move it into a cgroup. An error fails
+	// the start.
+	OnStart func(pid int) error
 }
 
-// Client serves the registry API from a host process. It is safe for
-// concurrent use. The handlers it makes send every call to the host; see
-// the package documentation for what crosses and what a failure does.
-// Close it when done: a Client dropped without Close keeps its host
-// running until the service ends.
+// Default limits.
+const (
+	DefaultMaxMessageBytes = 64 << 20
+)
+
+// Client serves the registry API from host processes. It is safe for
+// concurrent use, and its methods are safe on a nil *Client (as on a nil
+// registry: no entries; New and Close of nil report errors or nothing).
+// The handlers it makes send every call to their group's host; see the
+// package documentation for what crosses and what a failure does. Close
+// it when done: a Client dropped without Close keeps its hosts running
+// until the service ends.
 type Client struct {
 	local  *registry.Registry[registry.Handler] // the service's own registry, for the handshake
 	remote *registry.Registry[registry.Handler] // the same entries, made in the host
 	cfg    Config
-	hclog  hclog.Logger
+	log    *slog.Logger
 	calls  atomic.Uint64
 	done   chan struct{} // closed by Close: ends backoff waits and handshakes
-	// wg counts the client's goroutines (starts, watchdogs, kills,
-	// releases). Add only with mu held and closed false (spawn), so that
-	// Close, which sets closed and then waits, waits for every one.
+	// wg counts the client's goroutines (starts, readers, watchdogs,
+	// releases). Add only with mu held and closed false (spawn), or from
+	// a goroutine wg counts, so that Close, which sets closed and then
+	// waits, waits for every one.
 	wg sync.WaitGroup
 
-	mu       sync.Mutex
+	mu     sync.Mutex
+	pools  map[string]*pool
+	spare  *hostConn // started by NewClient, for the first group that needs one
+	closed bool
+}
+
+// pool is one group's host and its failure record; c.mu guards it.
+type pool struct {
+	name     string
 	host     *hostConn // nil: none running
 	start    *start    // the start in progress, nil when none
 	failures int       // failed or lost hosts in a row
 	lastFail time.Time
-	closed   bool
+	crashes  []time.Time // failures within the quarantine window
+	until    time.Time   // quarantined until then
 }
 
 // start is one start of a host, which the calls that need a host wait for.
@@ -79,42 +142,13 @@ type start struct {
 	err  *registry.Error
 }
 
-// hostConn is one host process.
-type hostConn struct {
-	pc   *plugin.Client
-	rpc  *rpc.Client
-	pid  int
-	once sync.Once
-	gone chan struct{} // closed when the host is being killed or was lost
-	// lifeline is the write end of a pipe whose read end the host holds:
-	// when this process ends, however it ends, the host reads EOF and
-	// exits. go-plugin's host would serve on, an orphan, until killed.
-	lifeline *os.File
-}
-
-// isGone reports whether h was lost or is being killed.
-func (h *hostConn) isGone() bool {
-	select {
-	case <-h.gone:
-		return true
-	default:
-		return false
-	}
-}
-
 // NewClient starts a host and checks at the handshake that it serves the
 // handlers of reg: the same names, classes and contract digests; a host
 // built from other contracts is refused with HostMismatch naming the first
-// difference. A host that cannot be started is HostFailed. Close the
-// client to stop the host.
+// difference. A host that cannot be started is HostFailed. That host
+// serves the first group to make a handler; every other group starts its
+// own. Close the client to stop the hosts.
 func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, error) {
-	if cfg.HostLog == nil {
-		cfg.HostLog = os.Stderr
-	}
-	// go-plugin copies the host's stdout and stderr in goroutines of its
-	// own, and the log lines of an old host may still come in when a new
-	// one starts.
-	cfg.HostLog = &lockedWriter{w: cfg.HostLog}
 	if cfg.KillAfter <= 0 {
 		cfg.KillAfter = time.Second
 	}
@@ -124,22 +158,67 @@ func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, e
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(10*time.Second, cfg.MinBackoff)
 	}
+	if cfg.HealthyAfter <= 0 {
+		cfg.HealthyAfter = 10 * time.Second
+	}
+	if cfg.QuarantineAfter == 0 {
+		cfg.QuarantineAfter = 5
+	}
+	if cfg.QuarantineWindow <= 0 {
+		cfg.QuarantineWindow = time.Minute
+	}
+	if cfg.QuarantineFor <= 0 {
+		cfg.QuarantineFor = time.Minute
+	}
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = time.Minute
 	}
-	c := &Client{local: reg, cfg: cfg, done: make(chan struct{})}
-	// go-plugin's own messages; the host's lines are copied raw to HostLog.
-	c.hclog = hclog.New(&hclog.LoggerOptions{Name: "isolate", Output: cfg.HostLog, Level: hclog.Warn})
+	if cfg.CloseTimeout <= 0 {
+		cfg.CloseTimeout = 2 * time.Second
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxMessageBytes
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxMessageBytes
+	}
+	log := cfg.Logger
+	switch {
+	case log != nil:
+	case cfg.HostLog == io.Discard:
+		log = slog.New(slog.DiscardHandler)
+	case cfg.HostLog != nil:
+		log = slog.New(slog.NewJSONHandler(&lockedWriter{w: cfg.HostLog}, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))
+	default:
+		log = slog.Default()
+	}
+	if reg == nil {
+		reg = registry.New[registry.Handler](nil)
+	}
+	c := &Client{local: reg, cfg: cfg, log: log, done: make(chan struct{}), pools: map[string]*pool{}}
 	entries := reg.Entries()
 	for i := range entries {
 		name := entries[i].Name
 		entries[i].New = func(ctx context.Context) (registry.Handler, error) { return c.New(ctx, name) }
 	}
 	c.remote = registry.New(entries)
-	if _, err := c.acquire(context.Background()); err != nil {
+	c.wg.Add(1)
+	h, err := c.startHost("")
+	c.wg.Done()
+	if err != nil {
+		if h != nil {
+			h.kill("it failed its handshake")
+		}
 		c.Close()
-		return nil, err
+		re, ok := err.(*registry.Error)
+		if !ok {
+			re = &registry.Error{Code: registry.HostFailed, Err: err}
+		}
+		return nil, re
 	}
+	c.mu.Lock()
+	c.spare = h
+	c.mu.Unlock()
 	return c, nil
 }
 
@@ -147,39 +226,62 @@ func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, e
 // the handlers in the host, for code written against *registry.Registry
 // (WithAudit, registrytest). Its New wraps the client's errors in
 // ConstructorFailed; errors.Is still finds their codes.
-func (c *Client) Registry() *registry.Registry[registry.Handler] { return c.remote }
+func (c *Client) Registry() *registry.Registry[registry.Handler] {
+	if c == nil {
+		return nil
+	}
+	return c.remote
+}
 
 // Lookup returns the entry of name. Its New makes the handler in the host.
 func (c *Client) Lookup(name string) (*registry.Entry[registry.Handler], bool) {
-	return c.remote.Lookup(name)
+	return c.Registry().Lookup(name)
 }
 
 // Names returns the handler names in sorted order.
-func (c *Client) Names() []string { return c.remote.Names() }
+func (c *Client) Names() []string { return c.Registry().Names() }
 
 // Entries returns the entries sorted by name; their New makes handlers in the host.
-func (c *Client) Entries() []registry.Entry[registry.Handler] { return c.remote.Entries() }
+func (c *Client) Entries() []registry.Entry[registry.Handler] { return c.Registry().Entries() }
 
 // Len returns the number of entries.
-func (c *Client) Len() int { return c.remote.Len() }
+func (c *Client) Len() int { return c.Registry().Len() }
 
 // Describe returns the provenance of every entry, as Registry.Describe.
-func (c *Client) Describe() registry.Description { return c.local.Describe() }
+func (c *Client) Describe() registry.Description {
+	if c == nil {
+		return (*registry.Registry[registry.Handler])(nil).Describe()
+	}
+	return c.local.Describe()
+}
 
-// New makes the handler registered under name in the host and returns a
-// handler whose calls go there. An unknown name is HandlerNotFound, as in
-// Registry.New; the constructor's failure or panic in the host comes back
-// with its code (ConstructorFailed, HandlerPanicked); a host that cannot be
-// reached is HostFailed.
+// MarshalJSON encodes the client as its registry: the provenance of every
+// entry (Describe).
+func (c *Client) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return (*registry.Registry[registry.Handler])(nil).MarshalJSON()
+	}
+	return c.local.MarshalJSON()
+}
+
+// New makes the handler registered under name in its group's host and
+// returns a handler whose calls go there. An unknown name is
+// HandlerNotFound, as in Registry.New; the constructor's failure or panic
+// in the host comes back with its code (ConstructorFailed,
+// HandlerPanicked); a host that cannot be reached is HostFailed, and a
+// group in quarantine HandlerQuarantined.
 func (c *Client) New(ctx context.Context, name string) (registry.Handler, error) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if c == nil {
+		return (*registry.Registry[registry.Handler])(nil).New(ctx, name)
 	}
 	e, ok := c.local.Lookup(name)
 	if !ok {
 		return c.local.New(ctx, name) // the registry's own HandlerNotFound, with suggestions
 	}
-	h := newHandler(c, e)
+	h := newHandler(c, e, c.pool(name))
 	if err := h.make(ctx); err != nil {
 		return nil, err
 	}
@@ -189,26 +291,55 @@ func (c *Client) New(ctx context.Context, name string) (registry.Handler, error)
 	return h, nil
 }
 
-// Close stops the host and waits until its process and every goroutine
-// of the client have ended; a host start in progress is abandoned, though
-// one whose process is already starting ends first (Config.StartTimeout at
-// most). Calls in flight, and every call after Close, fail with
-// HostFailed. Close is safe to call more than once; it returns nil.
+// pool returns the pool of handler name's group.
+func (c *Client) pool(name string) *pool {
+	group := name
+	if c.cfg.Group != nil {
+		group = c.cfg.Group(name)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pools[group]
+	if p == nil {
+		p = &pool{name: group}
+		c.pools[group] = p
+	}
+	return p
+}
+
+// Close stops every host and waits until their processes (and the
+// processes their handlers started) and every goroutine of the client
+// have ended: a host is asked to exit and killed when it has not within
+// Config.CloseTimeout, so Close returns within about that time. Calls in
+// flight, and every call after Close, fail with HostFailed. Close is safe
+// to call more than once and on nil; it returns nil.
 func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	if !c.closed {
 		c.closed = true
 		close(c.done)
 	}
-	h := c.host
-	c.host = nil
-	if h != nil {
-		c.wg.Add(1) // before a second Close can Wait
+	var hosts []*hostConn
+	for _, p := range c.pools {
+		if p.host != nil {
+			hosts = append(hosts, p.host)
+			p.host = nil
+		}
 	}
+	if c.spare != nil {
+		hosts = append(hosts, c.spare)
+		c.spare = nil
+	}
+	c.wg.Add(len(hosts)) // before a second Close can Wait
 	c.mu.Unlock()
-	if h != nil {
-		c.kill(h)
-		c.wg.Done()
+	for _, h := range hosts {
+		go func() {
+			defer c.wg.Done()
+			h.stop(c.cfg.CloseTimeout)
+		}()
 	}
 	c.wg.Wait()
 	return nil
@@ -232,34 +363,52 @@ func (c *Client) spawn(f func()) bool {
 
 var errClosed = errors.New("isolate: client closed")
 
-// acquire returns the running host, or starts one and waits for it: at
-// once the first time, after a backoff that doubles with each failure in a
-// row after that. The start is the client's, shared by every caller that
-// needs a host meanwhile: a caller whose context ends stops waiting
+// acquire returns the running host of p, or starts one and waits for it:
+// at once the first time, after a backoff that doubles with each failure
+// in a row after that. The start is the group's, shared by every caller
+// that needs a host meanwhile: a caller whose context ends stops waiting
 // (CallAbandoned) and the start goes on for the next call; Close ends it.
-func (c *Client) acquire(ctx context.Context) (*hostConn, error) {
+// A quarantined group starts nothing: HandlerQuarantined.
+func (c *Client) acquire(ctx context.Context, p *pool) (*hostConn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, abandoned(ctx, "", err)
 	}
 	c.mu.Lock()
+	if h := p.host; h != nil && h.isGone() { // being killed or lost: its failure counts now
+		c.detach(h, p)
+	}
 	switch {
 	case c.closed:
 		c.mu.Unlock()
 		return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: correlationID(ctx), Err: errClosed}
-	case c.host != nil:
-		h := c.host
+	case p.host != nil:
+		h := p.host
 		c.mu.Unlock()
 		return h, nil
+	case time.Now().Before(p.until):
+		until := p.until
+		c.mu.Unlock()
+		return nil, &registry.Error{Code: registry.HandlerQuarantined, CorrelationID: correlationID(ctx),
+			Err: fmt.Errorf("the host of group %q failed %d times within %v; no host is started until %s (Config.QuarantineFor)",
+				p.name, c.cfg.QuarantineAfter, c.cfg.QuarantineWindow, until.Format(time.RFC3339))}
+	case c.spare != nil && !c.spare.isGone() && p.start == nil:
+		h := c.spare
+		c.spare = nil
+		h.pool = p
+		p.host = h
+		c.mu.Unlock()
+		h.out.setHost(h.pid, p.name)
+		return h, nil
 	}
-	st := c.start
+	st := p.start
 	if st == nil {
 		st = &start{done: make(chan struct{})}
-		c.start = st
-		wait := time.Until(c.lastFail.Add(c.backoff()))
+		p.start = st
+		wait := time.Until(p.lastFail.Add(c.backoff(p)))
 		c.wg.Add(1) // closed is false: see wg
 		go func() {
 			defer c.wg.Done()
-			c.run(st, wait)
+			c.run(p, st, wait)
 		}()
 	}
 	c.mu.Unlock()
@@ -287,25 +436,26 @@ func abandoned(ctx context.Context, op string, err error) *registry.Error {
 	return &registry.Error{Code: registry.CallAbandoned, Op: op, CorrelationID: correlationID(ctx), Err: err}
 }
 
-// run starts a host for st, after wait, and makes it the client's.
-func (c *Client) run(st *start, wait time.Duration) {
-	h, err := c.startAfter(wait)
+// run starts a host for p's start st, after wait, and makes it p's.
+func (c *Client) run(p *pool, st *start, wait time.Duration) {
+	h, err := c.startAfter(p.name, wait)
 	c.mu.Lock()
 	if err == nil && c.closed {
 		err = errClosed
 	}
 	switch {
 	case err == nil:
-		c.host = h
+		h.pool = p
+		p.host = h
 	case !errors.Is(err, errClosed):
-		c.failures++
-		c.lastFail = time.Now()
+		c.failed(p, time.Now(), 0)
 	}
-	c.start = nil
+	p.start = nil
 	c.mu.Unlock()
 	if err != nil {
 		if h != nil {
-			c.kill(h) // before st.done: Close, waiting for this goroutine, waits for the kill too
+			h.kill("it failed to start") // before st.done: Close, waiting for this goroutine, waits for the kill too
+			<-h.dead
 		}
 		re, ok := err.(*registry.Error)
 		if !ok {
@@ -317,13 +467,49 @@ func (c *Client) run(st *start, wait time.Duration) {
 	close(st.done)
 }
 
-// backoff is the wait after the failures so far; c.mu is held.
-func (c *Client) backoff() time.Duration {
-	if c.failures == 0 {
+// detach takes h, which failed, from p and records the failure; c.mu is
+// held.
+func (c *Client) detach(h *hostConn, p *pool) {
+	p.host, h.pool = nil, nil
+	if !c.closed {
+		c.failed(p, time.Now(), time.Since(h.started))
+	}
+}
+
+// failed records a failure of p's host, which had run for up; c.mu is
+// held. A host that ran for HealthyAfter ends the failures in a row
+// before this one. Enough failures in the window quarantine the group.
+func (c *Client) failed(p *pool, now time.Time, up time.Duration) {
+	if up >= c.cfg.HealthyAfter {
+		p.failures = 0
+	}
+	p.failures++
+	p.lastFail = now
+	if c.cfg.QuarantineAfter < 0 {
+		return
+	}
+	keep := p.crashes[:0]
+	for _, t := range p.crashes {
+		if now.Sub(t) < c.cfg.QuarantineWindow {
+			keep = append(keep, t)
+		}
+	}
+	p.crashes = append(keep, now)
+	if len(p.crashes) >= c.cfg.QuarantineAfter {
+		p.until = now.Add(c.cfg.QuarantineFor)
+		p.crashes, p.failures = nil, 0
+		c.log.Warn("isolate: group quarantined", "group", p.name, "failures", c.cfg.QuarantineAfter,
+			"window", c.cfg.QuarantineWindow, "until", p.until)
+	}
+}
+
+// backoff is the wait after p's failures so far; c.mu is held.
+func (c *Client) backoff(p *pool) time.Duration {
+	if p.failures == 0 {
 		return 0
 	}
 	d := c.cfg.MinBackoff
-	for i := 1; i < c.failures && d < c.cfg.MaxBackoff; i++ {
+	for i := 1; i < p.failures && d < c.cfg.MaxBackoff; i++ {
 		d *= 2
 	}
 	return min(d, c.cfg.MaxBackoff)
@@ -331,7 +517,7 @@ func (c *Client) backoff() time.Duration {
 
 // startAfter waits, then starts a host and checks what it serves. On a
 // mismatch it returns the host too, for the caller to kill.
-func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
+func (c *Client) startAfter(group string, wait time.Duration) (*hostConn, error) {
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
@@ -341,66 +527,55 @@ func (c *Client) startAfter(wait time.Duration) (*hostConn, error) {
 			return nil, errClosed
 		}
 	}
-	cmd := exec.Command(os.Args[0])
+	return c.startHost(group)
+}
+
+// command returns the command of a new host, its environment built from
+// nothing but Config.Env and the host marker.
+func (c *Client) command() (*exec.Cmd, error) {
+	var cmd *exec.Cmd
 	if c.cfg.Command != nil {
 		if cmd = c.cfg.Command(); cmd == nil {
 			return nil, errors.New("isolate: Config.Command returned no command")
 		}
-	} else if exe, err := os.Executable(); err == nil {
+	} else {
+		exe, err := executable()
+		if err != nil {
+			return nil, fmt.Errorf("isolate: no executable to start as the host: %w", err)
+		}
 		cmd = exec.Command(exe)
+		cmd.Args[0] = os.Args[0]
 	}
-	cmd.Env = append(cmd.Env, logLevelEnv+"="+c.cfg.HostLogLevel.String())
-	var lifeline, hostEnd *os.File
-	if runtime.GOOS != "windows" { // no ExtraFiles there
-		var err error
-		if hostEnd, lifeline, err = os.Pipe(); err != nil {
-			return nil, fmt.Errorf("starting the host: %w", err)
+	env := append([]string{}, cmd.Env...)
+	for _, kv := range c.cfg.Env {
+		if _, _, ok := cutEnv(kv); ok {
+			env = append(env, kv)
+		} else if v, ok := os.LookupEnv(kv); ok {
+			env = append(env, kv+"="+v)
 		}
-		cmd.ExtraFiles = append(cmd.ExtraFiles, hostEnd)
-		cmd.Env = append(cmd.Env, lifelineEnv+"="+strconv.Itoa(2+len(cmd.ExtraFiles)))
 	}
-	pc := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: handshake,
-		Plugins:         plugin.PluginSet{pluginName: &rpcPlugin{}},
-		Cmd:             cmd,
-		Stderr:          c.cfg.HostLog,
-		SyncStdout:      c.cfg.HostLog,
-		SyncStderr:      c.cfg.HostLog,
-		Logger:          c.hclog,
-		StartTimeout:    c.cfg.StartTimeout,
-	})
-	h := &hostConn{pc: pc, gone: make(chan struct{}), lifeline: lifeline}
-	proto, err := pc.Client()
-	if hostEnd != nil {
-		hostEnd.Close() // the host has its own copy, if it started
+	cmd.Env = env
+	if c.cfg.Dir != "" {
+		cmd.Dir = c.cfg.Dir
 	}
-	if err != nil {
-		return h, fmt.Errorf("starting the host %s: %w", cmd.Path, err)
-	}
-	raw, err := proto.Dispense(pluginName)
-	if err != nil {
-		return h, fmt.Errorf("connecting to the host: %w", err)
-	}
-	h.rpc = raw.(*rpc.Client)
-	var m wire.Manifest
-	call := h.rpc.Go(wire.Service+".Manifest", struct{}{}, &m, make(chan *rpc.Call, 1))
-	t := time.NewTimer(c.cfg.StartTimeout)
-	defer t.Stop()
-	select {
-	case <-call.Done:
-		if call.Error != nil {
-			return h, fmt.Errorf("handshake with the host: %w", call.Error)
+	cmd.Stdin = nil // the null device
+	return cmd, nil
+}
+
+func cutEnv(kv string) (string, string, bool) {
+	for i := 1; i < len(kv); i++ { // a leading = is part of the name (Windows)
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
 		}
-	case <-t.C:
-		return h, fmt.Errorf("handshake with the host: no answer in %v", c.cfg.StartTimeout)
-	case <-c.done:
-		return h, errClosed
 	}
-	h.pid = m.PID
-	if diff := compare(c.local.Entries(), m.Entries); diff != "" {
-		return h, &registry.Error{Code: registry.HostMismatch, Op: "handshake", Err: fmt.Errorf("host %s (pid %d) serves other handlers: %s", cmd.Path, m.PID, diff)}
+	return kv, "", false
+}
+
+func correlationID(ctx context.Context) uuid.UUID {
+	if id, ok := registry.CorrelationID(ctx); ok {
+		return id
 	}
-	return h, nil
+	return uuid.New()
 }
 
 // compare returns the first difference between the client's entries and
@@ -430,119 +605,6 @@ func short(digest string) string {
 	return digest
 }
 
-// lost ends host h after a failure of the transport: the next call starts
-// another, after the backoff. A host is killed by whoever takes it from
-// c.host (lost or Close), or by run when it never got there.
-func (c *Client) lost(h *hostConn) {
-	h.once.Do(func() { close(h.gone) })
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.host != h {
-		return
-	}
-	c.host = nil
-	c.failures++
-	c.lastFail = time.Now()
-	c.wg.Add(1) // closed is false while c.host is set
-	go func() {
-		defer c.wg.Done()
-		c.kill(h)
-	}()
-}
-
-// kill stops h's process (go-plugin asks it to quit, then kills it) and
-// waits for it; every call in flight in it fails.
-func (c *Client) kill(h *hostConn) {
-	h.once.Do(func() { close(h.gone) })
-	h.pc.Kill()
-	if h.lifeline != nil {
-		h.lifeline.Close()
-	}
-}
-
-// healthy records a call the host answered: the failures in a row end.
-func (c *Client) healthy(h *hostConn) {
-	c.mu.Lock()
-	if c.host == h {
-		c.failures = 0
-	}
-	c.mu.Unlock()
-}
-
-// errUndelivered marks a call that never reached its host, which had
-// exited before it was sent: it is safe to send again to a new host.
-var errUndelivered = errors.New("it had exited before the call was sent")
-
-// call sends one operation to h and waits for its reply or the end of ctx.
-// A transport failure loses the host (HostFailed, wrapping errUndelivered
-// when the call was not sent); the end of ctx returns CallAbandoned at
-// once, asks the host to cancel the call, and kills the host if the call
-// is still running KillAfter later.
-func (c *Client) call(ctx context.Context, h *hostConn, args wire.Call) (*wire.Reply, error) {
-	args.Correlation = correlationID(ctx)
-	if err := ctx.Err(); err != nil {
-		return nil, abandoned(ctx, args.Method, notSent{err})
-	}
-	args.ID = c.calls.Add(1)
-	if dl, ok := ctx.Deadline(); ok {
-		args.Timeout = max(time.Until(dl), 1) // > 0: a deadline
-	}
-	if h.isGone() || h.pc.Exited() { // nothing to send it to
-		c.lost(h)
-		return nil, &registry.Error{Code: registry.HostFailed, Op: args.Method, CorrelationID: args.Correlation,
-			Err: fmt.Errorf("host (pid %d) failed: %w", h.pid, errUndelivered)}
-	}
-	reply := new(wire.Reply)
-	call := h.rpc.Go(wire.Service+".Call", args, reply, make(chan *rpc.Call, 1))
-	select {
-	case <-call.Done:
-		if call.Error != nil {
-			// net/rpc gives ErrShutdown to a call sent after its client
-			// saw the connection end, and to the calls in flight only when
-			// the client was closed, which kill does after closing gone.
-			err := fmt.Errorf("host (pid %d) failed during the call: %w", h.pid, call.Error)
-			if errors.Is(call.Error, rpc.ErrShutdown) && !h.isGone() {
-				err = fmt.Errorf("host (pid %d) failed: %w", h.pid, errUndelivered)
-			}
-			c.lost(h)
-			return nil, &registry.Error{Code: registry.HostFailed, Op: args.Method, CorrelationID: args.Correlation, Err: err}
-		}
-		c.healthy(h)
-		return reply, nil
-	case <-ctx.Done():
-		h.rpc.Go(wire.Service+".Cancel", args.ID, new(struct{}), make(chan *rpc.Call, 1))
-		c.spawn(func() { c.watch(h, call, args.Method, reply) })
-		return nil, abandoned(ctx, args.Method, ctx.Err())
-	}
-}
-
-// watch kills h if call, whose caller has gone, outlives KillAfter; an
-// instance a New made for it is released.
-func (c *Client) watch(h *hostConn, call *rpc.Call, method string, reply *wire.Reply) {
-	t := time.NewTimer(c.cfg.KillAfter)
-	defer t.Stop()
-	select {
-	case <-call.Done:
-		if method == "New" && call.Error == nil && reply.Err == nil {
-			c.release(h, reply.Instance)
-		}
-	case <-h.gone:
-	case <-t.C:
-		c.hclog.Warn("killing the host: a call went on after its context ended", "pid", h.pid, "kill_after", c.cfg.KillAfter)
-		c.lost(h)
-	}
-}
-
-// release drops instance in h without calling it. It does not wait for
-// the host: the call is sent, and its answer ignored.
-func (c *Client) release(h *hostConn, instance uint64) {
-	if h == nil || h.isGone() {
-		return // the instance went with its host
-	}
-	args := wire.Call{ID: c.calls.Add(1), Method: "Release", Instance: instance}
-	h.rpc.Go(wire.Service+".Call", args, new(wire.Reply), make(chan *rpc.Call, 1))
-}
-
 // lockedWriter serialises the writes to w.
 type lockedWriter struct {
 	mu sync.Mutex
@@ -553,11 +615,4 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-func correlationID(ctx context.Context) uuid.UUID {
-	if id, ok := registry.CorrelationID(ctx); ok {
-		return id
-	}
-	return uuid.New()
 }

@@ -1,14 +1,14 @@
-// Package isolate runs the handlers of a generated registry in a separate
-// process, so that a handler that panics, calls os.Exit, corrupts memory or
-// never returns cannot take the service down with it.
+// Package isolate runs the handlers of a generated registry in separate
+// processes, so that a handler that panics, calls os.Exit, corrupts memory,
+// runs out of memory or never returns cannot take the service down with
+// it, nor the service's other handlers.
 //
 // In Go one panic in any goroutine ends the process. registry.New and
 // registry.Contain recover panics in the calling goroutine, but not in
 // goroutines a handler starts, not os.Exit, and they cannot stop a call
 // that ignores its context. A host process can be killed; so the service
-// makes its handlers through a Client, which starts a host (by default the
-// same binary run again, as HashiCorp's go-plugin does for Terraform and
-// Vault) and sends every call there:
+// makes its handlers through a Client, which starts hosts (by default the
+// running binary again) and sends every call there:
 //
 //	func main() {
 //		if isolate.IsHost() {
@@ -19,39 +19,53 @@
 //			log.Fatal(err) // HANDLER_LOADER_054 or 055
 //		}
 //		defer c.Close()
-//		h, err := c.New(ctx, "greet") // a registry.Handler whose calls go to the host
+//		h, err := c.New(ctx, "greet") // a registry.Handler whose calls go to its host
 //		...
 //	}
 //
-// The transport is go-plugin's: its handshake, process supervision and
-// standard error forwarding, with net/rpc over a local socket. After
-// go-plugin's handshake the client compares the host's handlers (names,
-// classes, contract digests) with its own registry and refuses a host built
-// from other contracts (HANDLER_LOADER_054, naming the first difference).
+// Each handler has a host of its own (Config.Group puts several in one).
+// A host gets one end of a socketpair (descriptor 3), an environment of
+// only what Config.Env names, /dev/null as its standard input and a
+// process group of its own. At the handshake the client compares the
+// host's handlers (names, classes, contract digests) with its own registry
+// and refuses a host built from other contracts (HANDLER_LOADER_054,
+// naming the first difference).
 //
 // What a failure does:
 //   - A handler that panics in the host, or returns an error whose methods
 //     panic when the host reads it: HANDLER_LOADER_052 with the panic
 //     value's text and the host's stack; the host goes on.
-//   - A host that crashes, exits or is killed: the calls in flight fail with
-//     HANDLER_LOADER_055; the next call starts a new host, after a backoff
-//     that doubles with each failure in a row (Config.MinBackoff,
-//     MaxBackoff) and resets after a call the host answered. A call sent
-//     after the host had died (between calls) was never delivered: it goes
-//     to the new host instead of failing. A handler made in the old host is
+//   - A host that crashes, exits, runs out of memory or is killed: the
+//     calls in flight in it (its group's only) fail with
+//     HANDLER_LOADER_055, whose message has the exit status or signal,
+//     the first "panic:" or "fatal error:" line and the last lines the
+//     host wrote (bounded); its process group is killed, so processes its
+//     handlers started end too. The next call starts a new host, after a
+//     backoff that doubles with each failure in a row (Config.MinBackoff,
+//     MaxBackoff); the failures in a row end only when a host ran for
+//     Config.HealthyAfter. A group whose host failed QuarantineAfter times
+//     within QuarantineWindow is quarantined: its calls fail with
+//     HANDLER_LOADER_057 until QuarantineFor has passed. A call sent after
+//     the host had died (between calls) was never delivered: it goes to
+//     the new host instead of failing. A handler made in the old host is
 //     made again in the new one (and initialized again with the config of
 //     its last successful Initialize) on its next call; Shutdown of a
 //     handler whose host is gone returns nil without starting one.
 //   - The caller's context ends, or has ended: the call returns
-//     HANDLER_LOADER_053 at once, also while it waits for a host to start;
-//     the host cancels the handler's context, and if the call is still
-//     running Config.KillAfter later the host is killed (every call in it
-//     fails with 055) and the next call starts a new one.
+//     HANDLER_LOADER_053 at once — while its values are encoded, while
+//     they are sent (sending stops between two 64 KiB frames), while it
+//     waits for a host to start or for the reply. The host cancels the
+//     handler's context, and if the call is still running Config.KillAfter
+//     later the host is killed (every call in it fails with 055) and the
+//     next call starts a new one.
+//   - A request or response larger than Config.MaxRequestBytes or
+//     MaxResponseBytes: HANDLER_LOADER_056 before any of it is sent.
 //   - The client is closed: calls in flight and every call after fail with
-//     055; Describe answers from the contract.
-//   - The service ends without Close (it is killed, or crashes): its host
-//     exits too, as it reads the end of a pipe only the service held open
-//     (on Unix; go-plugin's host alone would serve on as an orphan).
+//     055; Describe answers from the contract. Close asks each host to
+//     exit and kills it after Config.CloseTimeout.
+//   - The service ends without Close (it is killed, or crashes): its hosts
+//     exit too, as they read the end of the socketpair only the service
+//     held.
 //
 // A handler the service drops without calling Shutdown is released in the
 // host once the garbage collector finds it unreachable (runtime.AddCleanup):
@@ -72,9 +86,10 @@
 //
 // The correlation ID of the caller's context (registry.WithCorrelationID,
 // or a fresh one) goes with every call: the host's context carries it, and
-// the host's JSON log lines, copied to Config.HostLog, name it.
+// the host's log records, handed to Config.Logger with their levels, name
+// it.
 //
-// The package is its own module so that go-plugin and its dependencies
-// (gRPC among them) are downloaded only by services that use isolation,
-// never by users of package registry alone.
+// The package is its own module so that what it needs is downloaded only
+// by services that use isolation; it needs nothing beyond the root module
+// and the standard library today.
 package isolate

@@ -26,6 +26,7 @@ import (
 type handler struct {
 	c      *Client
 	e      *registry.Entry[registry.Handler]
+	p      *pool         // its group's
 	remake chan struct{} // a slot, held while the instance is made in a new host
 	st     *state        // apart from handler: the cleanup's argument
 	clean  runtime.Cleanup
@@ -49,8 +50,8 @@ type healthHandler struct{ *handler }
 // describeTimeout bounds Describe, which has no context.
 const describeTimeout = 10 * time.Second
 
-func newHandler(c *Client, e *registry.Entry[registry.Handler]) *handler {
-	return &handler{c: c, e: e, remake: make(chan struct{}, 1), st: &state{}}
+func newHandler(c *Client, e *registry.Entry[registry.Handler], p *pool) *handler {
+	return &handler{c: c, e: e, p: p, remake: make(chan struct{}, 1), st: &state{}}
 }
 
 // make makes the instance in the running host (or a new one), and arranges
@@ -89,7 +90,7 @@ func (h *handler) retry(f func() (*wire.Reply, error)) (*wire.Reply, error) {
 // ready returns the host and instance for a call, making the instance in a
 // new host when the old one is gone.
 func (h *handler) ready(ctx context.Context) (*hostConn, uint64, error) {
-	host, err := h.c.acquire(ctx)
+	host, err := h.c.acquire(ctx, h.p)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -251,19 +252,48 @@ func (h *handler) Initialize(ctx context.Context, config map[string]any) error {
 // decodes into an any: map[string]any, []any, string, float64, bool, nil.
 func (h *handler) Execute(ctx context.Context, req registry.Request) (registry.Response, error) {
 	ctx = withID(ctx)
-	data, err := wire.Marshal(wire.Request{Operation: req.Operation, Payload: req.Payload, Config: req.Config})
+	var data []byte
+	err := bounded(ctx, func() (err error) {
+		data, err = wire.Marshal(wire.Request{Operation: req.Operation, Payload: req.Payload, Config: req.Config})
+		return err
+	})
 	if err != nil {
-		return registry.Response{}, h.coded(ctx, "Execute", &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("request: %w", err)})
+		if ctx.Err() == nil {
+			err = &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("request: %w", err)}
+		}
+		return registry.Response{}, h.coded(ctx, "Execute", err)
 	}
 	r, err := h.do(ctx, "Execute", data)
 	if r == nil || r.Data == nil {
 		return registry.Response{}, h.coded(ctx, "Execute", err)
 	}
 	var resp wire.Response
-	if jerr := json.Unmarshal(r.Data, &resp); jerr != nil {
-		return registry.Response{}, h.coded(ctx, "Execute", &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("response: %w", jerr)})
+	if jerr := bounded(ctx, func() error { return json.Unmarshal(r.Data, &resp) }); jerr != nil {
+		if ctx.Err() == nil {
+			jerr = &registry.Error{Code: registry.PayloadNotJSON, Err: fmt.Errorf("response: %w", jerr)}
+		}
+		return registry.Response{}, h.coded(ctx, "Execute", jerr)
 	}
 	return registry.Response{Payload: resp.Payload, Metadata: resp.Metadata}, h.coded(ctx, "Execute", err)
+}
+
+// bounded runs f, encoding or decoding a value of the caller's, and
+// returns CallAbandoned when ctx ends first: a deadline bounds the whole
+// call, and the JSON of a large payload can take longer than the
+// deadline. f then runs on, its result dropped. Under a context that
+// cannot end, f runs in the caller's goroutine.
+func bounded(ctx context.Context, f func() error) error {
+	if ctx.Done() == nil {
+		return f()
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return abandoned(ctx, "", ctx.Err())
+	}
 }
 
 // Shutdown calls the instance's Shutdown and releases it in the host,

@@ -588,8 +588,8 @@ func TestReinitializeFails(t *testing.T) {
 }
 
 // TestHostLogNeedNotBeSafe: Config.HostLog may be a writer that is not safe
-// for concurrent use (a bytes.Buffer), though go-plugin and the client
-// write to it from several goroutines, and from several hosts in turn.
+// for concurrent use (a bytes.Buffer), though the client writes to it
+// from several goroutines, and from several hosts in turn.
 func TestHostLogNeedNotBeSafe(t *testing.T) {
 	var log bytes.Buffer
 	c, _ := newClient(t, isolate.Config{HostLog: &log, HostLogLevel: slog.LevelDebug})

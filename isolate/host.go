@@ -1,14 +1,16 @@
 package isolate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
-	"net/rpc"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,30 +19,33 @@ import (
 	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/isolate/internal/wire"
 	"github.com/handlergen/handlergen/registry"
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 )
 
-// handshake is go-plugin's check that a host was started by a Client of
-// this protocol; the contracts are compared after it (Manifest).
-var handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  1,
-	MagicCookieKey:   "HANDLERGEN_ISOLATE_HOST",
-	MagicCookieValue: "handlergen isolation host, protocol 1",
+// hostEnv marks a process started as a host: its value is hostMarker and
+// the descriptor of the host's end of the channel to its client. Serve
+// removes it from the environment at once, so processes a handler starts
+// do not see it; being a host also needs that descriptor, which only the
+// client passes (IsHost).
+const (
+	hostEnv    = "HANDLERGEN_ISOLATE_HOST"
+	hostMarker = "handlergen isolation host, protocol 2, fd "
+)
+
+// hostChannelFD returns the descriptor the marker names.
+func hostChannelFD() (int, bool) {
+	v, ok := strings.CutPrefix(os.Getenv(hostEnv), hostMarker)
+	if !ok {
+		return 0, false
+	}
+	fd, err := strconv.Atoi(v)
+	return fd, err == nil
 }
 
-// logLevelEnv passes Config.HostLogLevel to the host.
-const logLevelEnv = "HANDLERGEN_ISOLATE_LOG_LEVEL"
-
-// lifelineEnv names the host's file descriptor of the lifeline pipe
-// (hostConn.lifeline).
-const lifelineEnv = "HANDLERGEN_ISOLATE_LIFELINE_FD"
-
-const pluginName = "registry"
-
 // IsHost reports whether this process was started as an isolation host by
-// a Client. A service that re-executes itself as its host (the default of
-// Config.Command) calls it first thing in main:
+// a Client: the environment says so and (on Unix) the descriptor it names
+// is a socket, the client's end of which only the client holds. A service
+// that re-executes itself as its host (the default of Config.Command)
+// calls it first thing in main:
 //
 //	func main() {
 //		if isolate.IsHost() {
@@ -48,76 +53,130 @@ const pluginName = "registry"
 //		}
 //		...
 //	}
-func IsHost() bool { return os.Getenv(handshake.MagicCookieKey) == handshake.MagicCookieValue }
-
-// Serve serves reg to the Client that started this process, and exits the
-// process when the client closes it; it does not return. Run by hand, not by
-// a Client, it says so and exits with status 1.
-//
-// The host logs as JSON lines on its standard error, which the client
-// copies to Config.HostLog: failures of calls at Warn, panics at Error,
-// every call at Debug, each with the correlation_id of the caller's
-// context. slog's default logger is set to the same output, adding the
-// correlation_id of the context to every record, so handlers that log with
-// slog.InfoContext(ctx, ...) are tied to the request too. What handlers
-// write to os.Stdout and os.Stderr reaches Config.HostLog as well.
-func Serve(reg *registry.Registry[registry.Handler]) {
-	// go-plugin redirects os.Stderr into its stdio stream once it serves;
-	// the log writes to the process's own standard error, read line by line
-	// by the client.
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(os.Getenv(logLevelEnv))); err != nil {
-		level = slog.LevelInfo
-	}
-	logger := slog.New(correlated{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
-	slog.SetDefault(logger)
-	// slog.SetDefault routes the log package into logger at Info; go-plugin
-	// logs through it with hclog-style level prefixes ("[DEBUG] plugin:
-	// ... use of closed network connection" at every shutdown), which
-	// would otherwise reach HostLog as Info records.
-	log.SetFlags(0)
-	log.SetOutput(stdLogWriter{logger})
-	fd, err := strconv.Atoi(os.Getenv(lifelineEnv))
-	os.Unsetenv(lifelineEnv) // not for the processes handlers start: they have no such descriptor
-	if err == nil && fd > 2 {
-		lifeline := os.NewFile(uintptr(fd), "lifeline")
-		go func() {
-			io.Copy(io.Discard, lifeline) // nothing is written: returns when the client is gone
-			logger.Warn("the client is gone; the host exits")
-			os.Exit(1)
-		}()
-	}
-	s := newHost(reg, logger)
-	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: handshake,
-		Plugins:         plugin.PluginSet{pluginName: &rpcPlugin{host: s}},
-		Logger:          hclog.New(&hclog.LoggerOptions{Name: "isolate", Output: os.Stderr, Level: hclog.Error, JSONFormat: true}),
-	})
-	os.Exit(0)
+func IsHost() bool {
+	fd, ok := hostChannelFD()
+	return ok && isSocket(fd)
 }
 
-// rpcPlugin is go-plugin's view of the registry: the host side serves a
-// *host, the client side gets the raw *rpc.Client.
-type rpcPlugin struct{ host *host }
+// Serve serves reg to the Client that started this process, and exits the
+// process when the client closes it or is gone; it does not return. Run by
+// hand, not by a Client, it says so and exits with status 1.
+//
+// The host's log records (failures of calls at Warn, panics at Error,
+// every call at Debug, each with the correlation_id of the caller's
+// context) go to the client over the channel, which hands them to
+// Config.Logger with their levels. slog's default logger is set to the
+// same channel, adding the correlation_id of the context to every record,
+// so handlers that log with slog.InfoContext(ctx, ...) are tied to the
+// request too; the log package's lines go there at the level their
+// prefix names. What handlers write to os.Stdout and os.Stderr reaches
+// Config.Logger line by line, and its last lines are in the error of a
+// host that fails.
+func Serve(reg *registry.Registry[registry.Handler]) {
+	fd, ok := hostChannelFD()
+	os.Unsetenv(hostEnv) // not for the processes handlers start
+	var rw io.ReadWriteCloser
+	err := errors.New("no " + hostEnv + " in the environment")
+	if ok {
+		rw, err = openHostChannel(fd)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "isolate: this process is not an isolation host started by a client (%v)\n", err)
+		os.Exit(1)
+	}
+	c := newConn(rw, 1<<20, nil) // until the hello names the limit; a failed write ends the read too
+	level := new(slog.LevelVar)
+	logger := slog.New(correlated{slog.NewJSONHandler(logWriter{c}, &slog.HandlerOptions{Level: level})})
+	slog.SetDefault(logger)
+	// slog.SetDefault routes the log package into logger at Info; lines
+	// with hclog-style level prefixes ([DEBUG], [ERR], ...) keep their level.
+	log.SetFlags(0)
+	log.SetOutput(stdLogWriter{logger})
+	s := newHost(reg, logger)
+	hello := false
+	err = c.readLoop(func(kind byte, id uint64, body []byte, dropped bool) error {
+		switch {
+		case !hello && kind != kindHello:
+			return errors.New("isolate: no hello from the client")
+		case kind == kindHello:
+			var h wire.Hello
+			if _, err := decodeMsg(body, &h); err != nil {
+				return err
+			}
+			hello = true
+			level.UnmarshalText([]byte(h.LogLevel))
+			c.maxIn, s.maxOut = h.MaxRequestBytes, h.MaxResponseBytes
+			if err := applyLimits(h); err != nil {
+				logger.Warn("isolate: limits not applied", "error", err.Error())
+			}
+			if h.MemoryLimit > 0 {
+				debug.SetMemoryLimit(h.MemoryLimit / 10 * 9) // collect before the hard limit
+			}
+			var m wire.Manifest
+			s.Manifest(struct{}{}, &m)
+			msg, err := encodeMsg(kindManifest, 0, &m, nil)
+			if err != nil {
+				return err
+			}
+			return c.send(msg, true)
+		case kind == kindCall:
+			var call wire.Call
+			data, err := decodeMsg(body, &call)
+			if err != nil {
+				return err
+			}
+			call.Data = data
+			go s.serve(c, call)
+		case kind == kindCancel && !dropped:
+			s.Cancel(id, nil)
+		case kind == kindBye:
+			return io.EOF
+		}
+		return nil
+	})
+	if err != io.EOF {
+		fmt.Fprintf(os.Stderr, "isolate: host: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(0) // the client closed the channel, or is gone
+}
 
-func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) { return p.host, nil }
+// serve runs call and sends its reply.
+func (s *host) serve(c *conn, call wire.Call) {
+	var r wire.Reply
+	s.Call(call, &r)
+	m, err := encodeMsg(kindReply, call.ID, &r, r.Data)
+	if err != nil { // a reply is plain data
+		panic(err)
+	}
+	c.send(m, false)
+}
 
-func (p *rpcPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) { return c, nil }
+// logWriter sends each log record (one Write of slog's JSON handler) to
+// the client.
+type logWriter struct{ c *conn }
 
-// host serves a registry's handlers over net/rpc. Its exported methods are
-// the protocol; instances live until Shutdown, Release or the end of the
-// process.
+func (w logWriter) Write(p []byte) (int, error) {
+	line := bytes.Clone(bytes.TrimSuffix(p, []byte("\n")))
+	w.c.send(newMsg(kindLog, 0, nil, line), false)
+	return len(p), nil
+}
+
+// host serves a registry's handlers to the client over the channel (Serve).
+// Manifest, Call and Cancel are the protocol; instances live until
+// Shutdown, Release or the end of the process.
 type host struct {
-	reg *registry.Registry[registry.Handler]
-	log *slog.Logger
+	reg    *registry.Registry[registry.Handler]
+	log    *slog.Logger
+	maxOut int64 // the largest reply data the client reads; 0: no limit
 
 	mu        sync.Mutex
 	next      uint64
 	instances map[uint64]*instance
 	running   map[uint64]context.CancelFunc // calls in progress, by Call.ID
-	// Cancels that found no call running: it has not started yet (net/rpc
-	// runs each request in its own goroutine, so a Cancel can overtake its
-	// Call) or has already ended (most of them). cancelled fills up to
+	// Cancels that found no call running: it has not started yet (each
+	// call runs in its own goroutine, so a Cancel read after it can reach
+	// the host first) or has already ended (most of them). cancelled fills up to
 	// maxMarkers, then becomes older and a new one starts: a marker lives
 	// for at least maxMarkers later ones, far longer than a Call takes to
 	// start, and the host keeps at most twice that many.
@@ -168,8 +227,7 @@ func (s *host) markers() int {
 	return len(s.cancelled) + len(s.older)
 }
 
-// Call runs one operation. Its errors travel in the reply: an error of
-// net/rpc itself means the host is gone.
+// Call runs one operation. Its errors travel in the reply.
 func (s *host) Call(c wire.Call, r *wire.Reply) error {
 	ctx := registry.WithCorrelationID(context.Background(), c.Correlation)
 	var cancel context.CancelFunc
@@ -199,6 +257,11 @@ func (s *host) Call(c wire.Call, r *wire.Reply) error {
 
 	start := time.Now()
 	name, contract, err := s.call(ctx, c, r)
+	if s.maxOut > 0 && int64(len(r.Data)) > s.maxOut {
+		err = &registry.Error{Code: registry.PayloadNotJSON, Op: c.Method,
+			Err: fmt.Errorf("the handler's result of %d bytes is over the client's limit of %d bytes (Config.MaxResponseBytes)", len(r.Data), s.maxOut)}
+		r.Data = nil
+	}
 	// From here on the handler's error is read only as data: its methods
 	// may panic (wire.FromError recovers), and must not end the host.
 	w := wire.FromError(err)

@@ -16,8 +16,8 @@ import (
 	"github.com/handlergen/handlergen/registry"
 )
 
-// TestErrorRoundTrip: an error flattened in the host, sent by gob as
-// net/rpc does and rebuilt in the client keeps its code, name, operation,
+// TestErrorRoundTrip: an error flattened in the host, sent by gob and
+// rebuilt in the client keeps its code, name, operation,
 // contract, correlation ID, suggestions, panic stack and message.
 func TestErrorRoundTrip(t *testing.T) {
 	id := uuid.MustParse("00000000-0000-4000-8000-000000000002")
@@ -147,15 +147,16 @@ func TestBackoff(t *testing.T) {
 	c := &Client{cfg: Config{MinBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}}
 	want := []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
 		1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond, 10 * time.Second, 10 * time.Second}
+	p := &pool{}
 	for n, w := range want {
-		c.failures = n
-		if got := c.backoff(); got != w {
+		p.failures = n
+		if got := c.backoff(p); got != w {
 			t.Errorf("after %d failures: %v, want %v", n, got, w)
 		}
 	}
 	for _, n := range []int{64, 1000, 1 << 40} {
-		c.failures = n
-		if got := c.backoff(); got != 10*time.Second {
+		p.failures = n
+		if got := c.backoff(p); got != 10*time.Second {
 			t.Errorf("after %d failures: %v", n, got)
 		}
 	}

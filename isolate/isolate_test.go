@@ -29,6 +29,13 @@ func TestMain(m *testing.M) {
 	if isolate.IsHost() {
 		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
 	}
+	if os.Getenv("ISOLATE_TEST_RAWECHO") != "" {
+		rawEcho() // for BenchmarkRawRoundTrip; does not return
+	}
+	if os.Getenv("ISOLATE_TEST_PROBE") != "" { // run by selfprobe: would this process be a host?
+		fmt.Print("host=", isolate.IsHost())
+		os.Exit(0)
+	}
 	if os.Getenv("ISOLATE_TEST_SERVICE") != "" {
 		service() // a service for TestServiceDies; does not return
 	}
@@ -40,7 +47,7 @@ func TestMain(m *testing.M) {
 
 // service starts a client, prints its host's pid and waits to be killed.
 func service() {
-	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard})
+	c, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: io.Discard, Env: []string{"GORACE"}})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -117,6 +124,36 @@ func (h *testHandler) Execute(ctx context.Context, req registry.Request) (regist
 		return registry.Response{}, panicError{unwrap: req.Payload == "unwrap"}
 	case "exitlater": // returns, then the host exits
 		go func() { time.Sleep(10 * time.Millisecond); os.Exit(4) }()
+	case "env": // the host's environment
+		return registry.Response{Payload: strings.Join(os.Environ(), "\n"), Metadata: pid}, nil
+	case "spawn": // starts a long sleep and returns its pid
+		cmd := exec.Command("/bin/sleep", "600")
+		if err := cmd.Start(); err != nil {
+			return registry.Response{}, err
+		}
+		return registry.Response{Payload: strconv.Itoa(cmd.Process.Pid), Metadata: pid}, nil
+	case "selfprobe": // runs this binary again, with the host marker it can see (none) or the payload's
+		cmd := exec.Command("/proc/self/exe")
+		cmd.Env = append(os.Environ(), "ISOLATE_TEST_PROBE=1")
+		if marker, _ := req.Payload.(string); marker != "" {
+			cmd.Env = append(cmd.Env, marker)
+		}
+		out, err := cmd.CombinedOutput()
+		return registry.Response{Payload: string(out), Metadata: pid}, err
+	case "memhog": // allocates and touches the payload's number of MiB
+		n, _ := req.Payload.(float64)
+		var keep [][]byte
+		for range int(n) {
+			b := make([]byte, 1<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+		return registry.Response{Payload: len(keep), Metadata: pid}, nil
+	case "big": // a response of the payload's number of bytes
+		n, _ := req.Payload.(float64)
+		return registry.Response{Payload: strings.Repeat("x", int(n)), Metadata: pid}, nil
 	}
 	return registry.Response{Payload: req.Payload, Metadata: pid}, nil
 }
@@ -127,7 +164,7 @@ func (healthy) HealthCheck(context.Context) (registry.Health, error) {
 	return registry.Health{Healthy: true, Detail: "fine"}, nil
 }
 
-var names = []string{"badresponse", "badvalue", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "panic", "panicerror", "sleep"}
+var names = []string{"badresponse", "badvalue", "big", "coded", "config", "count", "ctorfail", "ctorpanic", "echo", "env", "exit", "exitlater", "fail", "gated", "goroutine-panic", "health", "log", "memhog", "panic", "panicerror", "selfprobe", "sleep", "spawn"}
 
 // live counts the handler instances of this process (a host) that the
 // garbage collector has not collected.
@@ -274,6 +311,15 @@ func newClient(t *testing.T, cfg isolate.Config) (*isolate.Client, *syncBuffer) 
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = 10 * time.Millisecond
 	}
+	if cfg.Group == nil { // these tests crash a host with one handler and call another in the next
+		cfg.Group = oneHost
+	}
+	if cfg.Env == nil {
+		cfg.Env = testEnv
+	}
+	if cfg.QuarantineAfter == 0 {
+		cfg.QuarantineAfter = -1
+	}
 	before := runtime.NumGoroutine()
 	c, err := isolate.NewClient(testRegistry(""), cfg)
 	if err != nil {
@@ -288,6 +334,13 @@ func newClient(t *testing.T, cfg isolate.Config) (*isolate.Client, *syncBuffer) 
 	})
 	return c, log
 }
+
+// oneHost puts every handler in one host.
+func oneHost(string) string { return "all" }
+
+// testEnv is what hosts of the tests need from the test's environment:
+// GORACE (set by TestMain) and where waitGate looks.
+var testEnv = []string{"GORACE", "ISOLATE_GATE"}
 
 // children returns the PIDs of this process's children (Linux).
 func children(t *testing.T) []string {
@@ -522,7 +575,7 @@ func TestHandshakeRefusesOtherContracts(t *testing.T) {
 	} {
 		t.Run(variant, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Command: func() *exec.Cmd {
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Env: []string{"GORACE"}, Command: func() *exec.Cmd {
 				cmd := exec.Command(exe)
 				cmd.Env = []string{"ISOLATE_TEST_VARIANT=" + variant}
 				return cmd
@@ -539,13 +592,13 @@ func TestHandshakeRefusesOtherContracts(t *testing.T) {
 }
 
 // TestHostFailsToStart: a command that is no host is HostFailed, whether it
-// exits, says something else than go-plugin's handshake, or says nothing
+// exits, says something else than the handshake, or says nothing
 // until the start times out; nothing of it is left behind.
 func TestHostFailsToStart(t *testing.T) {
 	for _, argv := range [][]string{{"/bin/false"}, {"/bin/echo", "not a handshake"}, {"/bin/sleep", "60"}} {
 		t.Run(argv[0], func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, StartTimeout: 300 * time.Millisecond,
+			_, err := isolate.NewClient(testRegistry(""), isolate.Config{HostLog: &syncBuffer{}, Env: []string{"GORACE"}, StartTimeout: 300 * time.Millisecond,
 				Command: func() *exec.Cmd { return exec.Command(argv[0], argv[1:]...) }})
 			if code(err) != registry.HostFailed {
 				t.Fatalf("err = %v", err)

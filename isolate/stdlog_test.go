@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestStdLogWriter: lines of the log package (go-plugin's among them) are
+// TestStdLogWriter: lines of the log package (hclog-style prefixes among them) are
 // logged at the level of their prefix, so a host's DEBUG noise stays out
 // of an Info log, and a handler's plain log.Printf line stays in it.
 func TestStdLogWriter(t *testing.T) {

@@ -53,6 +53,7 @@ const (
 	HostMismatch                   Code = 54
 	HostFailed                     Code = 55
 	PayloadNotJSON                 Code = 56
+	HandlerQuarantined             Code = 57
 )
 
 type codeInfo struct {
@@ -100,6 +101,7 @@ var codes = [...]codeInfo{
 	{HostMismatch, "HOST_MISMATCH", "An isolation host serves a registry built from other contracts than the client's."},
 	{HostFailed, "HOST_FAILED", "The isolation host could not be started, crashed or was killed during the call."},
 	{PayloadNotJSON, "PAYLOAD_NOT_JSON", "A value sent to or from an isolation host cannot be carried as JSON."},
+	{HandlerQuarantined, "HANDLER_QUARANTINED", "An isolated handler's host failed too often in a short time; its calls fail without starting a host until a cool-down ends."},
 }
 
 // String returns the code as written in messages: HANDLER_LOADER_0NN.

@@ -265,13 +265,14 @@ func (g guarded) As(target any) bool {
 //
 //	errors.Is(err, registry.ErrHandlerNotFound)
 var (
-	ErrHandlerNotFound   = &Error{Code: HandlerNotFound}
-	ErrConstructorFailed = &Error{Code: ConstructorFailed}
-	ErrHandlerPanicked   = &Error{Code: HandlerPanicked}
-	ErrCallAbandoned     = &Error{Code: CallAbandoned}
-	ErrHostMismatch      = &Error{Code: HostMismatch}
-	ErrHostFailed        = &Error{Code: HostFailed}
-	ErrPayloadNotJSON    = &Error{Code: PayloadNotJSON}
+	ErrHandlerNotFound    = &Error{Code: HandlerNotFound}
+	ErrConstructorFailed  = &Error{Code: ConstructorFailed}
+	ErrHandlerPanicked    = &Error{Code: HandlerPanicked}
+	ErrCallAbandoned      = &Error{Code: CallAbandoned}
+	ErrHostMismatch       = &Error{Code: HostMismatch}
+	ErrHostFailed         = &Error{Code: HostFailed}
+	ErrPayloadNotJSON     = &Error{Code: PayloadNotJSON}
+	ErrHandlerQuarantined = &Error{Code: HandlerQuarantined}
 )
 
 // Error formats the error as

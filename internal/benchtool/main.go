@@ -510,7 +510,7 @@ const goBenchPattern = "^Benchmark(Lookup|New|Ready|Contain)$"
 
 // isolateBenchPattern selects what a call to a handler in an isolation
 // host costs against the same call in process (module isolate).
-const isolateBenchPattern = "^BenchmarkExecute$"
+const isolateBenchPattern = "^Benchmark(Execute|RawRoundTrip)$"
 
 func (b *bench) goBench() {
 	log.Printf("registry Go benchmarks")

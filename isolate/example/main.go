@@ -30,43 +30,42 @@ func main() {
 }
 
 func run(out io.Writer) error {
+	begin := time.Now()
 	c, err := isolate.NewClient(Registry, isolate.Config{
 		KillAfter:  100 * time.Millisecond, // a call may outlive its deadline this long
 		MinBackoff: 10 * time.Millisecond,  // restart quickly for the demo
-		HostLog:    io.Discard,             // the host's JSON log lines (panics with stacks)
+		HostLog:    io.Discard,             // the hosts' log records (panics with stacks)
 	})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	// Each handler runs in a host of its own, started by its first New,
+	// which waits as long as a start takes. The deadline of a call is
+	// derived from how long the first host took to start, so that a
+	// loaded machine does not turn a slow answer into an abandoned call.
+	timeout := max(500*time.Millisecond, 5*time.Since(begin))
 	for _, name := range []string{"greet", "crash", "greet", "quit", "greet", "hang", "greet"} {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		result, abandoned := call(ctx, c, name)
+		result := call(c, name, timeout)
 		fmt.Fprintf(out, "%-5s  %s\n", name, result)
-		cancel()
-		if abandoned {
-			// The host is killed if the call is still running KillAfter
-			// after its deadline; give it that time, to show the next
-			// call in a new host.
-			time.Sleep(200 * time.Millisecond)
-		}
 	}
 	fmt.Fprintf(out, "service pid %d survived\n", os.Getpid())
 	return nil
 }
 
-// call makes the handler in the host and executes it, and reports whether
-// the call was abandoned at its deadline.
-func call(ctx context.Context, c *isolate.Client, name string) (string, bool) {
-	h, err := c.New(ctx, name)
+// call makes the handler in its host and executes it with a deadline.
+func call(c *isolate.Client, name string, timeout time.Duration) string {
+	h, err := c.New(context.Background(), name)
 	if err != nil {
-		return err.Error(), false
+		return err.Error()
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	resp, err := h.Execute(ctx, registry.Request{Operation: "run", Payload: "World"})
 	if re, ok := err.(*registry.Error); ok {
-		return fmt.Sprintf("%s %s: %v", re.Code, re.Code.Name(), re.Err), re.Code == registry.CallAbandoned
+		return fmt.Sprintf("%s %s: %v", re.Code, re.Code.Name(), re.Err)
 	} else if err != nil {
-		return err.Error(), false
+		return err.Error()
 	}
-	return fmt.Sprintf("%v (host pid %s)", resp.Payload, resp.Metadata["pid"]), false
+	return fmt.Sprintf("%v (host pid %s)", resp.Payload, resp.Metadata["pid"])
 }

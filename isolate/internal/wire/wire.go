@@ -1,6 +1,6 @@
 // Package wire holds what crosses between an isolation client and its host:
-// the net/rpc arguments and replies, and errors flattened to data. net/rpc
-// requires exported types; keeping them here keeps them out of isolate's API.
+// the calls and replies, and errors flattened to data. Keeping them here
+// keeps them out of isolate's API.
 package wire
 
 import (
@@ -14,8 +14,14 @@ import (
 	"github.com/handlergen/handlergen/registry"
 )
 
-// Service is the name the host's methods are registered under by go-plugin.
-const Service = "Plugin"
+// Hello is the client's first message: how the host is to run.
+type Hello struct {
+	LogLevel         string
+	MaxRequestBytes  int64 // the largest request the host reads
+	MaxResponseBytes int64 // the largest response the client reads
+	MemoryLimit      int64 // bytes; 0: none
+	CPULimit         int64 // seconds of CPU time; 0: none
+}
 
 // ManifestEntry identifies one handler the host serves.
 type ManifestEntry struct {
@@ -39,14 +45,14 @@ type Call struct {
 	Instance    uint64
 	Correlation uuid.UUID
 	Timeout     time.Duration // the rest of the caller's deadline; 0: none
-	Data        []byte        // JSON: Initialize's config, Execute's request
+	Data        []byte        `json:"-"` // JSON: Initialize's config, Execute's request; sent apart
 }
 
 // Reply is the result of a Call.
 type Reply struct {
 	Instance uint64 // New only
 	Health   bool   // New only: the instance implements registry.HealthChecker
-	Data     []byte // JSON: Execute's response, Describe's descriptor, HealthCheck's health
+	Data     []byte `json:"-"` // JSON: Execute's response, Describe's descriptor, HealthCheck's health; sent apart
 	Err      *Error
 }
 
