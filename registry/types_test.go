@@ -112,7 +112,7 @@ func TestCodeString(t *testing.T) {
 			t.Errorf("Codes()[%d] = %v", i, c)
 		}
 	}
-	if len(codes) != 36 {
+	if len(codes) != 37 {
 		t.Errorf("len(Codes()) = %d", len(codes))
 	}
 }
