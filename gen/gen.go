@@ -475,12 +475,27 @@ func (j *job) emit(mode Mode) error {
 	res.Timings.Emit = time.Since(t)
 	if mode == Check {
 		if !res.Exists {
-			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is missing; run handlergen (go generate) to create it")
+			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is missing; run %s to create it", regenerate(&j.cfg))
 		} else if res.Stale() {
-			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is stale (%s); run handlergen (go generate) to update it", staleSummary(res.OnDisk, res.Source))
+			res.Diags.Errorf(registry.StaleOutput, diag.Position{File: res.Output}, "generated file is stale (%s); run %s to update it", staleSummary(res.OnDisk, res.Source), regenerate(&j.cfg))
 		}
 	}
 	return nil
+}
+
+// regenerate is the command a 042 tells the user to run. At the root of a
+// go.work workspace outside every module the go command refuses ./...
+// (go generate ./... fails there), while handlergen generate ./... walks
+// each workspace module: that is the advice there.
+func regenerate(cfg *Config) string {
+	at := cfg.Base
+	if at == "" {
+		at = cfg.Dir
+	}
+	if modtree.ModuleRoot(at) == "" && modtree.WorkFile(at) != "" {
+		return "handlergen generate ./..."
+	}
+	return "handlergen (go generate)"
 }
 
 // declaredNames are the package-level names a registry file declares.

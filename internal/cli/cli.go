@@ -406,6 +406,9 @@ func (b *batch) unread(patterns []string, rs []*gen.Result) {
 	}
 }
 
+// selfModule is handlergen's own module path.
+const selfModule = "github.com/handlergen/handlergen"
+
 // unsearched warns of each nested module below the patterns that the
 // build compiles or works in but that ./... leaves out, as the go command
 // leaves it out: a registry there is checked only by a run in it.
@@ -416,8 +419,12 @@ func (b *batch) unsearched(patterns []string) {
 	}
 	used := modtree.Used(b.dir)
 	for _, n := range nested {
-		why, ok := used[filepath.Join(b.dir, filepath.FromSlash(n))]
-		if !ok {
+		abs := filepath.Join(b.dir, filepath.FromSlash(n))
+		why, ok := used[abs]
+		// A copy of handlergen kept in the repository for go tool
+		// handlergen (third_party/handlergen and a replace, before a
+		// release) is the tool, not registries of this build.
+		if !ok || modtree.ModulePath(filepath.Join(abs, "go.mod")) == selfModule {
 			continue
 		}
 		b.diags.Warnf(registry.UnsearchedModule, diag.Position{File: n}, "nested module %s is part of this build (%s), but ./... does not search nested modules, as go generate ./... does not: check its registries with handlergen check ./... in %s", n, why, n)

@@ -18,27 +18,75 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/script/readme.txtar from README.md")
+var update = flag.Bool("update", false, "rewrite testdata/script/readme.txtar from README.md and docs/*.md")
 
-// readmeScript is the script generated from the README's commands; TestScripts runs it.
+// readmeScript is the script generated from the documents' commands; TestScripts runs it.
 const readmeScript = "testdata/script/readme.txtar"
 
-// block is a fenced code block of the README: its info string (language,
+// docFiles are the documents whose code blocks the tests hold to the code,
+// relative to the repository root: the README first (its five-minute
+// section runs first), then CONTRIBUTING.md and docs/*.md, sorted.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	docs, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{"README.md"}
+	if _, err := os.Stat("../../CONTRIBUTING.md"); err == nil {
+		out = append(out, "CONTRIBUTING.md")
+	}
+	for _, d := range docs {
+		out = append(out, "docs/"+filepath.Base(d))
+	}
+	return out
+}
+
+// block is a fenced code block of a document: its info string (language,
 // then what the block is for) and its lines.
 type block struct {
-	line    int // of the opening fence
+	file    string // the document, relative to the repository root ("" is README.md)
+	line    int    // of the opening fence
 	lang    string
-	role    string // "norun", "contract", "runtime", "excerpt", a file name, or "" for commands
+	role    string // "norun", "contract", "runtime", "excerpt", "workflow", "pre-commit", a file name, or "" for commands
 	arg     string // after the role: the file an excerpt abridges
 	section string // the ## heading it is under
 	body    []string
 }
 
+// where is the block's position, FILE:LINE.
+func (b block) where() string {
+	f := b.file
+	if f == "" {
+		f = "README.md"
+	}
+	return fmt.Sprintf("%s:%d", f, b.line)
+}
+
+// fiveMinutes reports whether the block belongs to the README's five-minute
+// path, which runs in a fresh module rather than in this repository.
+func (b block) fiveMinutes() bool {
+	return (b.file == "" || b.file == "README.md") && strings.HasPrefix(b.section, "Your first handler")
+}
+
+// readmeBlocks returns the code blocks of every document, in docFiles order.
 func readmeBlocks(t *testing.T) []block {
 	t.Helper()
-	data, err := os.ReadFile("../../README.md")
+	var out []block
+	for _, f := range docFiles(t) {
+		bs, err := fileBlocks(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, bs...)
+	}
+	return out
+}
+
+func fileBlocks(file string) ([]block, error) {
+	data, err := os.ReadFile(filepath.Join("../..", file))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var (
 		out     []block
@@ -54,7 +102,7 @@ func readmeBlocks(t *testing.T) []block {
 			cur.body = append(cur.body, l)
 		case strings.HasPrefix(l, "```"):
 			f := strings.Fields(strings.TrimPrefix(l, "```"))
-			b := block{line: i + 1, section: section}
+			b := block{file: file, line: i + 1, section: section}
 			if len(f) > 0 {
 				b.lang = f[0]
 			}
@@ -70,40 +118,43 @@ func readmeBlocks(t *testing.T) []block {
 		}
 	}
 	if cur != nil {
-		t.Fatalf("README.md:%d: code block never closed", cur.line)
+		return nil, fmt.Errorf("%s:%d: code block never closed", file, cur.line)
 	}
-	return out
+	return out, nil
 }
 
-// TestReadme accounts for every code block of the README: commands
-// (```sh with $ prompts) and the files they use (```go FILE) are turned into
-// testdata/script/readme.txtar, which TestScripts runs, and this test fails
-// when that script is not what the README says (-update rewrites it);
-// contracts (```yaml contract) must be valid; the runtime API (```go runtime)
-// is checked by TestReadmeRuntime, excerpts (```go excerpt FILE) by
-// TestReadmeExcerpts. Anything else must say why it is not run
-// (norun: fragments, workflows for other systems, abridged output), so a new
-// block cannot silently go untested.
+// TestReadme accounts for every code block of the README, CONTRIBUTING.md
+// and docs/*.md: commands (```sh with $ prompts) and the files they use
+// (```go FILE) are turned into testdata/script/readme.txtar, which
+// TestScripts runs, and this test fails when that script is not what the
+// documents say (-update rewrites it); contracts (```yaml contract) must be
+// valid; GitHub workflows and pre-commit configurations (```yaml workflow,
+// ```yaml pre-commit) are checked by TestDocsCI; the runtime API (```go
+// runtime) by TestReadmeRuntime, excerpts (```go excerpt FILE) by
+// TestReadmeExcerpts. Anything else must say why it is not run (norun:
+// fragments, workflows for other systems, abridged output), so a new block
+// cannot silently go untested, wherever the text moves.
 func TestReadme(t *testing.T) {
 	var runnable []block
 	for _, b := range readmeBlocks(t) {
 		switch {
 		case b.role == "norun" || b.role == "runtime" || b.role == "excerpt":
+		case b.lang == "yaml" && (b.role == "workflow" || b.role == "pre-commit"):
 		case b.role == "contract":
-			c, ds := contracts.Parse("README.md", []byte(strings.Join(b.body, "\n")))
+			c, ds := contracts.Parse(b.file, []byte(strings.Join(b.body, "\n")))
 			if c == nil || ds.HasErrors() {
-				t.Errorf("README.md:%d: the contract example is invalid: %v", b.line, ds)
+				t.Errorf("%s: the contract example is invalid: %v", b.where(), ds)
 			}
 		case b.lang == "sh" && b.role == "":
 			if len(b.body) == 0 || !strings.HasPrefix(b.body[0], "$ ") {
-				t.Errorf("README.md:%d: a sh block either runs ($ prompts) or says norun", b.line)
+				t.Errorf("%s: a sh block either runs ($ prompts) or says norun", b.where())
 				continue
 			}
 			runnable = append(runnable, b)
 		case b.lang == "go" && strings.HasSuffix(b.role, ".go"):
 			runnable = append(runnable, b)
 		default:
-			t.Errorf("README.md:%d: block ```%s %s: say how it is tested (sh with $ prompts, go FILE, yaml contract, go runtime) or mark it norun", b.line, b.lang, b.role)
+			t.Errorf("%s: block ```%s %s: say how it is tested (sh with $ prompts, go FILE, yaml contract, yaml workflow, yaml pre-commit, go runtime) or mark it norun", b.where(), b.lang, b.role)
 		}
 	}
 	got, err := script(runnable)
@@ -121,39 +172,48 @@ func TestReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is not what README.md says; run go test ./internal/cli -run TestReadme -update\n--- generated:\n%s", readmeScript, got)
+		t.Errorf("%s is not what the documents say; run go test ./internal/cli -run TestReadme -update\n--- generated:\n%s", readmeScript, got)
 	}
 }
 
 // exitMarker is how a README command says that it fails: "# exits N".
 var exitMarker = regexp.MustCompile(`\s+#\s*exits ([0-9]+)\s*$`)
 
-// script turns the README's runnable blocks into a testscript. The five-
-// minute section runs in a fresh module next to "../handlergen", which is
-// this repository ($HGROOT); every other command runs in this repository.
-// Each output line shown must appear in the command's stdout or stderr
-// ("…" stands for anything), and the command prints no other line on
-// either (but the go command's "go: downloading" progress, which depends
-// on the module cache); a command fails when the README says "# exits N" or shows
-// "exit status N" (go run's last line) after it. The one addition of the
-// harness: go.sum gets this repository's sums right after go mod init, so
-// go mod tidy needs no checksum database.
+// hgURL is the repository a documented git clone or submodule fetches:
+// in the script, a copy of this one (hgcopy).
+const hgURL = "https://github.com/handlergen/handlergen"
+
+// script turns the documents' runnable blocks into a testscript. The
+// README's five-minute section runs in a fresh module whose copy of
+// handlergen, cloned into it, is this repository's source ($HGROOT, copied
+// by hgcopy without testdata and .git); every other command runs in this
+// repository. Each output line shown must appear in the command's stdout
+// or stderr ("…" stands for anything), and the command prints no other
+// line on either (but the go command's "go: downloading" progress, which
+// depends on the module cache); a command fails when the document says
+// "# exits N" or shows "exit status N" (go run's last line) after it. The
+// one addition of the harness: go.sum gets this repository's sums right
+// after go mod init, so go mod tidy needs no checksum database.
 func script(blocks []block) ([]byte, error) {
 	var cmds, files bytes.Buffer
-	cmds.WriteString("# Code generated from README.md by TestReadme (go test ./internal/cli -run TestReadme -update); DO NOT EDIT.\n")
-	cmds.WriteString("# Every command the README shows, with what it prints.\n")
+	cmds.WriteString("# Code generated from README.md and docs/*.md by TestReadme (go test ./internal/cli -run TestReadme -update); DO NOT EDIT.\n")
+	cmds.WriteString("# Every command the documents show, with what it prints.\n")
 	inRepo := false
 	for _, b := range blocks {
-		repo := !strings.HasPrefix(b.section, "Your first handler")
+		repo := !b.fiveMinutes()
 		if repo && !inRepo {
-			cmds.WriteString("\n# The README's commands in this repository.\ncd $HGROOT\n")
+			cmds.WriteString("\n# The documents' commands in this repository.\ncd $HGROOT\n")
 			inRepo = true
 		} else if !repo && inRepo {
-			return nil, fmt.Errorf("README.md:%d: commands of the five-minute section must come before the others", b.line)
+			return nil, fmt.Errorf("%s: commands of the five-minute section must come before the others", b.where())
 		}
-		// The section, not the line: edits elsewhere in the README must
+		file := b.file
+		if file == "" {
+			file = "README.md"
+		}
+		// The section, not the line: edits elsewhere in the document must
 		// not change the script.
-		fmt.Fprintf(&cmds, "\n# README.md, %s\n", b.section)
+		fmt.Fprintf(&cmds, "\n# %s, %s\n", file, b.section)
 		if b.lang == "go" {
 			name := "readme/" + b.role
 			fmt.Fprintf(&cmds, "cp $WORK/%s %s\n", name, b.role)
@@ -179,7 +239,7 @@ func script(blocks []block) ([]byte, error) {
 				continue
 			}
 			if len(cs) == 0 {
-				return nil, fmt.Errorf("README.md:%d: output before the first $ command", b.line)
+				return nil, fmt.Errorf("%s: output before the first $ command", b.where())
 			}
 			c := cs[len(cs)-1]
 			if strings.HasPrefix(l, "exit status ") {
@@ -193,9 +253,23 @@ func script(blocks []block) ([]byte, error) {
 			case "cd", "mkdir":
 				fmt.Fprintf(&cmds, "%s\n", c.line)
 				continue
+			case "git":
+				// git clone [--depth=1] hgURL DIR: this repository's source.
+				// What git prints ("Cloning into ...") is not checked.
+				if w := slices.DeleteFunc(slices.Clone(words), func(s string) bool { return strings.HasPrefix(s, "--depth") }); len(w) == 4 && w[1] == "clone" && w[2] == hgURL {
+					fmt.Fprintf(&cmds, "hgcopy %s\n", w[3])
+					continue
+				}
+				return nil, fmt.Errorf("%s: %q: the only git command the script runs is git clone [--depth=1] %s DIR", b.where(), c.line, hgURL)
+			case "rm":
+				if len(words) == 3 && words[1] == "-rf" && !strings.HasPrefix(words[2], "/") && !strings.Contains(words[2], "..") && len(c.out) == 0 {
+					fmt.Fprintf(&cmds, "rm %s\n", words[2])
+					continue
+				}
+				return nil, fmt.Errorf("%s: %q: rm runs only as a silent rm -rf of a relative path", b.where(), c.line)
 			case "go":
 			default:
-				return nil, fmt.Errorf("README.md:%d: %q: only go, cd and mkdir commands can run in the script", b.line, c.line)
+				return nil, fmt.Errorf("%s: %q: only go, git clone, rm -rf, cd and mkdir commands can run in the script", b.where(), c.line)
 			}
 			line := strings.ReplaceAll(c.line, "=../handlergen", "=$HGROOT")
 			if c.fail {
@@ -207,7 +281,7 @@ func script(blocks []block) ([]byte, error) {
 				re := "^" + strings.ReplaceAll(regexp.QuoteMeta(o), "…", ".*") + "$"
 				fmt.Fprintf(&cmds, "output '%s'\n", strings.ReplaceAll(re, "'", "''"))
 			}
-			// What the README shows is all the command prints: a note or
+			// What the document shows is all the command prints: a note or
 			// warning it does not show makes it false.
 			fmt.Fprintf(&cmds, "outputlines %d\n", len(c.out))
 			if strings.HasPrefix(c.line, "go mod init ") {
@@ -233,7 +307,7 @@ func TestReadmeRuntime(t *testing.T) {
 		}
 	}
 	if src == nil {
-		t.Fatal("README.md has no ```go runtime block")
+		t.Fatal("no document has a ```go runtime block")
 	}
 	fset := token.NewFileSet()
 	doc, err := parser.ParseFile(fset, "README.md", strings.Join(src, "\n"), 0)
@@ -360,9 +434,29 @@ func TestReadmeScriptGenerator(t *testing.T) {
 			want:   []string{"cd $HGROOT", "exec go run ./x", "output '^hi''s$'"},
 		},
 		{
-			name:   "only go, cd and mkdir run",
+			name:   "only go, git clone, rm -rf, cd and mkdir run",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ curl https://x | sh"}}},
+			err:    "only go, git clone, rm -rf, cd and mkdir",
+		},
+		{
+			name:   "rm -rf only of a relative path",
 			blocks: []block{{lang: "sh", section: five, body: []string{"$ rm -rf /"}}},
-			err:    "only go, cd and mkdir",
+			err:    "rm runs only",
+		},
+		{
+			name:   "a clone of handlergen is a copy of this repository; rm -rf is rm",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ git clone --depth=1 https://github.com/handlergen/handlergen third_party/handlergen", "$ rm -rf third_party/handlergen/.git"}}},
+			want:   []string{"hgcopy third_party/handlergen", "rm third_party/handlergen/.git"},
+		},
+		{
+			name:   "no other clone",
+			blocks: []block{{lang: "sh", section: five, body: []string{"$ git clone https://example.com/x x"}}},
+			err:    "the only git command",
+		},
+		{
+			name:   "a section of that name elsewhere than the README runs in the repository",
+			blocks: []block{{file: "docs/x.md", lang: "sh", section: five, body: []string{"$ go version"}}},
+			want:   []string{"cd $HGROOT", "# docs/x.md, " + five, "exec go version"},
 		},
 		{
 			name:   "the five-minute section comes first",
@@ -404,15 +498,15 @@ func TestReadmeExcerpts(t *testing.T) {
 		n++
 		data, err := os.ReadFile(filepath.Join("../..", b.arg))
 		if err != nil {
-			t.Errorf("README.md:%d: %v", b.line, err)
+			t.Errorf("%s: %v", b.where(), err)
 			continue
 		}
 		if err := isExcerpt(b.body, strings.Split(string(data), "\n")); err != nil {
-			t.Errorf("README.md:%d: not an excerpt of %s: %v", b.line, b.arg, err)
+			t.Errorf("%s: not an excerpt of %s: %v", b.where(), b.arg, err)
 		}
 	}
 	if n == 0 {
-		t.Fatal("README.md has no ```go excerpt FILE block")
+		t.Fatal("no document has a ```go excerpt FILE block")
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +54,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output, "outputlines": outputLines, "cisafe": ciSafe, "qcp": qcp},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"output": output, "outputlines": outputLines, "cisafe": ciSafe, "qcp": qcp, "hgcopy": hgCopy},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
 			env.Setenv("HANDLERGEN_CACHE", hgCache)
@@ -158,4 +159,39 @@ func qcp(ts *testscript.TestScript, neg bool, args []string) {
 	dst = ts.MkAbs(dst)
 	ts.Check(os.MkdirAll(filepath.Dir(dst), 0o755))
 	ts.Check(os.WriteFile(dst, []byte(ts.ReadFile(args[0])), 0o644))
+}
+
+// hgcopy DIR: copy this repository's source ($HGROOT) to DIR, as a clone
+// of it, less .git and testdata (and any directory the go command skips,
+// .x and _x), would put it: the copy a user keeps inside their module
+// before a release (third_party/handlergen).
+func hgCopy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hgcopy DIR")
+	}
+	src, dst := ts.Getenv("HGROOT"), ts.MkAbs(args[0])
+	ts.Check(filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if rel != "." && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if name == ".git" || !d.Type().IsRegular() { // .git is a file in a worktree
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	}))
 }
