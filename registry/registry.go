@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/handlergen/handlergen/internal/phash"
 )
@@ -42,77 +41,29 @@ type Entry[H any] struct {
 //
 // A nil *Registry behaves as an empty one.
 type Registry[H any] struct {
-	tab     table      // first, so that a nil *Registry is a nil *table
 	entries []Entry[H] // sorted by Name, names unique
+	find    finder
 }
 
-// table returns r's table, nil when r is nil, without a branch.
-func (r *Registry[H]) table() *table { return (*table)(unsafe.Pointer(r)) }
+// finder is the perfect hash of a generated registry (no Slots for one
+// made by New). It is not generic, so its one out-of-line method serves
+// every H and Lookup stays small enough to be inlined into its caller.
+type finder struct{ ix phash.Table }
 
-// table finds names. It is not generic, so its one out-of-line function
-// serves every H and Lookup stays small enough to be inlined into its
-// caller. It reads the entries' names in place: Name is the first field of
-// Entry[H], so name i is at names + i*stride.
-type table struct {
-	names  unsafe.Pointer // &entries[0].Name, nil when there are no entries
-	n      int            // number of entries
-	stride uintptr        // unsafe.Sizeof(Entry[H])
-	seed   uint64
-	pilots []uint32 // len a power of two; nil for a registry made by New
-	slots  []uint32 // len a power of two; slot → index into entries
-	pmask  uint64   // len(pilots) - 1
-	smask  uint64   // len(slots) - 1
+// index returns the candidate index of name by the perfect hash
+// (phash.Table.Find, the probe the generator's tables are tested with), or
+// -1 when there is none. Lookup compares the name found there.
+func (f *finder) index(name string) int {
+	if f.ix.Slots == nil {
+		return -1
+	}
+	return int(f.ix.Find(name))
 }
 
-// table() and table.name read through these layouts: tab must be the
-// first field of Registry[H] and Name the first of Entry[H]. Moving either
-// makes these arrays' lengths nonzero, which does not compile.
-var (
-	_ [0]struct{} = [unsafe.Offsetof(Registry[struct{}]{}.tab)]struct{}{}
-	_ [0]struct{} = [unsafe.Offsetof(Entry[struct{}]{}.Name)]struct{}{}
-)
-
-func newTable[H any](entries []Entry[H]) table {
-	t := table{n: len(entries), stride: unsafe.Sizeof(Entry[H]{})}
-	if len(entries) > 0 {
-		t.names = unsafe.Pointer(&entries[0].Name)
-	}
-	return t
-}
-
-func (t *table) name(i int) string { return *(*string)(unsafe.Add(t.names, uintptr(i)*t.stride)) }
-
-// entry returns the address of the entry of name (which is also the
-// address of its Name), or nil: by the perfect hash when there is one (one
-// hash, two table reads, one comparison), else by binary search. It is the
-// one out-of-line call of Lookup.
-func (t *table) entry(name string) unsafe.Pointer {
-	if t == nil || t.n == 0 {
-		return nil
-	}
-	i := 0
-	if t.slots == nil {
-		lo, hi := 0, t.n
-		for lo < hi {
-			h := int(uint(lo+hi) >> 1)
-			if t.name(h) < name {
-				lo = h + 1
-			} else {
-				hi = h
-			}
-		}
-		i = lo
-	} else {
-		h := phash.Hash(t.seed, name)
-		p := t.pilots[(h>>32)&t.pmask]
-		i = int(t.slots[(h^uint64(p)*phash.PilotMul)&t.smask])
-	}
-	if i < t.n {
-		if p := unsafe.Add(t.names, uintptr(i)*t.stride); *(*string)(p) == name {
-			return p
-		}
-	}
-	return nil
+// search is binary search over the entries of a registry made by New.
+func (r *Registry[H]) search(name string) int {
+	i, _ := slices.BinarySearchFunc(r.entries, name, func(e Entry[H], name string) int { return strings.Compare(e.Name, name) })
+	return i
 }
 
 // Index is a perfect-hash table over the names of a registry's entries, in
@@ -151,7 +102,7 @@ func New[H any](entries []Entry[H]) *Registry[H] {
 			}
 		}
 	}
-	return &Registry[H]{entries: entries, tab: newTable(entries)}
+	return &Registry[H]{entries: entries}
 }
 
 // NewIndexed returns a registry of entries with a lookup table computed in
@@ -172,10 +123,7 @@ func NewIndexed[H any](entries []Entry[H], ix Index) *Registry[H] {
 }
 
 func newRegistry[H any](entries []Entry[H], ix Index) *Registry[H] {
-	t := newTable(entries)
-	t.seed, t.pilots, t.slots = ix.Seed, ix.Pilots, ix.Slots
-	t.pmask, t.smask = uint64(len(ix.Pilots)-1), uint64(len(ix.Slots)-1)
-	return &Registry[H]{entries: entries, tab: t}
+	return &Registry[H]{entries: entries, find: finder{ix: phash.Table{Seed: ix.Seed, Pilots: ix.Pilots, Slots: ix.Slots}}}
 }
 
 func duplicateMessage(name string) string {
@@ -195,8 +143,17 @@ func (r *Registry[H]) Len() int {
 // hashes name once, reads the perfect-hash table and compares one name; it
 // copies and allocates nothing, and is small enough to be inlined.
 func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
-	p := r.table().entry(name)
-	return (*Entry[H])(p), p != nil
+	if r == nil {
+		return nil, false
+	}
+	i := r.find.index(name)
+	if i < 0 {
+		i = r.search(name)
+	}
+	if uint(i) < uint(len(r.entries)) && r.entries[i].Name == name {
+		return &r.entries[i], true
+	}
+	return nil, false
 }
 
 // New returns a fresh instance of the handler registered under name, made by
