@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/handlergen/handlergen/isolate/internal/wire"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -380,7 +379,7 @@ func (c *Client) acquire(ctx context.Context, p *pool) (*hostConn, error) {
 	switch {
 	case c.closed:
 		c.mu.Unlock()
-		return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: correlationID(ctx), Err: errClosed}
+		return nil, &registry.Error{Code: registry.HostFailed, CorrelationID: registry.CorrelationIDOrNew(ctx), Err: errClosed}
 	case p.host != nil:
 		h := p.host
 		c.mu.Unlock()
@@ -388,7 +387,7 @@ func (c *Client) acquire(ctx context.Context, p *pool) (*hostConn, error) {
 	case time.Now().Before(p.until):
 		until := p.until
 		c.mu.Unlock()
-		return nil, &registry.Error{Code: registry.HandlerQuarantined, CorrelationID: correlationID(ctx),
+		return nil, &registry.Error{Code: registry.HandlerQuarantined, CorrelationID: registry.CorrelationIDOrNew(ctx),
 			Err: fmt.Errorf("the host of group %q failed %d times within %v; no host is started until %s (Config.QuarantineFor)",
 				p.name, c.cfg.QuarantineAfter, c.cfg.QuarantineWindow, until.Format(time.RFC3339))}
 	case c.spare != nil && !c.spare.isGone() && p.start == nil:
@@ -416,7 +415,7 @@ func (c *Client) acquire(ctx context.Context, p *pool) (*hostConn, error) {
 	case <-st.done:
 		if st.err != nil {
 			err := *st.err // each caller's own copy, with its correlation ID
-			err.CorrelationID = correlationID(ctx)
+			err.CorrelationID = registry.CorrelationIDOrNew(ctx)
 			return nil, &err
 		}
 		return st.host, nil
@@ -433,7 +432,7 @@ func (e notSent) Unwrap() error { return e.error }
 
 // abandoned is the CallAbandoned error of a call whose context ended.
 func abandoned(ctx context.Context, op string, err error) *registry.Error {
-	return &registry.Error{Code: registry.CallAbandoned, Op: op, CorrelationID: correlationID(ctx), Err: err}
+	return &registry.Error{Code: registry.CallAbandoned, Op: op, CorrelationID: registry.CorrelationIDOrNew(ctx), Err: err}
 }
 
 // run starts a host for p's start st, after wait, and makes it p's.
@@ -569,13 +568,6 @@ func cutEnv(kv string) (string, string, bool) {
 		}
 	}
 	return kv, "", false
-}
-
-func correlationID(ctx context.Context) uuid.UUID {
-	if id, ok := registry.CorrelationID(ctx); ok {
-		return id
-	}
-	return uuid.New()
 }
 
 // compare returns the first difference between the client's entries and

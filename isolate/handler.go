@@ -364,5 +364,5 @@ func withID(ctx context.Context) context.Context {
 	if _, ok := registry.CorrelationID(ctx); ok {
 		return ctx
 	}
-	return registry.WithCorrelationID(ctx, correlationID(ctx))
+	return registry.WithCorrelationID(ctx, registry.CorrelationIDOrNew(ctx))
 }

@@ -273,7 +273,7 @@ var errUndelivered = errors.New("it had exited before the call was sent")
 // to cancel it, and kills the host if the call is still running KillAfter
 // later.
 func (c *Client) call(ctx context.Context, h *hostConn, args wire.Call) (*wire.Reply, error) {
-	args.Correlation = correlationID(ctx)
+	args.Correlation = registry.CorrelationIDOrNew(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, abandoned(ctx, args.Method, notSent{err})
 	}

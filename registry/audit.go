@@ -105,7 +105,7 @@ func (a *Audited[H]) New(ctx context.Context, name string) (H, error) {
 	}
 	if known && e.AuditLogging && logger.Enabled(ctx, slog.LevelInfo) {
 		logger.LogAttrs(ctx, slog.LevelInfo, "handler instantiated",
-			slog.String("correlation_id", correlationIDOrNew(ctx).String()),
+			slog.String("correlation_id", CorrelationIDOrNew(ctx).String()),
 			slog.String("handler_name", e.Name),
 			slog.String("handler_class", e.Class),
 			slog.String("contract", e.Contract),

@@ -243,7 +243,7 @@ func async[T any](c *contained, ctx context.Context, op string, f func(context.C
 	select {
 	case o = <-p.done:
 	case <-ctx.Done():
-		p.id = correlationIDOrNew(ctx)
+		p.id = CorrelationIDOrNew(ctx)
 		if p.state.CompareAndSwap(running, abandoned) {
 			return zero, c.failWithID(ctx, p.id, CallAbandoned, op, ctx.Err())
 		}
@@ -268,7 +268,7 @@ func panicValue(v any) any {
 
 // fail makes the error of a contained call and logs it.
 func (c *contained) fail(ctx context.Context, code Code, op string, cause error) *Error {
-	return c.failWithID(ctx, correlationIDOrNew(ctx), code, op, cause)
+	return c.failWithID(ctx, CorrelationIDOrNew(ctx), code, op, cause)
 }
 
 func (c *contained) failWithID(ctx context.Context, id uuid.UUID, code Code, op string, cause error) *Error {

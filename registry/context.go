@@ -35,8 +35,10 @@ func CorrelationID(ctx context.Context) (uuid.UUID, bool) {
 	return id, true
 }
 
-// correlationIDOrNew returns the context's correlation ID or a fresh UUIDv4.
-func correlationIDOrNew(ctx context.Context) uuid.UUID {
+// CorrelationIDOrNew returns the context's correlation ID, or a fresh
+// UUIDv4 when it carries none: the ID an error of the runtime carries
+// (this package's, and isolate's).
+func CorrelationIDOrNew(ctx context.Context) uuid.UUID {
 	if id, ok := CorrelationID(ctx); ok {
 		return id
 	}

@@ -206,7 +206,7 @@ func (r *Registry[H]) notFound(ctx context.Context, name string) error {
 	return &Error{
 		Code:          HandlerNotFound,
 		Name:          name,
-		CorrelationID: correlationIDOrNew(ctx),
+		CorrelationID: CorrelationIDOrNew(ctx),
 		Suggestions:   sugg,
 	}
 }
@@ -223,7 +223,7 @@ func (e *Entry[H]) failed(ctx context.Context, code Code, err error) *Error {
 	return &Error{
 		Code:          code,
 		Name:          e.Name,
-		CorrelationID: correlationIDOrNew(ctx),
+		CorrelationID: CorrelationIDOrNew(ctx),
 		Err:           err,
 		Op:            "New",
 		Contract:      e.Contract,
