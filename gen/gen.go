@@ -7,9 +7,10 @@
 // implements the handler interface, and emits the registry file with
 // jennifer. The same Run serves generate and check: it computes each
 // registry's bytes and reads the file on disk (through internal/output, so
-// that the path it resolves is the one a commit writes), and never writes;
-// the caller commits. Nothing here prints or exits: results and
-// diagnostics go back to the caller.
+// that the path it resolves is the one a commit writes), and never writes:
+// the caller commits, with Commit, all or nothing, as wire's Generate
+// leaves the write to its result's Commit. Nothing here prints or exits:
+// results and diagnostics go back to the caller.
 package gen
 
 import (
@@ -172,7 +173,7 @@ type job struct {
 
 // RunAll performs one run for several registries — handlergen generate
 // ./... — with one packages.Load per module for the union of their handler
-// packages. It writes nothing: the caller commits the results, and only
+// packages. It writes nothing: the caller commits the results (Commit), and only
 // when no registry has an error.
 func RunAll(ctx context.Context, cfgs []Config, mode Mode) ([]*Result, error) {
 	// No go command runs for a root whose module files would hang it

@@ -375,3 +375,47 @@ func TestList(t *testing.T) {
 		t.Errorf("codes = %v", got)
 	}
 }
+
+// TestCommitAllOrNothing: Commit writes nothing when a result has an error
+// or when any output cannot be written (planned before the first write),
+// and otherwise writes each changed file and only those.
+func TestCommitAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a_gen.go"), filepath.Join(dir, "b_gen.go")
+	if err := os.WriteFile(b, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := func(path, src string, exists bool, onDisk string) *gen.Result {
+		r := &gen.Result{Path: path, Output: filepath.Base(path), Source: []byte(src), Exists: exists, Perm: 0o644}
+		if exists {
+			r.OnDisk = []byte(onDisk)
+		}
+		return r
+	}
+	// An error in one result: nothing written.
+	bad := res(a, "new a", false, "")
+	bad.Diags.Errorf(registry.ProtocolNotImplemented, diag.Position{File: "c.yaml"}, "x")
+	if w, ds := gen.Commit([]*gen.Result{res(b, "new b", true, "old"), bad}); slices.Contains(w, true) || len(ds) != 0 {
+		t.Errorf("with an error: written %v, %v", w, ds)
+	}
+	// One output that cannot be written: planned first, nothing written.
+	w, ds := gen.Commit([]*gen.Result{res(a, "new a", false, ""), res(filepath.Join(notDir, "c_gen.go"), "c", false, "")})
+	if slices.Contains(w, true) || len(ds) != 1 || ds[0].Code != registry.OutputWriteError {
+		t.Errorf("with an unwritable output: written %v, %v", w, ds)
+	}
+	if _, err := os.Stat(a); err == nil {
+		t.Error("a was written though another output could not be")
+	}
+	// Clean: the changed files are written, the unchanged one is not.
+	w, ds = gen.Commit([]*gen.Result{res(a, "new a", false, ""), res(b, "old", true, "old")})
+	if !slices.Equal(w, []bool{true, false}) || len(ds) != 0 {
+		t.Errorf("clean: written %v, %v", w, ds)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "new a" {
+		t.Errorf("a = %q", got)
+	}
+}
