@@ -30,6 +30,10 @@ type Action struct {
 	// Packages maps an import path to its export data file: a compiler
 	// archive (go tool compile -pack -o X.a) or a bare export file (X.x).
 	Packages map[string]string
+	// Stdlib, when set, is a directory of the standard library's export
+	// data as rules_go's stdlib builds it: a standard package (its first
+	// path element has no dot) that Packages does not name is Stdlib/PATH.a.
+	Stdlib string
 	// Sources maps an import path to its Go files, optionally: the init()
 	// audit and the hint for an unexported type read them. A package
 	// without them is not audited.
@@ -40,6 +44,19 @@ type Action struct {
 	PackageFiles []string
 	// Check is the checked-in registry that check mode compares with.
 	Check string
+}
+
+// exportFile returns the export data file of path, relative to Root, and
+// whether the action declares one.
+func (a *Action) exportFile(path string) (string, bool) {
+	if f, ok := a.Packages[path]; ok {
+		return f, true
+	}
+	first, _, _ := strings.Cut(path, "/")
+	if a.Stdlib != "" && !strings.Contains(first, ".") && path != "C" {
+		return a.Stdlib + "/" + path + ".a", true
+	}
+	return "", false
 }
 
 // packageFiles returns the base names of a.PackageFiles, which must lie
@@ -109,7 +126,7 @@ func (j *job) actionLoad() *loaded {
 			return p
 		}
 		p := &packages.Package{ID: path, PkgPath: path}
-		if f, ok := a.Packages[path]; ok {
+		if f, ok := a.exportFile(path); ok {
 			p.ExportFile = filepath.Join(a.Root, filepath.FromSlash(f))
 		}
 		for _, f := range a.Sources[path] {
@@ -120,7 +137,7 @@ func (j *job) actionLoad() *loaded {
 	}
 	// read loads path's types, and returns "" or why it cannot be used.
 	read := func(path string) string {
-		if _, ok := a.Packages[path]; !ok {
+		if _, ok := a.exportFile(path); !ok {
 			return fmt.Sprintf("package %s is not in the action's config (strict deps): add its export data to the config's packages", path)
 		}
 		p := stub(path)
@@ -135,7 +152,7 @@ func (j *job) actionLoad() *loaded {
 		// Every package its types refer to must be declared too, as the
 		// build system's strict deps require of a compile: the same graph,
 		// whether or not its export data is read here.
-		if missing := undeclared(p.Types, a.Packages); missing != "" {
+		if missing := undeclared(p.Types, a); missing != "" {
 			return fmt.Sprintf("package %s refers to types of package %s, which is not in the action's config (strict deps): add its export data to the config's packages", path, missing)
 		}
 		linkImports(p, stub)
@@ -145,7 +162,7 @@ func (j *job) actionLoad() *loaded {
 	if !r.ifaceUnloadable {
 		if why := read(r.ifacePath); why != "" {
 			code := registry.ModuleNotFound
-			if _, ok := a.Packages[r.ifacePath]; ok {
+			if _, ok := a.exportFile(r.ifacePath); ok {
 				code = registry.ImportError
 			}
 			r.diags.Errorf(code, diag.Position{}, "-interface: %s", why)
@@ -163,7 +180,7 @@ func (j *job) actionLoad() *loaded {
 			}
 		} else if why := read(c.ImportPath); why != "" {
 			code := registry.ModuleNotFound
-			if _, ok := a.Packages[c.ImportPath]; ok {
+			if _, ok := a.exportFile(c.ImportPath); ok {
 				code = registry.ImportError
 			}
 			r.diags.Errorf(code, c.ClassPos, "%s", why)
@@ -178,9 +195,9 @@ func (j *job) actionLoad() *loaded {
 }
 
 // undeclared returns the first package (by path) that pkg's types refer
-// to, directly or not, which declared does not name; "" when there is
+// to, directly or not, which the action does not declare; "" when there is
 // none.
-func undeclared(pkg *types.Package, declared map[string]string) string {
+func undeclared(pkg *types.Package, a *Action) string {
 	seen := map[*types.Package]bool{}
 	var missing []string
 	var walk func(p *types.Package)
@@ -190,7 +207,7 @@ func undeclared(pkg *types.Package, declared map[string]string) string {
 				continue
 			}
 			seen[q] = true
-			if _, ok := declared[q.Path()]; !ok && q.Path() != "unsafe" {
+			if _, ok := a.exportFile(q.Path()); !ok && q.Path() != "unsafe" {
 				missing = append(missing, q.Path())
 			}
 			walk(q)

@@ -54,6 +54,10 @@ type actionConfig struct {
 	// "packagefile PATH=FILE" lines. Both may be given; they must agree.
 	Packages  map[string]string `json:"packages"`
 	ImportCfg string            `json:"importcfg"`
+	// Stdlib is a directory of the standard library's export data, PATH.a
+	// for each standard package (rules_go's stdlib), used for a standard
+	// package neither names.
+	Stdlib string `json:"stdlib"`
 	// Srcs are packages' Go files, for the init() audit (optional).
 	Srcs map[string][]string `json:"srcs"`
 	// PackageFiles are the output package's other Go files (optional).
@@ -242,7 +246,7 @@ func readBounded(p string) ([]byte, error) {
 
 // paths are the config's paths, every one of which must be local.
 func (a *actionConfig) paths() []string {
-	ps := []string{a.ImportCfg, a.Output, a.Check, a.Stamp, a.Diagnostics}
+	ps := []string{a.ImportCfg, a.Stdlib, a.Output, a.Check, a.Stamp, a.Diagnostics}
 	ps = append(ps, a.Contracts...)
 	ps = append(ps, a.PackageFiles...)
 	for _, f := range a.Packages {
@@ -308,7 +312,7 @@ func (a *actionConfig) gen(root string) (gen.Config, gen.Mode, error) {
 	if a.ImportPath == "" {
 		return cfg, mode, fmt.Errorf("importpath (the output package's import path) is required")
 	}
-	if len(a.Packages) == 0 {
+	if len(a.Packages) == 0 && a.Stdlib == "" {
 		return cfg, mode, fmt.Errorf("no packages: give the export data of the interface's and the handlers' packages (packages or importcfg)")
 	}
 	dir := a.Dir
@@ -355,7 +359,7 @@ func (a *actionConfig) gen(root string) (gen.Config, gen.Mode, error) {
 		cfg.Inputs = append(cfg.Inputs, rel)
 	}
 	cfg.Action = &gen.Action{
-		Root: root, ImportPath: a.ImportPath, Modules: a.Modules, Packages: a.Packages,
+		Root: root, ImportPath: a.ImportPath, Modules: a.Modules, Packages: a.Packages, Stdlib: a.Stdlib,
 		Sources: a.Srcs, PackageFiles: a.PackageFiles, Check: a.Check,
 	}
 	return cfg, mode, nil

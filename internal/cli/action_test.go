@@ -256,6 +256,19 @@ func TestAction(t *testing.T) {
 		}
 	})
 
+	t.Run("stdlib directory", func(t *testing.T) {
+		// rules_go's stdlib is a directory of PATH.a files, not a list.
+		root, cfg := f.execroot(nil)
+		delete(cfg, "importcfg")
+		cfg["stdlib"] = "bazel-out/stdlib"
+		if code, stderr := f.action(root, cfg); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+		if got := read(t, filepath.Join(root, "bazel-out/bin/app/registry_gen.go")); !bytes.Equal(got, want) {
+			t.Errorf("action output differs from generate's")
+		}
+	})
+
 	t.Run("strict deps", func(t *testing.T) {
 		root, cfg := f.execroot(nil, farmModule+"/handlers/world")
 		code, stderr := f.action(root, cfg)
