@@ -66,6 +66,10 @@ type Config struct {
 	ForbidInit  bool     // init() in a handler package is an error, not a warning
 	Args        []string // command-line arguments recorded in the header
 	FS          contracts.FS
+	// Action, when set, makes the run a build-farm action (RunAction):
+	// what the run would learn from the go command and the tree, it takes
+	// from here.
+	Action *Action
 }
 
 // Handler is a contract resolved to a Go type.
@@ -260,7 +264,12 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	// shuts out the user's own handlers.
 	res.Allow = Allowlist{Any: cfg.AllowAny, Only: cfg.Only}
 	if !cfg.AllowAny {
-		res.Allow.Modules, res.Allow.Prefixes = findMainModules(cfg.Dir), cfg.Allow
+		res.Allow.Prefixes = cfg.Allow
+		if cfg.Action != nil {
+			res.Allow.Modules = slices.Sorted(slices.Values(cfg.Action.Modules))
+		} else {
+			res.Allow.Modules = findMainModules(cfg.Dir)
+		}
 	}
 
 	t := time.Now()
@@ -287,14 +296,27 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 
 	outFile := filepath.Clean(j.outAbs)
 	outDir := filepath.Dir(outFile)
-	out := outputPkg{dir: outDir, file: outFile, path: modtree.ImportPath(outDir)}
-	out.name, out.decls, out.imported = scanOutput(outDir, outFile, cfg.Package)
+	var out outputPkg
+	if a := cfg.Action; a != nil {
+		names, err := a.packageFiles(outDir)
+		if err != nil {
+			return nil, err
+		}
+		out = outputPkg{dir: outDir, file: outFile, path: a.ImportPath}
+		out.name, out.decls, out.imported = scanFiles(outDir, outFile, cfg.Package, names)
+	} else {
+		out = outputPkg{dir: outDir, file: outFile, path: modtree.ImportPath(outDir)}
+		out.name, out.decls, out.imported = scanOutput(outDir, outFile, cfg.Package)
+	}
 	if out.name == "main" && cfg.Var == "main" {
 		return nil, fmt.Errorf("-var main: the output is in package main, where main is the program's function")
 	}
 	j.cfg = cfg
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
+	if cfg.Action != nil {
+		j.r.root = cfg.Action.Root // no walk up the tree for a go.mod
+	}
 	if out.path != "" && ifacePath == out.path {
 		// The output package is never loaded (a stale file must not block
 		// its own regeneration), so the interface cannot live there.
@@ -447,7 +469,18 @@ func (j *job) emit(mode Mode) error {
 	if mode == Check {
 		what = "generate would refuse to overwrite"
 	}
-	f, err := output.Read(j.outAbs)
+	var f output.File
+	var err error
+	switch a := j.cfg.Action; {
+	case a == nil:
+		f, err = output.Read(j.outAbs)
+	case mode == Check:
+		// The checked-in registry is an input of the action, wherever
+		// the build system puts it; the output's own path is not read.
+		f, err = output.Read(filepath.Join(a.Root, filepath.FromSlash(a.Check)))
+	default:
+		f = output.File{Perm: 0o644} // an action's output is always new
+	}
 	res.Path, res.OnDisk, res.Exists, res.Perm = f.Path, f.Data, f.Exists, f.Perm
 	var notRegular *output.NotRegularError
 	var tooLarge *output.TooLargeError

@@ -41,15 +41,26 @@ func findMainModules(dir string) []string {
 // registries', which give way when regenerated): the registry's own
 // package-level names must not take them.
 func scanOutput(outDir, outFile, given string) (name string, decls, imported []string) {
+	entries, _ := os.ReadDir(outDir)
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return scanFiles(outDir, outFile, given, names)
+}
+
+// scanFiles is scanOutput on the files names of outDir, in order: those of
+// the directory, or, in an action, the ones its config declares.
+func scanFiles(outDir, outFile, given string, names []string) (name string, decls, imported []string) {
 	name = given
 	var files []*ast.File
 	regenerable := map[*ast.File]bool{}             // other handlergen registries
 	fileDirs := map[*ast.File][]cmdline.Directive{} // their go:generate handlergen lines
 	paths := map[*ast.File]string{}
-	entries, _ := os.ReadDir(outDir)
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || filepath.Join(outDir, n) == outFile {
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".go") || filepath.Join(outDir, n) == outFile {
 			continue
 		}
 		src, err := output.ReadFile(filepath.Join(outDir, n))

@@ -604,7 +604,9 @@ func (r *resolver) lookupInterface(p *packages.Package) bool {
 	// What remains needs the interface's types: it is cached as one
 	// verdict, so a run whose handlers all hit reads no export data.
 	var key [32]byte
-	if d := r.ld.digest(p); d != "" && r.ld.cache != nil {
+	if r.ld.cache == nil {
+		// No digest either: it reads export data of the whole graph.
+	} else if d := r.ld.digest(p); d != "" {
 		key = (&keyer{}).add(cacheFormat, "interface", r.ld.cache.self, d, r.ifacePath, r.ifaceName).sum()
 		var v verdict
 		if r.ld.cache.get(key, &v) && v.OK && len(v.Diags) == 0 {
@@ -715,6 +717,9 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 // ./... in each finds them, once per resolver: the candidates of a
 // did-you-mean for a mistyped package of the user's own module.
 func (r *resolver) mainPackages() []string {
+	if r.mainPkgs == nil && r.cfg.Action != nil {
+		r.mainPkgs = slices.Sorted(maps.Keys(r.cfg.Action.Packages)) // what there is, in an action
+	}
 	if r.mainPkgs == nil {
 		r.mainPkgs = []string{}
 		for mod, dir := range modtree.MainModules(r.cfg.Dir) {
@@ -728,7 +733,11 @@ func (r *resolver) mainPackages() []string {
 // inMainModule reports whether path lies in a main module (of the
 // workspace) of the working directory.
 func (r *resolver) inMainModule(path string) bool {
-	for mp := range modtree.MainModules(r.cfg.Dir) {
+	mains := maps.Keys(modtree.MainModules(r.cfg.Dir))
+	if a := r.cfg.Action; a != nil {
+		mains = slices.Values(a.Modules) // no walk up the tree
+	}
+	for mp := range mains {
 		if path == mp || strings.HasPrefix(path, mp+"/") {
 			return true
 		}
@@ -1372,6 +1381,9 @@ func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 // What it makes of a name depends on the name only as fileKey tells, given
 // where the working directory lies in the tree (verifyKey).
 func (r *resolver) pkgRel(p *packages.Package, file string) string {
+	if r.cfg.Action != nil {
+		return r.actionRel(p, file)
+	}
 	if !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
@@ -1418,7 +1430,14 @@ func fileKey(root, file string) string {
 }
 
 // cleanMsg makes a go command message fit a diagnostic: see cleanMsg.
-func (r *resolver) cleanMsg(msg string) string { return cleanMsg(r.cfg.Dir, msg) }
+func (r *resolver) cleanMsg(msg string) string {
+	if a := r.cfg.Action; a != nil {
+		// No go command ran: the messages are handlergen's, and name
+		// the action's files under its root.
+		return strings.ReplaceAll(msg, a.Root+string(filepath.Separator), "")
+	}
+	return cleanMsg(r.cfg.Dir, msg)
+}
 
 // cleanMsg makes a go command message fit a diagnostic. Paths in the
 // module (or workspace) of dir become relative to dir — also those outside

@@ -39,6 +39,7 @@ const usage = `usage:
   handlergen [generate] [flags] [INPUT ...]   write the registry file
   handlergen check      [flags] [INPUT ...]   validate and compare with the file on disk; writes nothing
   handlergen list       [flags] [INPUT ...]   print the handlers the contracts declare
+  handlergen action     -config FILE          one registry from declared inputs only (build-farm action)
   handlergen schema                           print the contract JSON Schema
   handlergen version
   handlergen new [-interface PATH.Name] [-type TYPE] DIR/NAME
@@ -61,7 +62,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "generate"
 	if len(args) > 0 {
 		switch args[0] {
-		case "generate", "check", "list", "schema", "version", "new":
+		case "generate", "check", "list", "schema", "version", "new", "action":
 			cmd, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
@@ -71,6 +72,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "new":
 		return runNew(args, stdout, stderr)
+	case "action":
+		return runAction(args, stdout, stderr)
 	case "schema":
 		if helpOnly(args) {
 			fmt.Fprint(stderr, "usage: handlergen schema\n\nPrints the JSON Schema (draft 2020-12) of handler contracts on stdout.\n")

@@ -79,16 +79,31 @@ func splitModFile(flags []string) (rest []string, modfile string) {
 
 // Packages returns the Env and BuildFlags of a go/packages load that runs
 // the go command as the user's environment would. It is that environment,
-// except for a -modfile that GOFLAGS sets: go/packages first asks the go
-// command for its version with modules off (GO111MODULE=off, to be immune
-// to errors in go.mod), and the go command refuses -modfile there ("build
-// flag -modfile only valid when using modules"), so every load failed. The
-// -modfile moves to the build flags, which go/packages leaves out of that
-// probe and passes, after GOFLAGS, to every go list; GOFLAGS keeps the
-// rest, set even when nothing is left (to a blank, which the go command
-// takes as set), so that the go env file's -modfile does not come back.
+// with two changes.
+//
+// GOPACKAGESDRIVER is off: go/packages would otherwise hand the load to
+// the driver that variable names, or to any gopackagesdriver on PATH — a
+// shell set up for gopls in a Bazel workspace has one — and handlergen
+// would silently read Bazel's export files, which sit at fixed paths where
+// the go command's are named by their content (the verification cache
+// keys on that content; see the DESIGN's "Caching"). handlergen documents
+// the go command; a build farm runs handlergen action instead.
+//
+// A -modfile that GOFLAGS sets moves to the build flags: go/packages first
+// asks the go command for its version with modules off (GO111MODULE=off,
+// to be immune to errors in go.mod), and the go command refuses -modfile
+// there ("build flag -modfile only valid when using modules"), so every
+// load failed. The -modfile moves to the build flags, which go/packages
+// leaves out of that probe and passes, after GOFLAGS, to every go list;
+// GOFLAGS keeps the rest, set even when nothing is left (to a blank, which
+// the go command takes as set), so that the go env file's -modfile does
+// not come back.
 func Packages() (env, buildFlags []string) {
-	env = os.Environ()
+	env = slices.DeleteFunc(os.Environ(), func(e string) bool {
+		name, _, _ := strings.Cut(e, "=")
+		return strings.EqualFold(name, "GOPACKAGESDRIVER")
+	})
+	env = append(env, "GOPACKAGESDRIVER=off")
 	rest, mod := splitModFile(Flags())
 	if mod == "" {
 		return env, nil

@@ -57,3 +57,28 @@ func TestPackages(t *testing.T) {
 		})
 	}
 }
+
+// TestPackagesDriverOff: whatever GOPACKAGESDRIVER the shell sets (gopls
+// in a Bazel workspace sets one), the load runs the go command, with the
+// variable set to off exactly once, so that no gopackagesdriver on PATH is
+// picked up either.
+func TestPackagesDriverOff(t *testing.T) {
+	for _, v := range []string{"", "/usr/local/bin/bazel-gopackagesdriver", "off"} {
+		t.Setenv("GOPACKAGESDRIVER", v)
+		if v == "" {
+			os.Unsetenv("GOPACKAGESDRIVER")
+		}
+		t.Setenv("GOENV", "off")
+		t.Setenv("GOFLAGS", "-modfile=x.mod") // the GOFLAGS path too
+		env, _ := Packages()
+		var got []string
+		for _, e := range env {
+			if name, _, _ := strings.Cut(e, "="); strings.EqualFold(name, "GOPACKAGESDRIVER") {
+				got = append(got, e)
+			}
+		}
+		if !slices.Equal(got, []string{"GOPACKAGESDRIVER=off"}) {
+			t.Errorf("GOPACKAGESDRIVER=%q: load environment has %q, want only GOPACKAGESDRIVER=off", v, got)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+package util
+
+type Options struct{ Upper bool }
