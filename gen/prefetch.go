@@ -37,9 +37,6 @@ type prefetcher struct {
 	loads  []*prefetch
 }
 
-// prefetchUses counts prefetched loads that a run used, for tests.
-var prefetchUses int64
-
 // startPrefetch starts, for each module of the run (grouped as resolveAll
 // groups registries), the load of the packages the registries on disk
 // import. A module one of whose registries has no file yet is not
@@ -152,7 +149,7 @@ func (p *prefetch) take() (*loaded, bool) {
 	if p.err != nil {
 		return nil, false
 	}
-	prefetchUses++
+	noteTest("prefetch used")
 	return p.ld, true
 }
 
