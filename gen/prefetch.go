@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
@@ -62,7 +63,7 @@ func startPrefetch(ctx context.Context, cfgs []Config, pre preflighted) *prefetc
 			byRoot[root] = p
 			order = append(order, p)
 		}
-		ifacePath, _, ok := SplitQualified(c.Interface)
+		ifacePath, _, ok := cmdline.SplitQualified(c.Interface)
 		imports, ok2 := registryImports(outputPath(&c))
 		if !ok || !ok2 {
 			skip[p] = true
