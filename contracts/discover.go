@@ -34,13 +34,14 @@ type Options struct {
 	// When more are discovered, the first MaxHandlers in sorted order are
 	// kept and a HANDLER_LIMIT_REACHED warning says how many were found.
 	MaxHandlers int
-	// FS is the file system; nil means OSFS.
-	FS FS
+	// fsys is the file system; nil means osFS. Tests set it to inject
+	// faults (fileSystem).
+	fsys fileSystem
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.FS == nil {
-		o.FS = OSFS{}
+	if o.fsys == nil {
+		o.fsys = osFS{}
 	}
 	if o.MaxSize <= 0 {
 		o.MaxSize = DefaultMaxSize
@@ -138,7 +139,7 @@ type discoverer struct {
 // root returns the directory rel (at abs) as the root of a walk, resolved
 // once so that the files found below it need no resolving of their own.
 func (d *discoverer) root(rel, abs string) file {
-	real, err := d.opt.FS.EvalSymlinks(abs)
+	real, err := d.opt.fsys.EvalSymlinks(abs)
 	if err != nil {
 		real = "" // dedupe reports it for each file found
 	}
@@ -176,7 +177,7 @@ func (d *discoverer) path(in string) {
 	rel, abs := d.locate(in)
 	pos := diag.Position{File: rel}
 	asDir := strings.HasSuffix(in, "/") || strings.HasSuffix(in, string(filepath.Separator))
-	fi, err := d.opt.FS.Stat(abs)
+	fi, err := d.opt.fsys.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && asDir:
 		d.diags.Errorf(registry.DirectoryNotFound, pos, "no such directory")
@@ -215,7 +216,7 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 	case t&fs.ModeSymlink == 0:
 		return skipped
 	}
-	fi, err := d.opt.FS.Stat(abs)
+	fi, err := d.opt.fsys.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ELOOP):
 		return skipped // broken link, or a loop of links: nothing behind it
@@ -236,10 +237,10 @@ func (d *discoverer) classify(e fs.DirEntry, rel, abs string) kind {
 // left out because its contracts name classes of that module, which its
 // own registry builds, and this one could not import.
 func (d *discoverer) walk(dir file, nested bool) {
-	if nested && modtree.IsModule(d.opt.FS.Stat, dir.abs) {
+	if nested && modtree.IsModule(d.opt.fsys.Stat, dir.abs) {
 		return
 	}
-	entries, err := d.opt.FS.ReadDir(dir.abs)
+	entries, err := d.opt.fsys.ReadDir(dir.abs)
 	if err != nil {
 		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
 		return
@@ -285,7 +286,7 @@ func relatedFile(rel string) diag.Related {
 
 // glob expands a pattern. The file system is walked from the pattern's
 // static prefix and every path matched with doublestar, rather than using
-// doublestar.Glob, so that the walk goes through the FS seam and follows
+// doublestar.Glob, so that the walk goes through the fileSystem seam and follows
 // the same symbolic link rules as a directory search.
 func (d *discoverer) glob(pattern string) {
 	if !doublestar.ValidatePattern(pattern) {
@@ -295,7 +296,7 @@ func (d *discoverer) glob(pattern string) {
 	base, rest := doublestar.SplitPattern(pattern)
 	rel, abs := d.locate(base)
 	nfiles, ndiags := len(d.files), len(d.diags)
-	if fi, err := d.opt.FS.Stat(abs); err == nil && fi.IsDir() {
+	if fi, err := d.opt.fsys.Stat(abs); err == nil && fi.IsDir() {
 		g := globber{d: d, pattern: rest, maxDepth: -1}
 		if !strings.Contains(rest, "**") {
 			// Without ** a match is at most one level per separator deep.
@@ -320,7 +321,7 @@ type globber struct {
 // walk matches the entries of directory dir, sub below the root.
 func (g *globber) walk(dir file, sub string, depth int) {
 	d := g.d
-	entries, err := d.opt.FS.ReadDir(dir.abs)
+	entries, err := d.opt.fsys.ReadDir(dir.abs)
 	if err != nil {
 		d.diags.Errorf(registry.PermissionDenied, diag.Position{File: dir.rel}, "cannot read directory: %s", errText(err))
 		return
@@ -355,7 +356,7 @@ func (d *discoverer) dedupe() []file {
 		real := f.real
 		if real == "" {
 			var err error
-			if real, err = d.opt.FS.EvalSymlinks(f.abs); err != nil {
+			if real, err = d.opt.fsys.EvalSymlinks(f.abs); err != nil {
 				d.diags.Errorf(registry.FileStatError, diag.Position{File: f.rel}, "cannot resolve symbolic links: %s", errText(err))
 				continue
 			}

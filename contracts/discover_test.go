@@ -219,7 +219,7 @@ func TestDiscoverDefaultDir(t *testing.T) {
 // faultFS is the real file system with errors injected by base name, and
 // a count of the bytes read through it.
 type faultFS struct {
-	OSFS
+	osFS
 	stat, readDir, open, eval, read map[string]error
 	// size, when set, makes Stat report this size for every regular file.
 	size int64
@@ -234,7 +234,7 @@ func (f *faultFS) Stat(name string) (fs.FileInfo, error) {
 	if err := f.fault(f.stat, name); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	fi, err := f.OSFS.Stat(name)
+	fi, err := f.osFS.Stat(name)
 	if err == nil && f.size > 0 && fi.Mode().IsRegular() {
 		fi = sizedInfo{fi, f.size}
 	}
@@ -245,7 +245,7 @@ func (f *faultFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err := f.fault(f.readDir, name); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return f.OSFS.ReadDir(name)
+	return f.osFS.ReadDir(name)
 }
 
 func (f *faultFS) Open(name string) (io.ReadCloser, error) {
@@ -255,7 +255,7 @@ func (f *faultFS) Open(name string) (io.ReadCloser, error) {
 	if f.endless {
 		return io.NopCloser(&countingReader{spaces{}, &f.bytes, nil}), nil
 	}
-	r, err := f.OSFS.Open(name)
+	r, err := f.osFS.Open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (f *faultFS) EvalSymlinks(name string) (string, error) {
 	if err := f.fault(f.eval, name); err != nil {
 		return "", &fs.PathError{Op: "lstat", Path: name, Err: err}
 	}
-	return f.OSFS.EvalSymlinks(name)
+	return f.osFS.EvalSymlinks(name)
 }
 
 type sizedInfo struct {
@@ -343,7 +343,7 @@ func TestDiscoverFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, diags := Discover(tc.inputs, Options{Dir: dir, FS: fsys})
+			got, diags := Discover(tc.inputs, Options{Dir: dir, fsys: fsys})
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("Discover = %q, want %q", got, tc.want)
 			}
@@ -358,7 +358,7 @@ func TestDiscoverFaults(t *testing.T) {
 
 	t.Run("stat error of linked file in a walk", func(t *testing.T) {
 		fsys := &faultFS{stat: map[string]error{"contract.yaml": syscall.EACCES}}
-		got, diags := Discover([]string{"link"}, Options{Dir: dir, FS: fsys})
+		got, diags := Discover([]string{"link"}, Options{Dir: dir, fsys: fsys})
 		if len(got) != 0 {
 			t.Errorf("Discover = %q", got)
 		}

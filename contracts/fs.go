@@ -10,17 +10,18 @@ import (
 	"github.com/handlergen/handlergen/internal/output"
 )
 
-// FS is the file system that discovery and loading go through. Names are
-// operating-system paths, absolute when Options.Dir is. It exists so tests,
-// which often run as root, can inject the permission and I/O errors that a
-// real file system will not produce for them.
-type FS interface {
+// fileSystem is the file system that discovery and loading go through.
+// Names are operating-system paths, absolute when Options.Dir is. It is a
+// test seam: production uses osFS, and tests, which often run as root, set
+// Options.fsys to inject the permission and I/O errors that a real file
+// system will not produce for them.
+type fileSystem interface {
 	// Stat follows symbolic links, like os.Stat.
 	Stat(name string) (fs.FileInfo, error)
 	// ReadDir lists a directory sorted by name, like os.ReadDir; the
 	// entries' types do not follow symbolic links.
 	ReadDir(name string) ([]fs.DirEntry, error)
-	// Open opens a file for reading. OSFS opens it without blocking,
+	// Open opens a file for reading. osFS opens it without blocking,
 	// refuses what is not a regular file, and its reads never wait.
 	Open(name string) (io.ReadCloser, error)
 	// EvalSymlinks returns the path with every symbolic link resolved, like
@@ -28,19 +29,19 @@ type FS interface {
 	EvalSymlinks(name string) (string, error)
 }
 
-// OSFS is the real file system.
-type OSFS struct{}
+// osFS is the real file system.
+type osFS struct{}
 
-func (OSFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
-func (OSFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-func (OSFS) EvalSymlinks(name string) (string, error)   { return filepath.EvalSymlinks(name) }
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+func (osFS) EvalSymlinks(name string) (string, error)   { return filepath.EvalSymlinks(name) }
 
 // Open opens name through internal/output, the one reader of files that
 // handlergen does not write: a contract that is, or was swapped for, a FIFO
 // or a device is refused without blocking, and one that the kernel calls
 // regular but that has nothing to read yet (a link to /proc/kmsg) fails
 // its read instead of hanging the run.
-func (OSFS) Open(name string) (io.ReadCloser, error) {
+func (osFS) Open(name string) (io.ReadCloser, error) {
 	r, _, err := output.Open(name)
 	if err != nil {
 		return nil, err // not a nil *Reader in an interface

@@ -90,7 +90,7 @@ func TestVanishingFile(t *testing.T) {
 	fsys := &faultFS{open: map[string]error{}}
 	fsys.open["contract.yaml"] = nil
 	vanish := &vanishFS{faultFS: fsys, gone: filepath.Join(dir, "a", "contract.yaml")}
-	cs, diags := Load([]string{"."}, Options{Dir: dir, FS: vanish})
+	cs, diags := Load([]string{"."}, Options{Dir: dir, fsys: vanish})
 	if len(cs) != 1 || cs[0].Path != "b/contract.yaml" {
 		t.Errorf("contracts: %v", cs)
 	}
@@ -136,11 +136,11 @@ func TestSwappedForFIFO(t *testing.T) {
 		}
 		pipes[real] = true
 	}
-	load := func(fsys FS) diag.List {
+	load := func(fsys fileSystem) diag.List {
 		t.Helper()
 		done := make(chan diag.List, 1)
 		go func() {
-			_, diags := Load([]string{"ok", "named.yaml", "walk"}, Options{Dir: dir, FS: fsys})
+			_, diags := Load([]string{"ok", "named.yaml", "walk"}, Options{Dir: dir, fsys: fsys})
 			done <- diags
 		}()
 		select {
@@ -151,7 +151,7 @@ func TestSwappedForFIFO(t *testing.T) {
 			return nil
 		}
 	}
-	checkDiscoverDiags(t, load(OSFS{}), []dwant{{registry.NotAFile, "named.yaml", "not a regular file (p---------)"}})
+	checkDiscoverDiags(t, load(osFS{}), []dwant{{registry.NotAFile, "named.yaml", "not a regular file (p---------)"}})
 	checkDiscoverDiags(t, load(staleStatFS{pipes: pipes}), []dwant{
 		{registry.NotAFile, "named.yaml", "not a regular file (p---------)"},
 		{registry.NotAFile, "walk/contract.yaml", "not a regular file (p---------)"},
@@ -162,7 +162,7 @@ func TestSwappedForFIFO(t *testing.T) {
 // to a regular file, as a stat taken before the file was swapped for the
 // pipe.
 type staleStatFS struct {
-	OSFS
+	osFS
 	pipes map[string]bool
 }
 
@@ -170,7 +170,7 @@ func (f staleStatFS) Stat(name string) (fs.FileInfo, error) {
 	if real, err := filepath.EvalSymlinks(name); err == nil && f.pipes[real] {
 		return regularInfo{filepath.Base(name)}, nil
 	}
-	return f.OSFS.Stat(name)
+	return f.osFS.Stat(name)
 }
 
 type regularInfo struct{ name string }

@@ -32,7 +32,7 @@ func Load(inputs []string, opt Options) ([]*Contract, diag.List) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			data, ds := readFile(opt.FS, f, opt.MaxSize)
+			data, ds := readFile(opt.fsys, f, opt.MaxSize)
 			if data != nil {
 				var pds diag.List
 				results[i].c, pds = Parse(f.rel, data)
@@ -57,7 +57,7 @@ func Load(inputs []string, opt Options) ([]*Contract, diag.List) {
 // readFile reads f, refusing more than limit bytes. The size is checked
 // before reading, and the read itself stops one byte past the limit, so a
 // file that is larger than it claims, or grows, costs at most limit+1 bytes.
-func readFile(fsys FS, f file, limit int64) ([]byte, diag.List) {
+func readFile(fsys fileSystem, f file, limit int64) ([]byte, diag.List) {
 	var diags diag.List
 	pos := diag.Position{File: f.rel}
 	fi, err := fsys.Stat(f.abs)

@@ -107,7 +107,7 @@ func TestLoadReadsAtMostMaxPlusOne(t *testing.T) {
 	makeTree(t, dir, map[string]string{"h/contract.yaml": valid})
 	const max = 1000
 	fsys := &faultFS{size: 10, endless: true}
-	cs, diags := Load([]string{"h"}, Options{Dir: dir, MaxSize: max, FS: fsys})
+	cs, diags := Load([]string{"h"}, Options{Dir: dir, MaxSize: max, fsys: fsys})
 	if len(cs) != 0 {
 		t.Errorf("contracts: %v", cs)
 	}
@@ -131,7 +131,7 @@ func TestLoadFaults(t *testing.T) {
 		read:    map[string]error{"read.yaml": syscall.EIO},
 		readDir: map[string]error{"locked": syscall.EACCES},
 	}
-	cs, diags := Load([]string{"ok", "open/open.yaml", "read/read.yaml", "locked"}, Options{Dir: dir, FS: fsys})
+	cs, diags := Load([]string{"ok", "open/open.yaml", "read/read.yaml", "locked"}, Options{Dir: dir, fsys: fsys})
 	if len(cs) != 1 || cs[0].Path != "ok/contract.yaml" {
 		t.Errorf("contracts: %v", cs)
 	}
@@ -148,13 +148,13 @@ func TestReadFile(t *testing.T) {
 	makeTree(t, dir, map[string]string{"f.yaml": valid, "d/": ""})
 	for _, tc := range []struct {
 		name string
-		fsys FS
+		fsys fileSystem
 		file string
 		want dwant
 	}{
-		{"vanished", OSFS{}, "gone.yaml", dwant{registry.FileNotFound, "gone.yaml", "no such file"}},
+		{"vanished", osFS{}, "gone.yaml", dwant{registry.FileNotFound, "gone.yaml", "no such file"}},
 		{"stat fails", &faultFS{stat: map[string]error{"f.yaml": syscall.EIO}}, "f.yaml", dwant{registry.FileStatError, "f.yaml", "cannot stat: input/output error"}},
-		{"now a directory", OSFS{}, "d", dwant{registry.NotAFile, "d", "not a regular file"}},
+		{"now a directory", osFS{}, "d", dwant{registry.NotAFile, "d", "not a regular file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data, diags := readFile(tc.fsys, file{rel: tc.file, abs: dir + "/" + tc.file}, DefaultMaxSize)

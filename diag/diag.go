@@ -9,10 +9,7 @@ package diag
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/handlergen/handlergen/registry"
@@ -218,29 +215,4 @@ func (e ListError) Error() string {
 		}
 	}
 	return "no errors"
-}
-
-// RelPath makes p fit for a Position's File: relative to dir and
-// slash-separated. A path that cannot be made relative is reduced to its
-// base name, so that an absolute path never reaches a message or a
-// generated file.
-func RelPath(dir, p string) string {
-	if !filepath.IsAbs(p) {
-		return filepath.ToSlash(filepath.Clean(p))
-	}
-	rel, err := filepath.Rel(dir, p)
-	if err != nil {
-		return filepath.Base(p)
-	}
-	return filepath.ToSlash(rel)
-}
-
-// Pathless strips the path from an *os.PathError (or one it wraps), for a
-// message whose Position already names the file, relatively.
-func Pathless(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -85,7 +86,6 @@ func RunAction(ctx context.Context, cfg Config, mode Mode) (*Result, error) {
 	if cfg.Action == nil || !filepath.IsAbs(cfg.Action.Root) || !filepath.IsAbs(cfg.Dir) {
 		return nil, fmt.Errorf("an action needs an absolute root and directory")
 	}
-	cfg.FS = nil
 	j, err := prepare(cfg, mode)
 	if err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func (r *resolver) actionRel(p *packages.Package, file string) string {
 		}
 	}
 	if name != "" && filepath.IsLocal(name) && !strings.HasPrefix(name, "$") {
-		return diag.RelPath(r.cfg.Dir, filepath.Join(a.Root, name))
+		return pathx.Rel(r.cfg.Dir, filepath.Join(a.Root, name))
 	}
 	ext := p.PkgPath + "/" + filepath.Base(name)
 	if name == "" {

@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"slices"
 	"strings"
+
+	"github.com/handlergen/handlergen/internal/cmdline"
 )
 
 // Allowlist decides which handler_class values may be loaded. It is checked
@@ -62,7 +64,7 @@ func (a Allowlist) admits(class string) bool {
 // matchModule reports whether class lies in module path m: its import path
 // is m or continues it past a '/'.
 func matchModule(m, class string) bool {
-	path, _, ok := SplitQualified(class)
+	path, _, ok := cmdline.SplitQualified(class)
 	return ok && m != "" && (path == m || strings.HasPrefix(path, m+"/"))
 }
 
@@ -88,7 +90,7 @@ func matchPrefix(prefix, class string) bool {
 	if prefix == "" {
 		return false
 	}
-	path, name, ok := SplitQualified(class)
+	path, name, ok := cmdline.SplitQualified(class)
 	if !ok {
 		return false
 	}

@@ -198,7 +198,7 @@ func FuzzAllowlist(f *testing.F) {
 		}
 		// A main module admits exactly the classes whose import path's
 		// elements begin with the module's.
-		path, _, split := SplitQualified(class)
+		path, _, split := cmdline.SplitQualified(class)
 		mod := Allowlist{Modules: []string{prefix}}.Allows(class)
 		if want := split && prefix != "" && allowedByElements(prefix+"/", path+"/x.T"); mod != want {
 			t.Fatalf("module %q: Allows(%q) = %v, want %v", prefix, class, mod, want)
@@ -221,7 +221,7 @@ func allowedByElements(prefix, class string) bool {
 	if prefix == "" {
 		return false
 	}
-	path, name, ok := SplitQualified(class)
+	path, name, ok := cmdline.SplitQualified(class)
 	if !ok {
 		return false
 	}
@@ -242,27 +242,6 @@ func allowedByElements(prefix, class string) bool {
 		}
 	}
 	return true
-}
-
-func TestSplitQualified(t *testing.T) {
-	for _, tc := range []struct {
-		in, path, name string
-		ok             bool
-	}{
-		{"github.com/acme/app/handlers/auth.AuthHandler", "github.com/acme/app/handlers/auth", "AuthHandler", true},
-		{"gopkg.in/yaml.v3.Node", "gopkg.in/yaml.v3", "Node", true},
-		{"net/http.ServeMux", "net/http", "ServeMux", true},
-		{"fmt.Stringer", "fmt", "Stringer", true},
-		{"example.com/pkg", "", "example.com/pkg", false},
-		{"Value", "", "Value", false},
-		{".T", "", ".T", false},
-		{"a/b.", "", "a/b.", false},
-	} {
-		path, name, ok := SplitQualified(tc.in)
-		if path != tc.path || name != tc.name || ok != tc.ok {
-			t.Errorf("SplitQualified(%q) = %q, %q, %v; want %q, %q, %v", tc.in, path, name, ok, tc.path, tc.name, tc.ok)
-		}
-	}
 }
 
 func TestInternalAllowed(t *testing.T) {
@@ -297,7 +276,7 @@ func TestAllowHintWorks(t *testing.T) {
 		"evil.example/a b.T", "evil.example//x.T", "./x.T", "evil.example/x/../y.T", "evil.example/x/....T",
 		"-flag/x.T", "evil.example/\"q\".T", "evil.example/$x.T",
 	} {
-		path, name, _ := SplitQualified(class)
+		path, name, _ := cmdline.SplitQualified(class)
 		c := &contracts.Contract{Class: class, ImportPath: path, TypeName: name}
 		var ds diag.List
 		r := &resolver{cfg: &Config{}, allow: Allowlist{Modules: []string{"example.com/app"}}, diags: &ds}

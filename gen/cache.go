@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/handlergen/handlergen/internal/output"
@@ -74,8 +73,17 @@ var (
 	theCache  *cache
 )
 
-// cacheStats counts lookups, for tests.
-var cacheStats struct{ hits, misses atomic.Int64 }
+// testEvent is a test seam: nil in production, set by export_test.go to
+// count what a run did that its output does not show ("cache hit", "cache
+// miss", "prefetch used"). It may be called from several goroutines.
+var testEvent func(what string)
+
+// noteTest tells testEvent, when it is set.
+func noteTest(what string) {
+	if testEvent != nil {
+		testEvent(what)
+	}
+}
 
 // openCache returns the process's cache, or nil when it is disabled, has
 // no place to live or this build cannot be identified. Opening it trims

@@ -3,6 +3,7 @@ package gen
 import (
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -28,7 +29,7 @@ func Commit(results []*Result) (written []bool, ds diag.List) {
 			continue
 		}
 		if err := output.Plan(res.Path, len(res.Source)); err != nil {
-			ds.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "cannot write the output file: %v", diag.Pathless(err))
+			ds.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "cannot write the output file: %v", pathx.Pathless(err))
 		}
 	}
 	if ds.HasErrors() {
@@ -43,7 +44,7 @@ func Commit(results []*Result) (written []bool, ds diag.List) {
 			continue
 		}
 		if err := output.Write(res.Path, res.Source, res.Perm); err != nil {
-			ds.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "cannot write the output file: %v", diag.Pathless(err))
+			ds.Errorf(registry.OutputWriteError, diag.Position{File: res.Output}, "cannot write the output file: %v", pathx.Pathless(err))
 			continue
 		}
 		written[i] = true

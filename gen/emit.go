@@ -42,7 +42,7 @@ type emitConfig struct {
 // here (nameImports), so no part needs jennifer to qualify identifiers.
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
-	f.HeaderComment(Header(cfg.Args))
+	f.HeaderComment(cmdline.HeaderLine(cfg.Args))
 	declared := declaredNames(cfg.Var)
 	entriesVar, indexVar := declared[1], declared[2]
 	ifacePkg := cfg.IfacePkg
@@ -210,11 +210,6 @@ func uint32Rows(vs []uint32) []byte {
 	}
 	return b
 }
-
-// Header returns the first line of a generated file. It records the
-// arguments so a reader (and handlergen check ./...) can rerun the command,
-// and matches the convention go/ast.IsGenerated looks for.
-func Header(args []string) string { return cmdline.HeaderLine(args) }
 
 // writeEntry writes one element of the entries array as gofmt lays it
 // out: the single-line fields' values aligned one space after the longest

@@ -34,11 +34,9 @@ import (
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
-
-// DefaultInterface is the handler interface used when none is given.
-const DefaultInterface = cmdline.DefaultInterface
 
 // Mode says what a run is for.
 type Mode int
@@ -65,7 +63,6 @@ type Config struct {
 	MaxSize     int64
 	ForbidInit  bool     // init() in a handler package is an error, not a warning
 	Args        []string // command-line arguments recorded in the header
-	FS          contracts.FS
 	// Action, when set, makes the run a build-farm action (RunAction):
 	// what the run would learn from the go command and the tree, it takes
 	// from here.
@@ -92,10 +89,8 @@ type Constructor struct {
 // Result is what a run found and produced.
 type Result struct {
 	Contracts []*contracts.Contract
-	// Discovered counts the contract files found, valid or not (a
-	// directory holding both contract names counts once).
-	Discovered int
-	// Files are those contract files, sorted, with paths as diagnostics
+	// Files are the contract files found, valid or not (a directory
+	// holding both contract names counts once), sorted, with paths as diagnostics
 	// give them: registries of one run may share contracts, and a summary
 	// counts each file once.
 	Files    []string
@@ -108,7 +103,6 @@ type Result struct {
 	OnDisk  []byte      // the existing file's bytes, nil when absent
 	Exists  bool        // the output file existed
 	Perm    fs.FileMode // the existing file's permissions (0644 for a new one), for the commit
-	Allow   Allowlist
 	Diags   diag.List
 	Timings Timings
 }
@@ -140,7 +134,7 @@ func (c *Config) defaults() error {
 		c.Output = "registry_gen.go"
 	}
 	if c.Interface == "" {
-		c.Interface = DefaultInterface
+		c.Interface = cmdline.DefaultInterface
 	}
 	if c.Var == "" {
 		c.Var = "Registry"
@@ -150,9 +144,6 @@ func (c *Config) defaults() error {
 	}
 	return nil
 }
-
-// SplitQualified splits IMPORT/PATH.Name at the last '.' after the last '/'.
-func SplitQualified(s string) (path, name string, ok bool) { return cmdline.SplitQualified(s) }
 
 // Run performs one run for one registry. Errors that concern the run
 // itself (a bad configuration, a failure to invoke the go command) are
@@ -254,33 +245,32 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	ifacePath, ifaceName, ok := SplitQualified(cfg.Interface)
+	ifacePath, ifaceName, ok := cmdline.SplitQualified(cfg.Interface)
 	if !ok {
 		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", cfg.Interface)
 	}
 	j.outAbs = outputPath(&cfg)
-	res := &Result{Output: diag.RelPath(cfg.Dir, filepath.Clean(j.outAbs))}
+	res := &Result{Output: pathx.Rel(cfg.Dir, filepath.Clean(j.outAbs))}
 	// -allow adds to the default, so that allowing one more package never
 	// shuts out the user's own handlers.
-	res.Allow = Allowlist{Any: cfg.AllowAny, Only: cfg.Only}
+	allow := Allowlist{Any: cfg.AllowAny, Only: cfg.Only}
 	if !cfg.AllowAny {
-		res.Allow.Prefixes = cfg.Allow
+		allow.Prefixes = cfg.Allow
 		if cfg.Action != nil {
-			res.Allow.Modules = slices.Sorted(slices.Values(cfg.Action.Modules))
+			allow.Modules = slices.Sorted(slices.Values(cfg.Action.Modules))
 		} else {
-			res.Allow.Modules = findMainModules(cfg.Dir)
+			allow.Modules = findMainModules(cfg.Dir)
 		}
 	}
 
 	t := time.Now()
-	cs, ds := contracts.Load(cfg.Inputs, contracts.Options{Dir: cfg.Dir, MaxSize: cfg.MaxSize, MaxHandlers: cfg.MaxHandlers, FS: cfg.FS})
+	cs, ds := contracts.Load(cfg.Inputs, contracts.Options{Dir: cfg.Dir, MaxSize: cfg.MaxSize, MaxHandlers: cfg.MaxHandlers})
 	res.Contracts = cs
 	res.Files = invalidFiles(ds)
 	for _, c := range cs {
 		res.Files = append(res.Files, c.Path)
 	}
 	slices.Sort(res.Files)
-	res.Discovered = len(res.Files)
 	res.Diags.Append(ds...)
 	res.Timings.Contracts = time.Since(t)
 	if len(cs) == 0 && len(ds) == 0 {
@@ -291,7 +281,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		if cfg.Base == "" {
 			return p
 		}
-		return diag.RelPath(cfg.Base, filepath.Join(cfg.Dir, filepath.FromSlash(p)))
+		return pathx.Rel(cfg.Base, filepath.Join(cfg.Dir, filepath.FromSlash(p)))
 	})
 
 	outFile := filepath.Clean(j.outAbs)
@@ -313,7 +303,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	}
 	j.cfg = cfg
 	j.res = res
-	j.r = &resolver{cfg: &j.cfg, out: out, allow: res.Allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
+	j.r = &resolver{cfg: &j.cfg, out: out, allow: allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
 	if cfg.Action != nil {
 		j.r.root = cfg.Action.Root // no walk up the tree for a go.mod
 	}
@@ -379,7 +369,7 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighte
 				if file != "" {
 					// Named relative to where the go command ran; rebase
 					// takes positions relative to the registry's directory.
-					pos = diag.Position{File: diag.RelPath(j.cfg.Dir, filepath.Join(g.dir, filepath.FromSlash(file))), Line: line, Col: col}
+					pos = diag.Position{File: pathx.Rel(j.cfg.Dir, filepath.Join(g.dir, filepath.FromSlash(file))), Line: line, Col: col}
 				}
 				j.res.Diags.Errorf(registry.ImportError, pos, "%v", err)
 			}
@@ -446,7 +436,7 @@ func (j *job) rebase() {
 		if p == "" || j.r.external[p] {
 			return p
 		}
-		return diag.RelPath(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
+		return pathx.Rel(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))
 	}
 	j.res.Output = move(j.res.Output)
 	for i, f := range j.res.Files {
@@ -489,7 +479,7 @@ func (j *job) emit(mode Mode) error {
 		res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output},
 			"%s %s: %v; handlergen writes only its own regular files: choose another -o", what, res.Output, err)
 	case err != nil:
-		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", diag.Pathless(err))
+		res.Diags.Errorf(registry.FileReadError, diag.Position{File: res.Output}, "cannot read the output file: %v", pathx.Pathless(err))
 	case f.Exists && !ours(f.Data):
 		res.Diags.Errorf(registry.OutputWriteError, diag.Position{File: res.Output, Line: 1},
 			"%s %s: it is not a handlergen file (no %q line at its top); move it or choose another -o", what, res.Output, cmdline.HeaderHint)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 
+	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
@@ -37,9 +38,6 @@ type prefetcher struct {
 	loads  []*prefetch
 }
 
-// prefetchUses counts prefetched loads that a run used, for tests.
-var prefetchUses int64
-
 // startPrefetch starts, for each module of the run (grouped as resolveAll
 // groups registries), the load of the packages the registries on disk
 // import. A module one of whose registries has no file yet is not
@@ -65,7 +63,7 @@ func startPrefetch(ctx context.Context, cfgs []Config, pre preflighted) *prefetc
 			byRoot[root] = p
 			order = append(order, p)
 		}
-		ifacePath, _, ok := SplitQualified(c.Interface)
+		ifacePath, _, ok := cmdline.SplitQualified(c.Interface)
 		imports, ok2 := registryImports(outputPath(&c))
 		if !ok || !ok2 {
 			skip[p] = true
@@ -152,7 +150,7 @@ func (p *prefetch) take() (*loaded, bool) {
 	if p.err != nil {
 		return nil, false
 	}
-	prefetchUses++
+	noteTest("prefetch used")
 	return p.ld, true
 }
 

@@ -24,13 +24,13 @@ func TestPrefetch(t *testing.T) {
 	cfg := Config{Dir: fix, Inputs: []string{"contracts"}, Output: "out/registry_gen.go", Interface: "example.com/fixture/iface.Handler"}
 	run := func(mode Mode) (string, int64) {
 		t.Helper()
-		n := prefetchUses
+		n := prefetchUses.Load()
 		res, err := Run(context.Background(), cfg, mode)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ds, _ := json.Marshal(res.Diags)
-		return string(res.Source) + string(ds), prefetchUses - n
+		return string(res.Source) + string(ds), prefetchUses.Load() - n
 	}
 	first, used := run(Generate) // no file yet: nothing to prefetch
 	if used != 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -74,7 +75,7 @@ func (pre preflighted) blocked(root string) bool { return len(pre[root]) > 0 }
 // relative to j's directory as the other diagnostics of a job are.
 func (pre preflighted) report(j *job) {
 	for _, p := range pre[modtree.Root(j.cfg.Dir)] {
-		j.res.Diags.Errorf(p.code, diag.Position{File: diag.RelPath(j.cfg.Dir, p.path)}, "%s", p.msg)
+		j.res.Diags.Errorf(p.code, diag.Position{File: pathx.Rel(j.cfg.Dir, p.path)}, "%s", p.msg)
 	}
 }
 
@@ -169,7 +170,7 @@ func (c *moduleFileChecker) read(path string) []byte {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return nil
 	case err != nil:
-		c.add(path, registry.FileStatError, "cannot stat: %v", diag.Pathless(err))
+		c.add(path, registry.FileStatError, "cannot stat: %v", pathx.Pathless(err))
 		return nil
 	case !fi.Mode().IsRegular():
 		c.notRegular(path, fi.Mode())
@@ -186,7 +187,7 @@ func (c *moduleFileChecker) read(path string) []byte {
 		c.add(path, registry.FileReadError, "larger than %d MiB, more than handlergen reads of a module file", tooLarge.Limit>>20)
 		return nil
 	case err != nil:
-		c.add(path, registry.FileReadError, "cannot read: %v", diag.Pathless(err))
+		c.add(path, registry.FileReadError, "cannot read: %v", pathx.Pathless(err))
 		return nil
 	}
 	if data == nil {

@@ -382,13 +382,13 @@ func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
 		if cacheable {
 			var v verdict
 			if ld.cache.get(key, &v) {
-				cacheStats.hits.Add(1)
+				noteTest("cache hit")
 				if h := r.replay(c, &v); h != nil {
 					hs = append(hs, h)
 				}
 				continue
 			}
-			cacheStats.misses.Add(1)
+			noteTest("cache miss")
 		}
 		if iface == nil {
 			if iface = r.interfaceType(byPath[r.ifacePath]); iface == nil {

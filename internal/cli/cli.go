@@ -25,6 +25,7 @@ import (
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/modtree"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -186,7 +187,7 @@ func (r *run) exec() int {
 			say(r.stderr, "handlergen %s: -C %q: no such directory", r.cmd, r.flags.Dir)
 			return ExitUsage
 		case err != nil:
-			say(r.stderr, "handlergen %s: -C %q: %v", r.cmd, r.flags.Dir, diag.Pathless(err))
+			say(r.stderr, "handlergen %s: -C %q: %v", r.cmd, r.flags.Dir, pathx.Pathless(err))
 			return ExitUsage
 		case !fi.IsDir():
 			say(r.stderr, "handlergen %s: -C %q: not a directory", r.cmd, r.flags.Dir)
@@ -402,7 +403,7 @@ func (b *batch) unread(patterns []string, rs []*gen.Result) {
 						continue
 					}
 					seen[real] = true
-					b.diags.Warnf(registry.UnreadContract, diag.Position{File: diag.RelPath(b.dir, p)}, "no registry reads this contract, so no build registers its handler: add its directory to the inputs of a registry's //go:generate line, or delete it")
+					b.diags.Warnf(registry.UnreadContract, diag.Position{File: pathx.Rel(b.dir, p)}, "no registry reads this contract, so no build registers its handler: add its directory to the inputs of a registry's //go:generate line, or delete it")
 				}
 			})
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
-	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/scaffold"
 	"github.com/handlergen/handlergen/registry"
@@ -37,7 +36,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, newUsage)
 		fs.PrintDefaults()
 	}
-	iface := fs.String("interface", "", "interface the handler implements, as `IMPORT/PATH.Name` (default: the one the package's registry requires, else "+gen.DefaultInterface+")")
+	iface := fs.String("interface", "", "interface the handler implements, as `IMPORT/PATH.Name` (default: the one the package's registry requires, else "+cmdline.DefaultInterface+")")
 	typ := fs.String("type", "compute", "the contract's handler_type: compute, effect or nondeterministic_compute")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,7 +54,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		say(stderr, "handlergen new: -type: %v", err)
 		return ExitUsage
 	}
-	if _, _, ok := gen.SplitQualified(*iface); *iface != "" && !ok {
+	if _, _, ok := cmdline.SplitQualified(*iface); *iface != "" && !ok {
 		say(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name", *iface)
 		return ExitUsage
 	}

@@ -154,3 +154,24 @@ func TestUsesGOPACKAGE(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitQualified(t *testing.T) {
+	for _, tc := range []struct {
+		in, path, name string
+		ok             bool
+	}{
+		{"github.com/acme/app/handlers/auth.AuthHandler", "github.com/acme/app/handlers/auth", "AuthHandler", true},
+		{"gopkg.in/yaml.v3.Node", "gopkg.in/yaml.v3", "Node", true},
+		{"net/http.ServeMux", "net/http", "ServeMux", true},
+		{"fmt.Stringer", "fmt", "Stringer", true},
+		{"example.com/pkg", "", "example.com/pkg", false},
+		{"Value", "", "Value", false},
+		{".T", "", ".T", false},
+		{"a/b.", "", "a/b.", false},
+	} {
+		path, name, ok := SplitQualified(tc.in)
+		if path != tc.path || name != tc.name || ok != tc.ok {
+			t.Errorf("SplitQualified(%q) = %q, %q, %v; want %q, %q, %v", tc.in, path, name, ok, tc.path, tc.name, tc.ok)
+		}
+	}
+}

@@ -32,12 +32,12 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/handlergen/handlergen/diag"
-	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -92,7 +92,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 		// or go generate refuses it (006).
 		o.Interface = existing.Flags.Interface
 	default:
-		o.Interface = gen.DefaultInterface
+		o.Interface = cmdline.DefaultInterface
 	}
 	if o.Type == 0 {
 		o.Type = registry.Compute
@@ -233,7 +233,7 @@ func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot st
 		input = "."
 	}
 	line := "//go:generate go tool handlergen"
-	if o.Interface != gen.DefaultInterface {
+	if o.Interface != cmdline.DefaultInterface {
 		line += " -interface " + o.Interface
 	}
 	line += " -o registry_gen.go " + input
@@ -356,7 +356,7 @@ func below(dir, rel string) error {
 			return nil // the rest is created
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %v", sub, diag.Pathless(err))
+			return fmt.Errorf("%s: %v", sub, pathx.Pathless(err))
 		}
 		switch {
 		case fi.Mode()&os.ModeSymlink != 0:
@@ -381,14 +381,14 @@ func empty(dir, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, diag.Pathless(err))
+		return fmt.Errorf("%s: %v", name, pathx.Pathless(err))
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%s exists and is not a directory; handlergen new never replaces a file", name)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, diag.Pathless(err))
+		return fmt.Errorf("%s: %v", name, pathx.Pathless(err))
 	}
 	if len(ents) > 0 {
 		return fmt.Errorf("%s exists and is not empty; handlergen new writes only into a new or empty directory", name)
@@ -408,7 +408,7 @@ func findModule(dir string) (root, modPath string, tools []string, err error) {
 	gomod := filepath.Join(root, "go.mod")
 	data, err := output.ReadFile(gomod)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), diag.Pathless(err))
+		return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), pathx.Pathless(err))
 	}
 	f, err := modfile.Parse(gomod, data, nil)
 	if err != nil {
@@ -462,7 +462,7 @@ type iface struct {
 // loadInterface loads IMPORT/PATH.Name with go/packages from dir, so the
 // path resolves in the user's module as the generator will resolve it.
 func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
-	ipath, name, ok := gen.SplitQualified(qualified)
+	ipath, name, ok := cmdline.SplitQualified(qualified)
 	if !ok {
 		return nil, fmt.Errorf("-interface %q: want IMPORT/PATH.Name", qualified)
 	}
