@@ -11,9 +11,7 @@ func (b *batch) commit() {
 		return
 	}
 	written, ds := gen.Commit(b.results)
-	for i, w := range written {
-		b.written[i] = w
-	}
+	copy(b.written, written) // one per result, as b.results
 	b.diags.Append(ds...)
 	b.diags.Sort()
 }
