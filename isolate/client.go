@@ -97,9 +97,11 @@ const (
 	DefaultMaxMessageBytes = 64 << 20
 )
 
-// Client serves the registry API from host processes. It is safe for
-// concurrent use, and its methods are safe on a nil *Client (as on a nil
-// registry: no entries; New and Close of nil report errors or nothing).
+// Client makes handlers in host processes: New, and Registry, the same
+// entries as a *registry.Registry whose New calls the client's. It is safe
+// for concurrent use, and its methods are safe on a nil *Client (as on a
+// nil registry: no entries; New and Close of nil report errors or
+// nothing).
 // The handlers it makes send every call to their group's host; see the
 // package documentation for what crosses and what a failure does. Close
 // it when done: a Client dropped without Close keeps its hosts running
@@ -222,45 +224,16 @@ func NewClient(reg *registry.Registry[registry.Handler], cfg Config) (*Client, e
 }
 
 // Registry returns a registry of the same entries whose constructors make
-// the handlers in the host, for code written against *registry.Registry
-// (WithAudit, registrytest). Its New wraps the client's errors in
-// ConstructorFailed; errors.Is still finds their codes.
+// the handlers in the host: the registry API of the client (Lookup, Names,
+// Entries, Len, Describe, MarshalJSON), for registry.Wrap (audit logging)
+// and registrytest. Its New wraps the client's errors in
+// ConstructorFailed; errors.Is still finds their codes. A nil *Client
+// returns nil, an empty registry.
 func (c *Client) Registry() *registry.Registry[registry.Handler] {
 	if c == nil {
 		return nil
 	}
 	return c.remote
-}
-
-// Lookup returns the entry of name. Its New makes the handler in the host.
-func (c *Client) Lookup(name string) (*registry.Entry[registry.Handler], bool) {
-	return c.Registry().Lookup(name)
-}
-
-// Names returns the handler names in sorted order.
-func (c *Client) Names() []string { return c.Registry().Names() }
-
-// Entries returns the entries sorted by name; their New makes handlers in the host.
-func (c *Client) Entries() []registry.Entry[registry.Handler] { return c.Registry().Entries() }
-
-// Len returns the number of entries.
-func (c *Client) Len() int { return c.Registry().Len() }
-
-// Describe returns the provenance of every entry, as Registry.Describe.
-func (c *Client) Describe() registry.Description {
-	if c == nil {
-		return (*registry.Registry[registry.Handler])(nil).Describe()
-	}
-	return c.local.Describe()
-}
-
-// MarshalJSON encodes the client as its registry: the provenance of every
-// entry (Describe).
-func (c *Client) MarshalJSON() ([]byte, error) {
-	if c == nil {
-		return (*registry.Registry[registry.Handler])(nil).MarshalJSON()
-	}
-	return c.local.MarshalJSON()
 }
 
 // New makes the handler registered under name in its group's host and

@@ -413,7 +413,7 @@ func TestExecuteInHost(t *testing.T) {
 	if pid := resp.Metadata["pid"]; pid == strconv.Itoa(os.Getpid()) || pid == "" {
 		t.Errorf("handler ran in pid %q, this is %d", pid, os.Getpid())
 	}
-	if got := c.Names(); strings.Join(got, ",") != strings.Join(names, ",") {
+	if got := c.Registry().Names(); strings.Join(got, ",") != strings.Join(names, ",") {
 		t.Errorf("Names = %v", got)
 	}
 	h, _ := c.New(context.Background(), "health")

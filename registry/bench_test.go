@@ -255,7 +255,7 @@ func BenchmarkReady(b *testing.B) {
 var sinkMap map[string]func() registry.Handler
 
 // BenchmarkContain measures what containment costs (registry.Contain,
-// NewContained) against the direct calls: Execute under a context that
+// Wrap with WithContainment) against the direct calls: Execute under a context that
 // cannot end (the call stays on the caller's goroutine, under recover) and
 // under a cancellable one (the call gets its own goroutine), and New.
 func BenchmarkContain(b *testing.B) {
@@ -288,7 +288,7 @@ func BenchmarkContain(b *testing.B) {
 	}
 	_ = sinkResp
 	s := newBenchSet(1000)
-	cr := registry.NewContained(s.reg, nil)
+	cr := registry.Wrap(s.reg, registry.WithContainment())
 	b.Run("New/registry", func(b *testing.B) {
 		b.ReportAllocs()
 		i := 0

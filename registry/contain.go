@@ -42,8 +42,9 @@ import (
 // goroutine, and whatever it holds, leaks for the life of the process. It
 // still holds its arguments (Initialize's config, the Request and its
 // Payload): do not modify them after a CallAbandoned. Its results are
-// dropped; a panic in it is recovered all the same (and logged by a
-// Contained with a logger), never ending the process. Until it returns,
+// dropped; a panic in it is recovered all the same (and logged by the
+// handlers of a registry wrapped with WithContainment and WithLogger),
+// never ending the process. Until it returns,
 // the next call to the same handler runs concurrently with it: after an
 // abandoned call, discard the handler (make a new one with New) unless it
 // is safe for concurrent use. For handlers that may never return, run them
@@ -52,7 +53,8 @@ import (
 // Describe and HandlerType have no context and no error: they run on the
 // caller's goroutine, and a panic in them returns what e declares instead
 // (Describe: e's Name, Type, Version and Tags; HandlerType: e.Type; the
-// zero values when e is nil). A Contained with a logger logs that panic.
+// zero values when e is nil). A wrapped registry with a logger logs that
+// panic (see Wrap).
 //
 // The wrapper implements HealthChecker if and only if h does; other methods
 // of h are not reachable through it, so keep h if you need them. Contain of
@@ -300,83 +302,3 @@ func (c *contained) report(ctx context.Context, err *Error) {
 	attrs = append(attrs, slog.String("method", err.Op))
 	logFailure(ctx, c.log, msg, attrs, err)
 }
-
-// Contained is a registry of the default Handler interface whose New returns
-// handlers wrapped by Contain, so that their panics and abandoned calls are
-// coded errors (see Contain). Make one with NewContained. Lookup, Names,
-// Entries, Len, Describe and MarshalJSON behave as the registry's. A
-// Contained is immutable and safe for concurrent use, as far as its logger
-// is; a nil *Contained behaves as an empty registry.
-type Contained struct {
-	r     *Registry[Handler]
-	audit *Audited[Handler] // nil without a logger
-	log   *slog.Logger
-}
-
-// NewContained returns r with contained handlers. With a nil logger nothing
-// is logged, as by r itself. With a logger, New writes the audit records of
-// Audited (a constructor's panic is one of them, with its stack), and the
-// handlers it returns log at Warn, with the call's context, each panic
-// ("handler panicked") and each abandoned call ("handler call abandoned"),
-// with code, correlation_id, handler_name, handler_class, contract, method
-// and error, and for a panic its stack.
-//
-// Logging a panic never holds the call: when the text of the panic value
-// needs its own methods and has not come within a few milliseconds, or
-// before the call's context ends (its String method blocks, say; see
-// PanicError.Error), the call returns at once and the record is written
-// afterwards, with the time of the failure, once the text comes or, after
-// a fifth of a second, with the value's type and the method that did not
-// return.
-func NewContained(r *Registry[Handler], logger *slog.Logger) *Contained {
-	c := &Contained{r: r, log: logger}
-	if logger != nil {
-		c.audit = r.WithAudit(logger)
-	}
-	return c
-}
-
-// Registry returns the registry c is made from.
-func (c *Contained) Registry() *Registry[Handler] {
-	if c == nil {
-		return nil
-	}
-	return c.r
-}
-
-// New returns a fresh instance of the handler registered under name, as
-// Registry.New does (as Audited.New with a logger), wrapped by Contain with
-// its entry.
-func (c *Contained) New(ctx context.Context, name string) (Handler, error) {
-	var h Handler
-	var err error
-	if c != nil && c.audit != nil {
-		h, err = c.audit.New(ctx, name)
-	} else {
-		h, err = c.Registry().New(ctx, name)
-	}
-	if err != nil || h == nil {
-		return h, err
-	}
-	e, _ := c.Registry().Lookup(name)
-	return contain(h, e, c.log), nil
-}
-
-// Len returns the number of entries.
-func (c *Contained) Len() int { return c.Registry().Len() }
-
-// Lookup returns the registry's shared entry for name (read it, never
-// modify it), allocating nothing.
-func (c *Contained) Lookup(name string) (*Entry[Handler], bool) { return c.Registry().Lookup(name) }
-
-// Names returns the handler names in sorted order, in a new slice.
-func (c *Contained) Names() []string { return c.Registry().Names() }
-
-// Entries returns the entries sorted by name, in a new slice.
-func (c *Contained) Entries() []Entry[Handler] { return c.Registry().Entries() }
-
-// Describe returns the provenance of every entry, as Registry.Describe.
-func (c *Contained) Describe() Description { return c.Registry().Describe() }
-
-// MarshalJSON encodes the registry as its Description.
-func (c *Contained) MarshalJSON() ([]byte, error) { return c.Registry().MarshalJSON() }

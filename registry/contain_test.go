@@ -308,7 +308,7 @@ func TestContainAbandoned(t *testing.T) {
 }
 
 // TestContainAbandonedThenPanics: an abandoned call whose handler panics
-// later does not crash the process; a Contained logs the panic.
+// later does not crash the process; a contained registry logs the panic.
 func TestContainAbandonedThenPanics(t *testing.T) {
 	var log auditLog
 	before := runtime.NumGoroutine()
@@ -319,7 +319,7 @@ func TestContainAbandonedThenPanics(t *testing.T) {
 			return &probe{act: func(context.Context) { started <- struct{}{}; <-release; panic("late") }}, nil
 		},
 	}})
-	c := registry.NewContained(r, log.logger(slog.LevelInfo))
+	c := containedRegistry(r, log.logger(slog.LevelInfo))
 	// No correlation ID in ctx: the late panic is logged with the one the
 	// abandoned call's error got.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -480,7 +480,7 @@ func TestContainedLogs(t *testing.T) {
 	var log auditLog
 	release := make(chan struct{})
 	defer close(release)
-	c := registry.NewContained(registry.New(containedEntries(release)), log.logger(slog.LevelInfo))
+	c := containedRegistry(registry.New(containedEntries(release)), log.logger(slog.LevelInfo))
 	ctx := registry.WithCorrelationID(context.Background(), probeID)
 
 	_, errCtor := c.New(ctx, "ctor")
@@ -490,7 +490,7 @@ func TestContainedLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, ok := h.(registry.HealthChecker); !ok {
-		t.Error("Contained.New lost HealthCheck")
+		t.Error("contained New lost HealthCheck")
 	}
 	_, errExec := h.Execute(ctx, registry.Request{})
 	wantContained(t, errExec, registry.HandlerPanicked, "Execute", "ok", probeID)
@@ -547,7 +547,7 @@ func TestContainedLogs(t *testing.T) {
 
 	// A panic in Describe is logged too, with the background context.
 	log.buf.Reset()
-	d := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+	d := containedRegistry(registry.New([]registry.Entry[registry.Handler]{{
 		Name: "d", New: func(context.Context) (registry.Handler, error) {
 			return &probe{act: func(context.Context) { panic("in describe") }}, nil
 		}}}), log.logger(slog.LevelInfo))
@@ -574,7 +574,7 @@ func TestContainedLogs(t *testing.T) {
 }
 
 // TestContainedNilLogger: without a logger nothing is logged, not even to
-// slog.Default (which Audited would use).
+// slog.Default (which WithLogger(nil) would use).
 func TestContainedNilLogger(t *testing.T) {
 	var log auditLog
 	old := slog.Default()
@@ -582,7 +582,7 @@ func TestContainedNilLogger(t *testing.T) {
 	defer slog.SetDefault(old)
 	release := make(chan struct{})
 	defer close(release)
-	c := registry.NewContained(registry.New(containedEntries(release)), nil)
+	c := containedRegistry(registry.New(containedEntries(release)), nil)
 	ctx := context.Background()
 	if _, err := c.New(ctx, "ctor"); !errors.Is(err, registry.ErrHandlerPanicked) {
 		t.Errorf("New(ctor): %v", err)
@@ -602,12 +602,12 @@ func TestContainedNilLogger(t *testing.T) {
 	}
 }
 
-// TestContainedDelegates: a Contained answers as its registry does; a nil
-// one is empty.
+// TestContainedDelegates: a contained registry answers as its registry
+// does.
 func TestContainedDelegates(t *testing.T) {
 	r := registry.New(auditedEntries())
-	c := registry.NewContained(r, nil)
-	if c.Registry() != r || c.Len() != 3 || !slices.Equal(c.Names(), r.Names()) || len(c.Entries()) != 3 ||
+	c := containedRegistry(r, nil)
+	if c.Len() != 3 || !slices.Equal(c.Names(), r.Names()) || len(c.Entries()) != 3 ||
 		!reflect.DeepEqual(c.Describe(), r.Describe()) {
 		t.Errorf("contained view differs from its registry")
 	}
@@ -620,7 +620,7 @@ func TestContainedDelegates(t *testing.T) {
 		t.Errorf("Lookup(plain) = %+v, %v", e, ok)
 	}
 	if n := testing.AllocsPerRun(1000, func() { sinkEntry, _ = c.Lookup("plain") }); n != 0 {
-		t.Errorf("Contained.Lookup allocates %v times", n)
+		t.Errorf("contained Lookup allocates %v times", n)
 	}
 	if _, err := c.New(context.Background(), "broken"); !errors.Is(err, errBoom) || !errors.Is(err, registry.ErrConstructorFailed) {
 		t.Errorf("New(broken): %v", err)
@@ -630,24 +630,11 @@ func TestContainedDelegates(t *testing.T) {
 		t.Errorf("New(plain) = %v, %v", h, err)
 	}
 	if registry.Contain(h, nil) != h {
-		t.Error("Contained.New did not return a contained handler")
+		t.Error("contained New did not return a contained handler")
 	}
 
-	var nilC *registry.Contained
-	if nilC.Registry() != nil || nilC.Len() != 0 || len(nilC.Names()) != 0 || len(nilC.Entries()) != 0 {
-		t.Error("nil Contained is not empty")
-	}
-	if _, ok := nilC.Lookup("x"); ok {
-		t.Error("nil Contained found x")
-	}
-	if _, err := nilC.New(context.Background(), "x"); !errors.Is(err, registry.ErrHandlerNotFound) {
-		t.Errorf("nil Contained New: %v", err)
-	}
-	if b, err := json.Marshal(nilC); err != nil || string(b) != "null" {
-		t.Errorf("nil Contained as JSON: %s, %v", b, err)
-	}
 	// A constructor that returns no handler and no error: nothing to wrap.
-	nr := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+	nr := containedRegistry(registry.New([]registry.Entry[registry.Handler]{{
 		Name: "none", New: func(context.Context) (registry.Handler, error) { return nil, nil }}}), nil)
 	if h, err := nr.New(context.Background(), "none"); h != nil || err != nil {
 		t.Errorf("New(none) = %v, %v", h, err)
@@ -657,7 +644,7 @@ func TestContainedDelegates(t *testing.T) {
 // TestContainReturnAsContextEnds: a handler that returns, or panics, just
 // as its context ends races the caller's wait. Whichever wins, the outcome
 // is one of two and never both: the caller gets the handler's results (or
-// its 052), or a 053 and, for a panic, a Contained logs the late panic
+// its 052), or a 053 and, for a panic, a contained registry logs the late panic
 // once. Run it with -race: the caller and the handler's goroutine share
 // the pending call.
 func TestContainReturnAsContextEnds(t *testing.T) {
@@ -665,7 +652,7 @@ func TestContainReturnAsContextEnds(t *testing.T) {
 		t.Run(map[bool]string{false: "returns", true: "panics"}[panics], func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			var log auditLog
-			c := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+			c := containedRegistry(registry.New([]registry.Entry[registry.Handler]{{
 				Name: "p", New: func(ctx context.Context) (registry.Handler, error) {
 					cancel := ctx.Value(cancelKey{}).(context.CancelFunc)
 					return &probe{act: func(context.Context) {
@@ -725,18 +712,18 @@ func TestContainReturnAsContextEnds(t *testing.T) {
 type cancelKey struct{}
 
 // TestContainNilContext: a nil context is context.Background() for
-// Contained.New and Audited.New too.
+// contained New and wrapped New too.
 func TestContainNilContext(t *testing.T) {
 	var log auditLog
 	r := registry.New(containedEntries(nil))
 	//lint:ignore SA1012 a nil context is what is tested
-	h, err := registry.NewContained(r, log.logger(slog.LevelInfo)).New(nil, "ok")
+	h, err := containedRegistry(r, log.logger(slog.LevelInfo)).New(nil, "ok")
 	if err != nil || h == nil {
-		t.Fatalf("Contained.New(nil ctx) = %v, %v", h, err)
+		t.Fatalf("contained New(nil ctx) = %v, %v", h, err)
 	}
 	//lint:ignore SA1012 a nil context is what is tested
-	if _, err := registry.NewContained(r, nil).New(nil, "ctor"); !errors.Is(err, registry.ErrHandlerPanicked) {
-		t.Errorf("Contained.New(nil ctx, ctor): %v", err)
+	if _, err := containedRegistry(r, nil).New(nil, "ctor"); !errors.Is(err, registry.ErrHandlerPanicked) {
+		t.Errorf("contained New(nil ctx, ctor): %v", err)
 	}
 	//lint:ignore SA1012 a nil context is what is tested
 	if _, err := h.Execute(nil, registry.Request{}); !errors.Is(err, registry.ErrHandlerPanicked) {

@@ -121,7 +121,7 @@ func TestDescribe(t *testing.T) {
 	if err := json.Compact(&compact, []byte(wantDescription)); err != nil {
 		t.Fatal(err)
 	}
-	for name, v := range map[string]any{"registry": r, "audited": r.WithAudit(nil)} {
+	for name, v := range map[string]any{"registry": r, "audited": registry.Wrap(r, registry.WithLogger(nil))} {
 		got, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

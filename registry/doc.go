@@ -33,9 +33,9 @@
 // Initialize, Execute, Shutdown or HealthCheck is HANDLER_LOADER_052 too, and
 // a call that outlives its context returns HANDLER_LOADER_053
 // (CallAbandoned) at once, even if the handler ignores the context; a panic
-// in Describe or HandlerType gives the contract's values. NewContained is a
-// registry whose New returns contained handlers and, with a logger, logs
-// what they contain. A call under a context that cannot end costs a deferred
+// in Describe or HandlerType gives the contract's values. Wrap makes a
+// registry of the same entries whose New adds an audit trail (WithLogger),
+// returns contained handlers (WithContainment), or both. A call under a context that cannot end costs a deferred
 // recover; any other runs on a goroutine of its own. Go cannot stop a
 // goroutine, so an abandoned call runs on until the handler returns,
 // possibly concurrently with the next call to the same handler (see Contain

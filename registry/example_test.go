@@ -188,15 +188,15 @@ func ExampleContain() {
 	// true true
 }
 
-// ExampleNewContained makes contained handlers from a registry: a panicking
+// ExampleWrap makes contained handlers from a registry: a panicking
 // constructor, as a panicking method, is an error, not the end of the
-// program. With a logger (nil here) both would also be logged.
-func ExampleNewContained() {
+// program. With WithLogger as well, both would also be logged.
+func ExampleWrap() {
 	r := registry.New([]registry.Entry[registry.Handler]{
 		{Name: "broken", New: func(context.Context) (registry.Handler, error) { panic("no config") }},
 		{Name: "fragile", New: func(context.Context) (registry.Handler, error) { return &fragile{}, nil }},
 	})
-	c := registry.NewContained(r, nil)
+	c := registry.Wrap(r, registry.WithContainment())
 	ctx := registry.WithCorrelationID(context.Background(), uuid.MustParse("22222222-3333-4444-8555-666666666666"))
 	_, err := c.New(ctx, "broken")
 	fmt.Println(err)

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/handlergen/handlergen/registry"
 )
@@ -45,3 +46,13 @@ func stubEntries(names ...string) []registry.Entry[registry.Handler] {
 // writeNilMap fails with a runtime error when m is nil, for tests of
 // panics (a literal nil map would be flagged by staticcheck).
 func writeNilMap(m map[string]int) { m["x"] = 1 }
+
+// containedRegistry wraps r with contained handlers, logged to log when
+// it is not nil.
+func containedRegistry(r *registry.Registry[registry.Handler], log *slog.Logger) *registry.Registry[registry.Handler] {
+	opts := []registry.Option{registry.WithContainment()}
+	if log != nil {
+		opts = append(opts, registry.WithLogger(log))
+	}
+	return registry.Wrap(r, opts...)
+}

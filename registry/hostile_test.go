@@ -64,8 +64,8 @@ func safely(t *testing.T, what string, f func()) {
 
 // TestHostileValues: a panic value or a constructor's error whose methods
 // panic must not crash the caller that formats the error, nor the audit or
-// containment logging, on any path: Registry.New, Audited.New,
-// Contain (both paths), Contained's logging of a panic the caller sees, of
+// containment logging, on any path: Registry.New, wrapped New,
+// Contain (both paths), contained logging of a panic the caller sees, of
 // a late panic in an abandoned call, and of a panic in Describe.
 func TestHostileValues(t *testing.T) {
 	for _, hv := range hostile {
@@ -83,7 +83,7 @@ func TestHostileValues(t *testing.T) {
 			}
 			r := registry.New(entries)
 			var log auditLog
-			a := r.WithAudit(log.logger(slog.LevelInfo))
+			a := registry.Wrap(r, registry.WithLogger(log.logger(slog.LevelInfo)))
 			for _, e := range entries {
 				_, err := r.New(context.Background(), e.Name)
 				safely(t, "Registry.New's error of "+e.Name, func() {
@@ -92,7 +92,7 @@ func TestHostileValues(t *testing.T) {
 						t.Errorf("message %q, want prefix %q", msg, want)
 					}
 				})
-				safely(t, "Audited.New of "+e.Name, func() { a.New(context.Background(), e.Name) })
+				safely(t, "wrapped New of "+e.Name, func() { a.New(context.Background(), e.Name) })
 			}
 			if recs := log.records(t); len(recs) != len(entries) {
 				t.Errorf("%d audit records, want %d:\n%s", len(recs), len(entries), log.buf.String())
@@ -101,7 +101,7 @@ func TestHostileValues(t *testing.T) {
 			// Contain, without and with a logger, on both paths.
 			log.buf.Reset()
 			started, release := make(chan struct{}), make(chan struct{})
-			c := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{
+			c := containedRegistry(registry.New([]registry.Entry[registry.Handler]{
 				{Name: "p", New: func(context.Context) (registry.Handler, error) {
 					return &probe{act: func(context.Context) { panic(v) }}, nil
 				}},
@@ -122,9 +122,9 @@ func TestHostileValues(t *testing.T) {
 						t.Errorf("message %q", msg)
 					}
 				})
-				safely(t, "Contained's Execute", func() { ch.Execute(ctx, registry.Request{}) })
+				safely(t, "contained Execute", func() { ch.Execute(ctx, registry.Request{}) })
 			}
-			safely(t, "Contained's Describe", func() { ch.Describe() })
+			safely(t, "contained Describe", func() { ch.Describe() })
 			// The late panic of an abandoned call is logged on the
 			// handler's goroutine, where nothing would recover a panic of
 			// the logging: it would end the test binary.
@@ -273,7 +273,7 @@ const hostileDeadline = 100 * time.Millisecond
 func hostilePaths() []hostilePath {
 	var paths []hostilePath
 	contained := func(v any, log *slog.Logger) registry.Handler {
-		h, err := registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+		h, err := containedRegistry(registry.New([]registry.Entry[registry.Handler]{{
 			Name: "p", Contract: "handlers/p/contract.yaml",
 			New: func(context.Context) (registry.Handler, error) {
 				return healthProbe{&probe{act: func(context.Context) { panic(v) }}}, nil
@@ -320,7 +320,7 @@ func hostilePaths() []hostilePath {
 			h := registry.Contain(late(), nil)
 			if log != nil {
 				var err error
-				h, err = registry.NewContained(registry.New([]registry.Entry[registry.Handler]{{
+				h, err = containedRegistry(registry.New([]registry.Entry[registry.Handler]{{
 					Name: "late", New: func(context.Context) (registry.Handler, error) { return late(), nil },
 				}}), log).New(ctx, "late")
 				if err != nil {
@@ -338,22 +338,22 @@ func hostilePaths() []hostilePath {
 		}})
 	}
 	paths = append(paths,
-		hostilePath{"Contained.New/deadline", func(t *testing.T, v any, log *slog.Logger) (int, error) {
+		hostilePath{"contained New/deadline", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 			defer cancel()
-			_, err := registry.NewContained(ctor(v), log).New(ctx, "ctor")
+			_, err := containedRegistry(ctor(v), log).New(ctx, "ctor")
 			return 1, err
 		}},
-		hostilePath{"Contained.New/background", func(t *testing.T, v any, log *slog.Logger) (int, error) {
-			_, err := registry.NewContained(ctor(v), log).New(context.Background(), "ctor")
+		hostilePath{"contained New/background", func(t *testing.T, v any, log *slog.Logger) (int, error) {
+			_, err := containedRegistry(ctor(v), log).New(context.Background(), "ctor")
 			return 1, err
 		}},
-		hostilePath{"Registry.New or Audited.New", func(t *testing.T, v any, log *slog.Logger) (int, error) {
+		hostilePath{"Registry.New or wrapped New", func(t *testing.T, v any, log *slog.Logger) (int, error) {
 			if log == nil {
 				_, err := ctor(v).New(context.Background(), "ctor")
 				return 0, err
 			}
-			_, err := ctor(v).WithAudit(log).New(context.Background(), "ctor")
+			_, err := registry.Wrap(ctor(v), registry.WithLogger(log)).New(context.Background(), "ctor")
 			return 1, err
 		}},
 	)

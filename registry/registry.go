@@ -43,6 +43,7 @@ type Entry[H any] struct {
 type Registry[H any] struct {
 	entries []Entry[H] // sorted by Name, names unique
 	find    finder
+	wrap    *wrapper[H] // nil unless made by Wrap
 }
 
 // finder is the perfect hash of a generated registry (no Slots for one
@@ -168,9 +169,14 @@ func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
 // handler must not end the process that asked for it. All carry the
 // correlation ID of ctx, or a fresh UUIDv4; errors about a known handler
 // also carry its Contract and Op "New".
+//
+// A registry made by Wrap also does what its options say: log, contain.
 func (r *Registry[H]) New(ctx context.Context, name string) (h H, err error) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if r != nil && r.wrap != nil {
+		return r.wrap.new(ctx, name)
 	}
 	e, ok := r.Lookup(name)
 	if !ok {

@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string) error {
 		return enc.Encode(Registry.Describe())
 	}
 	// Contracts with security.audit_logging get a log record per instance.
-	audited := Registry.WithAudit(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	audited := registry.Wrap(Registry, registry.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
 	h, err := audited.New(ctx, args[0])
 	if err != nil {
 		if errors.Is(err, registry.ErrHandlerNotFound) {

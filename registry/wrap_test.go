@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -82,7 +83,7 @@ func auditedEntries() []registry.Entry[registry.Handler] {
 func TestAudit(t *testing.T) {
 	var log auditLog
 	base := registry.New(auditedEntries())
-	a := base.WithAudit(log.logger(slog.LevelInfo))
+	a := registry.Wrap(base, registry.WithLogger(log.logger(slog.LevelInfo)))
 	id := uuid.MustParse("6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5")
 	ctx := registry.WithCorrelationID(context.Background(), id)
 
@@ -150,7 +151,7 @@ func equalRecords(a, b map[string]any) bool {
 // correlation ID in its context is logged with a fresh UUIDv4.
 func TestAuditCorrelationID(t *testing.T) {
 	var log auditLog
-	a := registry.New(auditedEntries()).WithAudit(log.logger(slog.LevelInfo))
+	a := registry.Wrap(registry.New(auditedEntries()), registry.WithLogger(log.logger(slog.LevelInfo)))
 	var noCtx context.Context // nil is allowed, as for Registry.New
 	if _, err := a.New(noCtx, "audited"); err != nil {
 		t.Fatal(err)
@@ -167,7 +168,7 @@ func TestAuditCorrelationID(t *testing.T) {
 
 func TestAuditLevels(t *testing.T) {
 	var log auditLog
-	a := registry.New(auditedEntries()).WithAudit(log.logger(slog.LevelError))
+	a := registry.Wrap(registry.New(auditedEntries()), registry.WithLogger(log.logger(slog.LevelError)))
 	a.New(context.Background(), "audited")
 	a.New(context.Background(), "broken")
 	a.New(context.Background(), "missing")
@@ -175,7 +176,7 @@ func TestAuditLevels(t *testing.T) {
 		t.Errorf("records below the logger's level:\n%s", log.buf.String())
 	}
 	log.buf.Reset()
-	a = registry.New(auditedEntries()).WithAudit(log.logger(slog.LevelWarn))
+	a = registry.Wrap(registry.New(auditedEntries()), registry.WithLogger(log.logger(slog.LevelWarn)))
 	a.New(context.Background(), "audited")
 	a.New(context.Background(), "missing")
 	if recs := log.records(t); len(recs) != 1 || recs[0]["level"] != "WARN" {
@@ -188,63 +189,104 @@ func TestAuditDefaultLogger(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(log.logger(slog.LevelInfo))
 	defer slog.SetDefault(old)
-	a := registry.New(auditedEntries()).WithAudit(nil)
+	a := registry.Wrap(registry.New(auditedEntries()), registry.WithLogger(nil))
 	a.New(context.Background(), "audited")
 	if recs := log.records(t); len(recs) != 1 || recs[0]["msg"] != "handler instantiated" {
 		t.Errorf("default logger: %v", recs)
 	}
 }
 
-// TestAuditDelegates checks that the audited view answers as its registry
-// does, and that a nil one is empty.
-func TestAuditDelegates(t *testing.T) {
+// TestWrapDelegates checks that a wrapped registry answers as its
+// registry does, and that a wrapped nil registry is empty and still logs.
+func TestWrapDelegates(t *testing.T) {
 	r := registry.New(auditedEntries())
-	a := r.WithAudit(slog.New(slog.DiscardHandler))
-	if a.Registry() != r || a.Len() != 3 || !slices.Equal(a.Names(), r.Names()) || len(a.Entries()) != 3 ||
+	a := registry.Wrap(r, registry.WithLogger(slog.New(slog.DiscardHandler)), registry.WithContainment())
+	if a.Len() != 3 || !slices.Equal(a.Names(), r.Names()) || len(a.Entries()) != 3 ||
 		len(a.Describe().Handlers) != 3 {
-		t.Errorf("audited view differs from its registry")
+		t.Errorf("wrapped registry differs from its registry")
 	}
 	if e, ok := a.Lookup("plain"); !ok || e.Name != "plain" {
 		t.Errorf("Lookup(plain) = %+v, %v", e, ok)
+	} else if re, _ := r.Lookup("plain"); re != e {
+		t.Errorf("Lookup(plain) is not the registry's own entry")
+	}
+	if ja, _ := json.Marshal(a); !bytes.Equal(ja, must(json.Marshal(r))) {
+		t.Errorf("wrapped registry as JSON: %s", ja)
 	}
 	var sink *registry.Entry[registry.Handler]
 	for _, name := range []string{"audited", "nope"} {
 		if n := testing.AllocsPerRun(1000, func() { sink, _ = a.Lookup(name) }); n != 0 {
-			t.Errorf("Audited.Lookup(%q) allocates %v times", name, n)
+			t.Errorf("wrapped Lookup(%q) allocates %v times", name, n)
 		}
 		if n := testing.AllocsPerRun(1000, func() { sink, _ = r.Lookup(name) }); n != 0 {
 			t.Errorf("Registry.Lookup(%q) allocates %v times", name, n)
 		}
 	}
 	_ = sink
+	if h, err := r.New(context.Background(), "plain"); err != nil || h.Describe().Name != "plain" {
+		t.Errorf("the registry changed: %v, %v", h, err)
+	} else if h2, _ := a.New(context.Background(), "plain"); h2 == h || h2 == nil {
+		t.Errorf("wrapped New = %v", h2)
+	}
 
-	var nilA *registry.Audited[registry.Handler]
-	if nilA.Registry() != nil || nilA.Len() != 0 || len(nilA.Names()) != 0 || len(nilA.Entries()) != 0 {
-		t.Error("nil Audited is not empty")
-	}
-	if _, ok := nilA.Lookup("x"); ok {
-		t.Error("nil Audited found x")
-	}
 	var log auditLog
 	old := slog.Default()
 	slog.SetDefault(log.logger(slog.LevelInfo))
 	defer slog.SetDefault(old)
-	if _, err := nilA.New(context.Background(), "x"); !errors.Is(err, registry.ErrHandlerNotFound) {
-		t.Errorf("nil Audited New: %v", err)
+	nilA := registry.Wrap[registry.Handler](nil, registry.WithLogger(nil))
+	if nilA.Len() != 0 || len(nilA.Names()) != 0 || len(nilA.Entries()) != 0 {
+		t.Error("wrapped nil registry is not empty")
 	}
-	if b, err := json.Marshal(nilA); err != nil || string(b) != "null" {
-		t.Errorf("nil Audited as JSON: %s, %v", b, err)
+	if _, ok := nilA.Lookup("x"); ok {
+		t.Error("wrapped nil registry found x")
+	}
+	if _, err := nilA.New(context.Background(), "x"); !errors.Is(err, registry.ErrHandlerNotFound) {
+		t.Errorf("wrapped nil registry New: %v", err)
+	}
+	if b, err := json.Marshal(nilA); err != nil || string(b) != `{"handlers":[]}` {
+		t.Errorf("wrapped nil registry as JSON: %s, %v", b, err)
 	}
 	if recs := log.records(t); len(recs) != 1 || recs[0]["code"] != "HANDLER_LOADER_050" {
-		t.Errorf("nil Audited log: %v", recs)
+		t.Errorf("wrapped nil registry log: %v", recs)
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestWrapWrapped: Wrap of a wrapped registry keeps its options and adds
+// the new ones; containment of another interface panics at Wrap.
+func TestWrapWrapped(t *testing.T) {
+	var log auditLog
+	r := registry.New(auditedEntries())
+	a := registry.Wrap(registry.Wrap(r, registry.WithLogger(log.logger(slog.LevelInfo))), registry.WithContainment())
+	h, err := a.New(context.Background(), "audited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if registry.Contain(h, nil) != h {
+		t.Errorf("New did not return a contained handler")
+	}
+	if recs := log.records(t); len(recs) != 1 || recs[0]["msg"] != "handler instantiated" {
+		t.Errorf("records: %v", recs)
+	}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "WithContainment") {
+			t.Errorf("Wrap of a Registry[any] with containment: recovered %v", p)
+		}
+	}()
+	registry.Wrap(registry.New[any](nil), registry.WithContainment())
 }
 
 // TestAuditConcurrent runs audited instantiation from many goroutines, for
 // the race detector.
 func TestAuditConcurrent(t *testing.T) {
 	var log auditLog
-	a := registry.New(auditedEntries()).WithAudit(log.logger(slog.LevelInfo))
+	a := registry.Wrap(registry.New(auditedEntries()), registry.WithLogger(log.logger(slog.LevelInfo)))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -267,7 +309,7 @@ func TestAuditConstructorPanic(t *testing.T) {
 	var log auditLog
 	es := auditedEntries()
 	es[2].New = func(context.Context) (registry.Handler, error) { panic("boom") }
-	a := registry.New(es).WithAudit(log.logger(slog.LevelInfo))
+	a := registry.Wrap(registry.New(es), registry.WithLogger(log.logger(slog.LevelInfo)))
 	_, err := a.New(context.Background(), "plain")
 	if !errors.Is(err, registry.ErrHandlerPanicked) {
 		t.Fatalf("New(plain): %v", err)
@@ -279,7 +321,7 @@ func TestAuditConstructorPanic(t *testing.T) {
 	}
 	stack, _ := recs[0]["stack"].(string)
 	if recs[0]["code"] != "HANDLER_LOADER_052" || recs[0]["error"] != err.Error() ||
-		!strings.Contains(stack, "audit_test.go") || !strings.Contains(stack, "panic") {
+		!strings.Contains(stack, "wrap_test.go") || !strings.Contains(stack, "panic") {
 		t.Errorf("panic record %v", recs[0])
 	}
 	if _, ok := recs[1]["stack"]; ok || recs[1]["code"] != "HANDLER_LOADER_051" {
