@@ -120,7 +120,7 @@ func (j *job) actionLoad() *loaded {
 	a, r := j.cfg.Action, j.r
 	ld := &loaded{dir: a.Root, root: a.Root, byPath: map[string]*packages.Package{}, fset: token.NewFileSet(),
 		imports: map[string]*types.Package{}, digests: map[*packages.Package]string{}}
-	r.ld = ld
+	r.checking.ld = ld
 	stub := func(path string) *packages.Package {
 		if p := ld.byPath[path]; p != nil {
 			return p
@@ -272,9 +272,9 @@ func (r *resolver) actionRel(p *packages.Package, file string) string {
 	if name == "" {
 		ext = p.PkgPath + "/" + filepath.Base(file)
 	}
-	if r.external == nil {
-		r.external = map[string]bool{}
+	if r.names.external == nil {
+		r.names.external = map[string]bool{}
 	}
-	r.external[ext] = true
+	r.names.external[ext] = true
 	return ext
 }

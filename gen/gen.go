@@ -305,7 +305,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	j.res = res
 	j.r = &resolver{cfg: &j.cfg, out: out, allow: allow, diags: &res.Diags, ifacePath: ifacePath, ifaceName: ifaceName}
 	if cfg.Action != nil {
-		j.r.root = cfg.Action.Root // no walk up the tree for a go.mod
+		j.r.names.root = cfg.Action.Root // no walk up the tree for a go.mod
 	}
 	if out.path != "" && ifacePath == out.path {
 		// The output package is never loaded (a stale file must not block
@@ -381,7 +381,6 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighte
 			j.res.Timings.Load = load
 			j.res.Handlers = j.r.check(j.todo, ld)
 			j.res.Timings.Verify = time.Since(t)
-			j.r.cycles = nil // it holds the package graph
 		}
 		if ld.index != nil {
 			ld.index.save()
@@ -433,7 +432,7 @@ func (j *job) rebase() {
 		return
 	}
 	move := func(p string) string {
-		if p == "" || j.r.external[p] {
+		if p == "" || j.r.names.external[p] {
 			return p
 		}
 		return pathx.Rel(base, filepath.Join(j.cfg.Dir, filepath.FromSlash(p)))

@@ -39,6 +39,14 @@ func (r *resolver) compilerError(p *packages.Package, e packages.Error) (diag.Po
 // compilerLine is "file.go:line:col: message" or "file.go:line: message".
 var compilerLine = regexp.MustCompile(`^(\S+\.go:\d+(?::\d+)?): (.*)$`)
 
+// namer is the state of naming files in positions (pkgRel): where the tree
+// is, and which names it gave files outside it, which the cache records
+// and rebase leaves as they are.
+type namer struct {
+	root     string          // module or workspace root of cfg.Dir, once known (treeRoot)
+	external map[string]bool // display names of files outside the tree
+}
+
 // tokenPos is a go/token position of a file of p as a diag.Position.
 func (r *resolver) tokenPos(p *packages.Package, pos token.Position) diag.Position {
 	if !pos.IsValid() {
@@ -68,10 +76,10 @@ func (r *resolver) goPos(p *packages.Package, s string) diag.Position {
 			}
 		}
 	}
-	if !filepath.IsAbs(file) && r.ld != nil {
+	if !filepath.IsAbs(file) && r.checking.ld != nil {
 		// The go command names files relative to the directory it ran
 		// in, which is one registry's of all that share the load.
-		file = filepath.Join(r.ld.dir, file)
+		file = filepath.Join(r.checking.ld.dir, file)
 	}
 	return diag.Position{File: r.pkgRel(p, file), Line: line, Col: col}
 }
@@ -97,19 +105,19 @@ func (r *resolver) pkgRel(p *packages.Package, file string) string {
 		}
 	}
 	name := p.PkgPath + "/" + filepath.Base(file)
-	if r.external == nil {
-		r.external = map[string]bool{}
+	if r.names.external == nil {
+		r.names.external = map[string]bool{}
 	}
-	r.external[name] = true
+	r.names.external[name] = true
 	return name
 }
 
 // treeRoot is the module or workspace root of the working directory.
 func (r *resolver) treeRoot() string {
-	if r.root == "" {
-		r.root = modtree.Root(r.cfg.Dir)
+	if r.names.root == "" {
+		r.names.root = modtree.Root(r.cfg.Dir)
 	}
-	return r.root
+	return r.names.root
 }
 
 // inTree reports whether file lies in the tree at root, and where: its

@@ -61,17 +61,17 @@ type cachedDiag struct {
 // or checked out elsewhere, with the working directory at the same place
 // in it, gives the same keys, and the same positions (relative to it).
 func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]byte, bool) {
-	if r.ld.cache == nil {
+	if r.checking.ld.cache == nil {
 		return [32]byte{}, false
 	}
 	// Export data and source files are digested relative to the root of
 	// the load, which pkgRel must share: it is the root of every registry
 	// of the load (resolveAll), so this only guards.
-	if r.treeRoot() != r.ld.root {
+	if r.treeRoot() != r.checking.ld.root {
 		return [32]byte{}, false
 	}
-	pd, id := r.ld.digest(p), r.ld.digest(r.ld.byPath[r.ifacePath])
-	src, ok := r.srcHash[p.PkgPath]
+	pd, id := r.checking.ld.digest(p), r.checking.ld.digest(r.checking.ld.byPath[r.ifacePath])
+	src, ok := r.checking.srcHash[p.PkgPath]
 	if pd == "" || id == "" || !ok {
 		return [32]byte{}, false
 	}
@@ -81,12 +81,12 @@ func (r *resolver) verifyKey(c *contracts.Contract, p *packages.Package) ([32]by
 	// (fileKey) and so this. A working directory outside its root (GOWORK
 	// names a go.work elsewhere) is named as it is, with the root.
 	where := []string{"in tree"}
-	if rel, ok := inTree(r.root, r.cfg.Dir); ok {
+	if rel, ok := inTree(r.names.root, r.cfg.Dir); ok {
 		where = append(where, rel)
 	} else {
-		where = []string{"outside", r.root, r.cfg.Dir}
+		where = []string{"outside", r.names.root, r.cfg.Dir}
 	}
-	k := (&keyer{}).add(cacheFormat, r.ld.cache.self, pd, id, src, r.ifacePath, r.ifaceName, r.ifacePkgName,
+	k := (&keyer{}).add(cacheFormat, r.checking.ld.cache.self, pd, id, src, r.ifacePath, r.ifaceName, r.ifacePkgName,
 		c.Class, c.ImportPath, c.TypeName, c.ClassPos.String(), string(c.Digest[:]),
 		r.out.path, r.allow.String(), strconv.FormatBool(r.cfg.ForbidInit))
 	k.add(where...)
@@ -110,7 +110,7 @@ func (r *resolver) record(h *Handler, ds diag.List) verdict {
 		}
 	}
 	for _, f := range files {
-		if r.external[f] && !slices.Contains(v.External, f) {
+		if r.names.external[f] && !slices.Contains(v.External, f) {
 			v.External = append(v.External, f)
 		}
 	}
@@ -123,10 +123,10 @@ func (r *resolver) replay(c *contracts.Contract, v *verdict) *Handler {
 		r.diags.Append(diag.Diagnostic{Code: registry.Code(d.Code), Severity: diag.Severity(d.Severity), Pos: d.Pos, Message: d.Message, Related: d.Related})
 	}
 	for _, f := range v.External {
-		if r.external == nil {
-			r.external = map[string]bool{}
+		if r.names.external == nil {
+			r.names.external = map[string]bool{}
 		}
-		r.external[f] = true
+		r.names.external[f] = true
 	}
 	if !v.OK {
 		return nil

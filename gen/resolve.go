@@ -22,22 +22,32 @@ type outputPkg struct {
 	imported  []string // names the other files' imports declare in those files
 }
 
+// resolver checks one registry's contracts, phase by phase: preflight,
+// then check, which verifies each contract against the loaded packages or
+// replays the cache's verdict. Its own fields are the registry's inputs and
+// what outlives check; each phase's state is in the phase's struct.
 type resolver struct {
 	cfg                  *Config
 	out                  outputPkg
 	allow                Allowlist
 	diags                *diag.List
 	ifacePath, ifaceName string
-	mainPkgs             []string // see mainPackages
-	ifacePkgName         string
-	ifaceUnloadable      bool            // -interface is in the output package, which is never loaded
-	external             map[string]bool // display names of files outside the tree
-	cycles               *reacher        // which packages import the output package
-	audited              map[string]bool // packages whose init() has been audited
-	root                 string          // module or workspace root of cfg.Dir, once known
-	ld                   *loaded         // the packages, during check
-	iface                *types.Interface
-	srcHash              map[string]string // import path → digest of its files, from auditInit
+	ifaceUnloadable      bool   // -interface is in the output package, which is never loaded
+	ifacePkgName         string // the interface's package name, from lookupInterface, for messages, cache keys and emit
+	names                namer  // how files are named in positions (positions.go)
+	checking             checking
+}
+
+// checking is what check holds while it runs, and drops when it returns:
+// the loaded packages and what verifying contracts against them works out
+// once for all of them.
+type checking struct {
+	ld       *loaded           // the packages
+	iface    *types.Interface  // the interface, once its types are read (interfaceType)
+	cycles   *reacher          // which packages import the output package
+	audited  map[string]bool   // packages whose init() has been audited
+	srcHash  map[string]string // import path → digest of its files, from auditInit, for verifyKey
+	mainPkgs []string          // see mainPackages
 }
 
 // preflight checks what can be checked without loading anything: the class
@@ -75,7 +85,8 @@ func (r *resolver) preflight(cs []*contracts.Contract) (todo []*contracts.Contra
 // for the verifications the cache does not answer.
 func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
 	byPath := ld.byPath
-	r.ld = ld
+	r.checking.ld = ld
+	defer func() { r.checking = checking{} }() // it holds the package graph
 	var iface *types.Interface
 	ifaceOK := false
 	if !r.ifaceUnloadable {
@@ -133,9 +144,9 @@ func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
 			usable[c.ImportPath] = false
 			continue
 		}
-		n, hadAudit := len(*r.diags), len(r.audited)
+		n, hadAudit := len(*r.diags), len(r.checking.audited)
 		h := r.verify(c, p, iface)
-		if cacheable && len(r.audited) == hadAudit && !r.aliasElsewhere(c, p) {
+		if cacheable && len(r.checking.audited) == hadAudit && !r.aliasElsewhere(c, p) {
 			// An alias of a type in another package is verified at
 			// that package too (aliasTarget), whose sources the key does
 			// not cover: it is never cached.

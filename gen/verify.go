@@ -52,19 +52,19 @@ func (r *resolver) lookupInterface(p *packages.Package) bool {
 	// What remains needs the interface's types: it is cached as one
 	// verdict, so a run whose handlers all hit reads no export data.
 	var key [32]byte
-	if r.ld.cache == nil {
+	if r.checking.ld.cache == nil {
 		// No digest either: it reads export data of the whole graph.
-	} else if d := r.ld.digest(p); d != "" {
-		key = (&keyer{}).add(cacheFormat, "interface", r.ld.cache.self, d, r.ifacePath, r.ifaceName).sum()
+	} else if d := r.checking.ld.digest(p); d != "" {
+		key = (&keyer{}).add(cacheFormat, "interface", r.checking.ld.cache.self, d, r.ifacePath, r.ifaceName).sum()
 		var v verdict
-		if r.ld.cache.get(key, &v) && v.OK && len(v.Diags) == 0 {
+		if r.checking.ld.cache.get(key, &v) && v.OK && len(v.Diags) == 0 {
 			return true
 		}
 	}
 	n := len(*r.diags)
 	ok := r.interfaceType(p) != nil
 	if key != ([32]byte{}) && ok && len(*r.diags) == n {
-		r.ld.cache.put(key, verdict{OK: true})
+		r.checking.ld.cache.put(key, verdict{OK: true})
 	}
 	return ok
 }
@@ -73,10 +73,10 @@ func (r *resolver) lookupInterface(p *packages.Package) bool {
 // usable interface; nil when it does not (reported).
 func (r *resolver) interfaceType(p *packages.Package) *types.Interface {
 	var pos diag.Position
-	if r.iface != nil {
-		return r.iface
+	if r.checking.iface != nil {
+		return r.checking.iface
 	}
-	if err := r.ld.types(p); err != nil {
+	if err := r.checking.ld.types(p); err != nil {
 		epos, msg := r.compilerError(p, p.Errors[len(p.Errors)-1])
 		d := r.diags.Errorf(registry.ImportError, pos, "-interface: package %s has errors: %s", r.ifacePath, msg)
 		if epos.File != "" {
@@ -106,7 +106,7 @@ func (r *resolver) interfaceType(p *packages.Package) *types.Interface {
 		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is not exported", r.ifacePath, r.ifaceName)
 		return nil
 	}
-	r.iface = iface
+	r.checking.iface = iface
 	return iface
 }
 
@@ -165,17 +165,17 @@ func (r *resolver) checkPackage(c *contracts.Contract, p *packages.Package) bool
 // ./... in each finds them, once per resolver: the candidates of a
 // did-you-mean for a mistyped package of the user's own module.
 func (r *resolver) mainPackages() []string {
-	if r.mainPkgs == nil && r.cfg.Action != nil {
-		r.mainPkgs = slices.Sorted(maps.Keys(r.cfg.Action.Packages)) // what there is, in an action
+	if r.checking.mainPkgs == nil && r.cfg.Action != nil {
+		r.checking.mainPkgs = slices.Sorted(maps.Keys(r.cfg.Action.Packages)) // what there is, in an action
 	}
-	if r.mainPkgs == nil {
-		r.mainPkgs = []string{}
+	if r.checking.mainPkgs == nil {
+		r.checking.mainPkgs = []string{}
 		for mod, dir := range modtree.MainModules(r.cfg.Dir) {
-			r.mainPkgs = append(r.mainPkgs, packagesUnder(dir, mod)...)
+			r.checking.mainPkgs = append(r.checking.mainPkgs, packagesUnder(dir, mod)...)
 		}
-		slices.Sort(r.mainPkgs)
+		slices.Sort(r.checking.mainPkgs)
 	}
-	return r.mainPkgs
+	return r.checking.mainPkgs
 }
 
 // inMainModule reports whether path lies in a main module (of the
@@ -219,10 +219,10 @@ func (r *resolver) cycle(p *packages.Package) string {
 	if r.out.path == "" {
 		return ""
 	}
-	if r.cycles == nil {
-		r.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
+	if r.checking.cycles == nil {
+		r.checking.cycles = &reacher{target: r.out.path, memo: map[*packages.Package]bool{}}
 	}
-	if chain := r.cycles.chain(p); chain != nil {
+	if chain := r.checking.cycles.chain(p); chain != nil {
 		return fmt.Sprintf("import cycle: %s imports the output package (%s)", p.PkgPath, strings.Join(chain, " -> "))
 	}
 	return ""
@@ -667,13 +667,13 @@ func kindOf(t types.Type) string {
 // the Python loader's "imports run module-level side effects". Only
 // declarations are needed, so files without "init" are not parsed.
 func (r *resolver) auditInit(p *packages.Package) {
-	if r.audited[p.PkgPath] {
+	if r.checking.audited[p.PkgPath] {
 		return // a handler package and an alias's target, say
 	}
-	if r.audited == nil {
-		r.audited = map[string]bool{}
+	if r.checking.audited == nil {
+		r.checking.audited = map[string]bool{}
 	}
-	r.audited[p.PkgPath] = true
+	r.checking.audited[p.PkgPath] = true
 	// The files' digest, for verifyKey: each by content and by what
 	// pkgRel makes of its name (fileKey), so that it is the same wherever
 	// the tree lies. A file that cannot be read leaves the package without
@@ -685,10 +685,10 @@ func (r *resolver) auditInit(p *packages.Package) {
 		if !readAll {
 			return
 		}
-		if r.srcHash == nil {
-			r.srcHash = map[string]string{}
+		if r.checking.srcHash == nil {
+			r.checking.srcHash = map[string]string{}
 		}
-		r.srcHash[p.PkgPath] = string(h.Sum(nil))
+		r.checking.srcHash[p.PkgPath] = string(h.Sum(nil))
 	}()
 	for _, file := range p.GoFiles {
 		src, err := output.ReadFile(file) // bounded, never blocks
