@@ -202,6 +202,7 @@ func TestGOPACKAGEIsIdent(t *testing.T) {
 // most maxReported diagnostics and one that counts the rest, in every
 // format, and still fails.
 func TestDiagnosticsBounded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const files = 600 // two diagnostics each: over the bound
 	for i := range files {

@@ -39,6 +39,10 @@ func TestScripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scripts run the go command")
 	}
+	// Alongside the staleness suite and the build farm: each spends much
+	// of its time waiting on the go command, and none changes the
+	// process's working directory or environment.
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
