@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -78,8 +80,8 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	if d := diff.Diff(name, want, "got", got); d != nil {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, d)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/output"
@@ -113,8 +115,8 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("generated file differs from %s (run go test ./gen -update to accept):\n%s", golden, got)
+	if d := diff.Diff(golden, want, "generated", got); d != nil {
+		t.Errorf("generated file differs from %s (run go test ./gen -update to accept):\n%s", golden, d)
 	}
 	if !res.Written {
 		t.Error("Written = false on a first run")
@@ -150,8 +152,11 @@ func TestDeterministic(t *testing.T) {
 	run(t, config(b, "./contracts/"), gen.Generate)
 	ga, _ := os.ReadFile(filepath.Join(a, "out", "registry_gen.go"))
 	gb, _ := os.ReadFile(filepath.Join(b, "out", "registry_gen.go"))
-	if len(ga) == 0 || !bytes.Equal(ga, gb) {
-		t.Fatalf("outputs differ or are empty:\n%s\n---\n%s", ga, gb)
+	if len(ga) == 0 {
+		t.Fatal("empty output")
+	}
+	if d := diff.Diff(a, ga, b, gb); d != nil {
+		t.Fatalf("outputs differ:\n%s", d)
 	}
 	for _, abs := range []string{a, b, os.TempDir()} {
 		if bytes.Contains(ga, []byte(abs)) {

@@ -78,7 +78,7 @@ type actionConfig struct {
 // maxConfig bounds the config and importcfg files read.
 const maxConfig = 64 << 20
 
-func runAction(args []string, stdout, stderr io.Writer) int {
+func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	if helpOnly(args) {
 		fmt.Fprint(stderr, actionUsage)
 		return ExitOK
@@ -92,7 +92,7 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 1 {
 		file = strings.TrimPrefix(args[0], "-config=")
 	}
-	root, err := os.Getwd()
+	root, err := e.getwd()
 	if err != nil {
 		say(stderr, "handlergen action: %v", err)
 		return ExitUsage
@@ -107,7 +107,7 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 		say(stderr, "handlergen action: %s: %v", file, err)
 		return ExitUsage
 	}
-	r := &run{cmd: "action", flags: &cmdline.Flags{}, cfg: cfg}
+	r := &run{cmd: "action", env: e, flags: &cmdline.Flags{}, cfg: cfg}
 	format := a.Format
 	if format == "" {
 		format = string(diag.Text)

@@ -225,6 +225,7 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) st
 
 // TestAction is issue 22's fake build farm.
 func TestAction(t *testing.T) {
+	t.Parallel()
 	f := newFarm(t)
 	// What handlergen generate writes for the same tree, with the go command.
 	run(t, filepath.Join(f.src, "app"), []string{"HANDLERGEN_CACHE=off"}, f.bin, "-interface", farmModule+"/iface.Handler", "-o", "registry_gen.go", "../handlers")

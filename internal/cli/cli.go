@@ -60,6 +60,36 @@ func helpOnly(args []string) bool {
 // Main runs handlergen with args (without the program name) and returns
 // the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runIn(env{}, args, stdin, stdout, stderr)
+}
+
+// env is what a run takes from its process: the working directory and the
+// variables the CLI reads itself ($GITHUB_ACTIONS, $GOPACKAGE, $GOFILE).
+// Main runs in the process's; a test passes its own, so it can run in
+// parallel with others instead of calling t.Chdir or t.Setenv. (The
+// generator, and the go command it runs, still read the process's
+// environment for the go command's settings and handlergen's cache.)
+type env struct {
+	dir  string            // absolute; "" is the process's working directory
+	vars map[string]string // nil is the process's environment
+}
+
+func (e env) getwd() (string, error) {
+	if e.dir != "" {
+		return e.dir, nil
+	}
+	return os.Getwd()
+}
+
+func (e env) getenv(name string) string {
+	if e.vars != nil {
+		return e.vars[name]
+	}
+	return os.Getenv(name)
+}
+
+// runIn is Main in e.
+func runIn(e env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "generate"
 	if len(args) > 0 {
 		switch args[0] {
@@ -72,9 +102,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "new":
-		return runNew(args, stdout, stderr)
+		return runNew(e, args, stdout, stderr)
 	case "action":
-		return runAction(args, stdout, stderr)
+		return runAction(e, args, stdout, stderr)
 	case "schema":
 		if helpOnly(args) {
 			fmt.Fprint(stderr, "usage: handlergen schema\n\nPrints the JSON Schema (draft 2020-12) of handler contracts on stdout.\n")
@@ -98,7 +128,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "handlergen %s\n", Version())
 		return ExitOK
 	}
-	r := &run{cmd: cmd, stdout: stdout, stderr: stderr}
+	r := &run{cmd: cmd, env: e, stdout: stdout, stderr: stderr}
 	if err := r.parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -126,6 +156,7 @@ func Version() string {
 
 type run struct {
 	cmd            string
+	env            env
 	stdout, stderr io.Writer
 
 	flags         *cmdline.Flags
@@ -145,7 +176,7 @@ func (r *run) parse(args []string) error {
 	format := f.Format
 	if format == "" {
 		format = string(diag.Text)
-		if os.Getenv("GITHUB_ACTIONS") == "true" {
+		if r.env.getenv("GITHUB_ACTIONS") == "true" {
 			format = string(diag.GitHub)
 		}
 	}
@@ -172,7 +203,7 @@ func configOf(f *cmdline.Flags, dir string) gen.Config {
 }
 
 func (r *run) exec() int {
-	dir, err := os.Getwd()
+	dir, err := r.env.getwd()
 	if err != nil {
 		say(r.stderr, "handlergen: %v", err)
 		return ExitUsage
@@ -199,7 +230,7 @@ func (r *run) exec() int {
 		// go generate runs in the package's directory and names the
 		// package in $GOPACKAGE; it applies to an output in that directory.
 		// It is data from the environment: like -package, an identifier.
-		if p := os.Getenv("GOPACKAGE"); p != "" {
+		if p := r.env.getenv("GOPACKAGE"); p != "" {
 			if !cmdline.IsIdent(p) {
 				say(r.stderr, "handlergen %s: $GOPACKAGE %q is not a Go identifier", r.cmd, p)
 				return ExitUsage
@@ -298,7 +329,7 @@ func rebase(dir, from, p string) string {
 // and no flag that shapes the output, outside go generate (whose own
 // directive, bare or not, is what runs).
 func (r *run) bare() bool {
-	return len(r.flags.Inputs) == 0 && len(r.flags.Shaping) == 0 && os.Getenv("GOFILE") == "" && r.cmd != "list"
+	return len(r.flags.Inputs) == 0 && len(r.flags.Shaping) == 0 && r.env.getenv("GOFILE") == "" && r.cmd != "list"
 }
 
 // runFound runs the registries found under the patterns together: one

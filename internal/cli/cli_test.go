@@ -14,15 +14,23 @@ import (
 
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runMainIn(t, env{}, args...)
+}
+
+// runMainIn runs handlergen in e: in a directory and an environment of
+// the test's own, which lets tests run in parallel.
+func runMainIn(t *testing.T, e env, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = Main(args, strings.NewReader(""), &out, &errb)
+	code = runIn(e, args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 // TestUsageErrorsEscaped: a flag's name or value typed on the command
 // line may hold anything; its error is one escaped line, printed once.
 func TestUsageErrorsEscaped(t *testing.T) {
-	t.Chdir(t.TempDir())
+	t.Parallel()
+	e := env{dir: t.TempDir(), vars: map[string]string{}}
 	for _, args := range [][]string{
 		{"check", "-x\n::stop-commands::t"},
 		{"check", "-format", "x\n::stop-commands::t"},
@@ -32,7 +40,7 @@ func TestUsageErrorsEscaped(t *testing.T) {
 		{"check", "-max-handlers", "1\n::stop-commands::t"},
 		{"schema", "\n::stop-commands::t"},
 	} {
-		code, stdout, stderr := runMain(t, args...)
+		code, stdout, stderr := runMainIn(t, e, args...)
 		if bad := cicheck.Lines(stdout+stderr, false); code != ExitUsage || bad != nil {
 			t.Errorf("%q: code %d: %q", args, code, bad)
 		}
@@ -51,8 +59,9 @@ func TestUsageErrorsEscaped(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	// An argument list that is not refused after all runs for real: keep
 	// it away from the source tree.
-	t.Chdir(t.TempDir())
-	if err := os.WriteFile("afile", nil, 0o644); err != nil {
+	t.Parallel()
+	e := env{dir: t.TempDir(), vars: map[string]string{}}
+	if err := os.WriteFile(filepath.Join(e.dir, "afile"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -84,7 +93,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"schema", "extra"}, "unexpected arguments"},
 		{[]string{"version", "extra"}, "unexpected arguments"},
 	} {
-		code, stdout, stderr := runMain(t, tc.args...)
+		code, stdout, stderr := runMainIn(t, e, tc.args...)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
 			t.Errorf("%q: code %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, stdout, stderr, tc.want)
 		}
@@ -184,11 +193,10 @@ func TestDuration(t *testing.T) {
 // TestGOPACKAGEIsIdent: $GOPACKAGE is data from the environment and is
 // checked as -package is, before anything is read or written.
 func TestGOPACKAGEIsIdent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	t.Chdir(dir)
 	for _, v := range []string{"x\n//go:generate echo pwned", "_", "a b", "1x", "func"} {
-		t.Setenv("GOPACKAGE", v)
-		code, _, errOut := runMain(t, "-o", "r_gen.go", "nothing")
+		code, _, errOut := runMainIn(t, env{dir: dir, vars: map[string]string{"GOPACKAGE": v}}, "-o", "r_gen.go", "nothing")
 		if code != ExitUsage || !strings.Contains(errOut, "is not a Go identifier") {
 			t.Errorf("GOPACKAGE=%q: %d %q", v, code, errOut)
 		}
@@ -202,6 +210,7 @@ func TestGOPACKAGEIsIdent(t *testing.T) {
 // most maxReported diagnostics and one that counts the rest, in every
 // format, and still fails.
 func TestDiagnosticsBounded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const files = 600 // two diagnostics each: over the bound
 	for i := range files {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 
@@ -29,7 +28,7 @@ flags:
 `
 
 // runNew is handlergen new: flags here, the scaffold in internal/scaffold.
-func runNew(args []string, stdout, stderr io.Writer) int {
+func runNew(e env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("handlergen new", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -58,7 +57,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 		say(stderr, "handlergen new: -interface %q: want IMPORT/PATH.Name", *iface)
 		return ExitUsage
 	}
-	dir, err := os.Getwd()
+	dir, err := e.getwd()
 	if err != nil {
 		say(stderr, "handlergen new: %v", err)
 		return ExitUsage

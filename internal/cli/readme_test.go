@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/handlergen/handlergen/contracts"
 )
 
@@ -171,8 +173,8 @@ func TestReadme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is not what the documents say; run go test ./internal/cli -run TestReadme -update\n--- generated:\n%s", readmeScript, got)
+	if d := diff.Diff(readmeScript, want, "generated", got); d != nil {
+		t.Errorf("%s is not what the documents say; run go test ./internal/cli -run TestReadme -update\n%s", readmeScript, d)
 	}
 }
 

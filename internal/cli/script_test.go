@@ -39,6 +39,10 @@ func TestScripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scripts run the go command")
 	}
+	// Alongside the staleness suite and the build farm: each spends much
+	// of its time waiting on the go command, and none changes the
+	// process's working directory or environment.
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +62,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HGROOT", root)
 			env.Setenv("HANDLERGEN_CACHE", hgCache)
+			// Under go test -race, handlergen (this binary) would sleep a
+			// second before it exits, as the race detector does by default:
+			// a second for every run of it in every script.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}

@@ -44,6 +44,7 @@ func TestStaleness(t *testing.T) {
 	if userCache == "off" {
 		t.Skip("HANDLERGEN_CACHE=off: the suite compares runs with a cache to runs without one")
 	}
+	t.Parallel()
 	s := newSuite(t)
 	lanes := make(chan *lane, min(runtime.GOMAXPROCS(0), 4))
 	for i := range cap(lanes) {
