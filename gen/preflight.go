@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
-
-	"golang.org/x/mod/modfile"
 
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/goenv"
@@ -28,13 +24,9 @@ import (
 // bounded), and a root with one that is not a regular file gets no go
 // command at all: its registries fail with the file's position.
 //
-// The files are those of the directory the go command runs in: under a
-// go.work (GOWORK honoured), the go.work, its go.work.sum and
-// vendor/modules.txt, and the go.mod and go.sum of each module it uses;
-// otherwise the go.mod that governs the directory (or the -modfile that
-// GOFLAGS names instead), its go.sum and vendor/modules.txt. Both add the go.mod of each local (directory)
-// replace target. What is a module root is the go command's rule
-// (cmdline.FindUp: a go.mod or go.work that is not a directory); a file
+// The files are those modtree.ModuleFiles lists for the directory the go
+// command runs in, which also owns what a module root is (the go
+// command's rule: a go.mod or go.work that is not a directory); a file
 // that does not exist is the go command's business.
 
 // moduleFileProblem is a module file that no go command may be handed.
@@ -80,91 +72,25 @@ func (pre preflighted) report(j *job) {
 }
 
 // checkModuleFiles returns the problems of the module files the go command
-// reads when it runs in dir.
+// reads when it runs in dir, which modtree.ModuleFiles lists.
 func checkModuleFiles(dir string) []moduleFileProblem {
-	c := &moduleFileChecker{seen: map[string]bool{}, what: "module"}
-	if work := modtree.WorkFile(dir); work != "" {
+	c := &moduleFileChecker{what: "module"}
+	if modtree.WorkFile(dir) != "" {
 		c.what = "workspace"
-		wdir := filepath.Dir(work)
-		data := c.read(work)
-		c.read(strings.TrimSuffix(work, ".work") + ".work.sum") // as modload names it
-		c.read(filepath.Join(wdir, "vendor", "modules.txt"))
-		if data == nil {
-			return c.problems
-		}
-		wf, err := modfile.ParseWork(work, data, nil)
-		if err != nil {
-			return c.problems // the go command reports it, without reading further
-		}
-		for _, u := range wf.Use {
-			m := local(wdir, u.Path)
-			c.module(m, filepath.Join(m, "go.mod"))
-		}
-		c.replaced(wdir, wf.Replace)
-		return c.problems
 	}
-	if gomod := modtree.FindUp(dir, "go.mod"); gomod != "" {
-		mdir := filepath.Dir(gomod)
-		if mf := goenv.ModFile(); mf != "" {
-			// The go command reads this file, relative to where it
-			// runs, and its .sum instead of go.mod and go.sum (which
-			// then only marks the module's root).
-			gomod = local(dir, mf)
-		}
-		c.module(mdir, gomod)
-		c.read(filepath.Join(mdir, "vendor", "modules.txt"))
-	}
+	modtree.ModuleFiles(dir, goenv.ModFile(), c.read, nil)
 	return c.problems
 }
 
 type moduleFileChecker struct {
-	seen     map[string]bool
 	what     string // "module" or "workspace", for messages
 	problems []moduleFileProblem
 }
 
-// module examines the go.mod (or -modfile) and go.sum of the main (or a
-// workspace) module in dir, and the go.mod of each local target its
-// replace directives name.
-func (c *moduleFileChecker) module(dir, gomod string) {
-	data := c.read(gomod)
-	c.read(strings.TrimSuffix(gomod, ".mod") + ".sum")
-	if data == nil {
-		return
-	}
-	// Not ParseLax, which drops replace directives.
-	if f, err := modfile.Parse(gomod, data, nil); err == nil {
-		c.replaced(dir, f.Replace)
-	}
-}
-
-// replaced examines the go.mod of each local replacement in rs, relative
-// to dir. Only a main module's replacements count (the go command ignores
-// those of other modules), so their targets' own are not followed.
-func (c *moduleFileChecker) replaced(dir string, rs []*modfile.Replace) {
-	for _, r := range rs {
-		if r.New.Version == "" {
-			c.read(filepath.Join(local(dir, r.New.Path), "go.mod"))
-		}
-	}
-}
-
-// local is p, a path a go.mod or go.work gives, relative to dir.
-func local(dir, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(dir, filepath.FromSlash(p))
-}
-
 // read reads the module file at path as output.ReadFile reads any file:
 // following links, never blocking, bounded. It returns nil when the file
-// is absent, was read before, or has a problem, which it records.
+// is absent or has a problem, which it records.
 func (c *moduleFileChecker) read(path string) []byte {
-	if c.seen[path] {
-		return nil
-	}
-	c.seen[path] = true
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):

@@ -24,6 +24,7 @@ import (
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
@@ -452,7 +453,7 @@ func (b *batch) unsearched(patterns []string) {
 	if len(nested) == 0 {
 		return
 	}
-	used := modtree.Used(b.dir)
+	used := modtree.Used(b.dir, goenv.ModFile())
 	for _, n := range nested {
 		abs := filepath.Join(b.dir, filepath.FromSlash(n))
 		why, ok := used[abs]

@@ -127,11 +127,7 @@ func workUses(work string) []string {
 	}
 	out := []string{}
 	for _, u := range wf.Use {
-		p := filepath.FromSlash(u.Path)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(filepath.Dir(work), p)
-		}
-		out = append(out, filepath.Clean(p))
+		out = append(out, local(filepath.Dir(work), u.Path))
 	}
 	return out
 }
@@ -308,56 +304,111 @@ func Nested(root string) []string {
 	return out
 }
 
-// Used maps the directory of every local module that a build in dir uses
-// besides the main module it is in (the other modules of its go.work, and
-// the directory targets of the replace directives of its main modules and
-// its go.work), cleaned and absolute, to why it is used.
-func Used(dir string) map[string]string {
-	out := map[string]string{}
-	add := func(p, why string) {
-		p = filepath.Clean(p)
-		if _, ok := out[p]; !ok {
-			out[p] = why
+// ModuleFiles walks the module files a go command run in dir reads, as
+// it finds them: under a go.work (GOWORK honoured) the go.work, its
+// go.work.sum and vendor/modules.txt, and the go.mod and go.sum of each
+// module it uses; otherwise the go.mod that governs dir (or modFile, a
+// -modfile relative to dir, in its place) with its .sum and the module's
+// vendor/modules.txt; in both, the go.mod of each local (directory)
+// replace target of the go.work and of the main modules. read is called
+// once per path and returns the file's content, or nil when it is absent
+// or cannot be used, which ends the walk below that file. used, when not
+// nil, is told each local module the build uses besides the one dir is in:
+// its directory, cleaned and absolute, and why.
+func ModuleFiles(dir, modFile string, read func(path string) []byte, used func(moduleDir, why string)) {
+	seen := map[string]bool{}
+	once := func(p string) []byte {
+		if seen[p] {
+			return nil
 		}
+		seen[p] = true
+		return read(p)
 	}
-	replaces := func(file string, reps []*modfile.Replace) {
-		for _, r := range reps {
-			if r.New.Version != "" || !modfile.IsDirectoryPath(r.New.Path) {
-				continue
+	if used == nil {
+		used = func(string, string) {}
+	}
+	replaced := func(file string, rs []*modfile.Replace) {
+		for _, r := range rs {
+			if r.New.Version != "" {
+				continue // a module version, not a directory
 			}
-			p := filepath.FromSlash(r.New.Path)
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(filepath.Dir(file), p)
-			}
-			add(p, filepath.Base(file)+" replaces "+r.Old.Path+" with it")
+			d := local(filepath.Dir(file), r.New.Path)
+			used(d, filepath.Base(file)+" replaces "+r.Old.Path+" with it")
+			once(filepath.Join(d, "go.mod"))
 		}
 	}
-	work := WorkFile(dir)
-	if work != "" {
-		if data, err := output.ReadFile(work); err == nil {
-			if wf, err := modfile.ParseWork(work, data, nil); err == nil {
-				replaces(work, wf.Replace)
-			}
+	module := func(gomod string) {
+		data := once(gomod)
+		once(strings.TrimSuffix(gomod, ".mod") + ".sum")
+		if data == nil {
+			return
 		}
-	}
-	mains := workUses(work)
-	for _, m := range mains {
-		add(m, "go.work uses it")
-	}
-	if mains == nil {
-		if root := ModuleRoot(dir); root != "" {
-			mains = []string{root}
-		}
-	}
-	for _, m := range mains {
-		gomod := filepath.Join(m, "go.mod")
-		data, err := output.ReadFile(gomod)
-		if err != nil {
-			continue
-		}
+		// Not ParseLax, which drops replace directives.
 		if f, err := modfile.Parse(gomod, data, nil); err == nil {
-			replaces(gomod, f.Replace)
+			replaced(gomod, f.Replace)
 		}
 	}
+	if work := WorkFile(dir); work != "" {
+		wdir := filepath.Dir(work)
+		data := once(work)
+		once(strings.TrimSuffix(work, ".work") + ".work.sum") // as modload names it
+		once(filepath.Join(wdir, "vendor", "modules.txt"))
+		if data == nil {
+			return
+		}
+		wf, err := modfile.ParseWork(work, data, nil)
+		if err != nil {
+			return // the go command reports it, without reading further
+		}
+		for _, u := range wf.Use {
+			m := local(wdir, u.Path)
+			used(m, "go.work uses it")
+			module(filepath.Join(m, "go.mod"))
+		}
+		replaced(work, wf.Replace)
+		return
+	}
+	root := ModuleRoot(dir)
+	if root == "" {
+		return
+	}
+	gomod := filepath.Join(root, "go.mod")
+	if modFile != "" {
+		// The go command reads this file and its .sum instead of go.mod
+		// and go.sum, which then only mark the module's root.
+		gomod = local(dir, modFile)
+	}
+	module(gomod)
+	once(filepath.Join(root, "vendor", "modules.txt"))
+}
+
+// local is p, a path a go.mod or go.work gives, relative to dir.
+func local(dir, p string) string {
+	p = filepath.FromSlash(p)
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	return filepath.Clean(p)
+}
+
+// Used maps the directory of every local module that a build in dir uses
+// besides the module it is in (the other modules of its go.work, and the
+// directory targets of the replace directives of the go.work and of the
+// main modules), cleaned and absolute, to why it is used. modFile is a
+// -modfile, as for ModuleFiles.
+func Used(dir, modFile string) map[string]string {
+	out := map[string]string{}
+	read := func(p string) []byte {
+		data, err := output.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		return data
+	}
+	ModuleFiles(dir, modFile, read, func(d, why string) {
+		if _, ok := out[d]; !ok {
+			out[d] = why
+		}
+	})
 	return out
 }

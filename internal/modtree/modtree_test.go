@@ -108,3 +108,35 @@ func TestWorkFile(t *testing.T) {
 		t.Errorf("relative GOWORK: WorkFile = %q", got)
 	}
 }
+
+// TestUsed: the local modules a build uses, read through ModuleFiles, as
+// the preflight reads them: replace targets of the go.mod, or of the
+// -modfile that stands in for it, and of the go.work, and its modules.
+func TestUsed(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("m/go.mod", "module example.com/m\n\nreplace example.com/a => ./a\n\nreplace example.com/v => example.com/v2 v2.0.0\n")
+	write("m/alt.mod", "module example.com/m\n\nreplace example.com/b => ./b\n")
+	m := filepath.Join(dir, "m")
+	t.Setenv("GOWORK", "off")
+	if got := Used(m, ""); len(got) != 1 || got[filepath.Join(m, "a")] != "go.mod replaces example.com/a with it" {
+		t.Errorf("Used = %v", got)
+	}
+	if got := Used(m, "alt.mod"); len(got) != 1 || got[filepath.Join(m, "b")] != "alt.mod replaces example.com/b with it" {
+		t.Errorf("Used with -modfile = %v", got)
+	}
+	write("go.work", "go 1.22\n\nuse ./m\n\nreplace example.com/w => ./w\n")
+	t.Setenv("GOWORK", "")
+	got := Used(m, "")
+	for d, why := range map[string]string{m: "go.work uses it", filepath.Join(m, "a"): "go.mod replaces example.com/a with it", filepath.Join(dir, "w"): "go.work replaces example.com/w with it"} {
+		if got[d] != why {
+			t.Errorf("workspace: Used[%s] = %q, want %q (all: %v)", d, got[d], why, got)
+		}
+	}
+}
