@@ -107,7 +107,7 @@ func under(sorted []string, prefix string) []string {
 // (modtree.Walk).
 func packagesUnder(root, mod string) []string {
 	var out []string
-	modtree.Walk(root, func(dir string, entries []fs.DirEntry, err error) {
+	modtree.Walk(root, func(dir string, entries []fs.DirEntry, _ []string, err error) {
 		for _, e := range entries {
 			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || modtree.SkipFile(e.Name()) {
 				continue

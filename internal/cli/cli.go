@@ -244,6 +244,7 @@ func (r *run) exec() int {
 
 	b := &batch{dir: dir, stderr: r.stderr}
 	var found []cmdline.Found
+	var tree cmdline.Tree
 	var ds diag.List
 	if r.bare() {
 		// No INPUT: what this directory's package records, as ./...
@@ -256,9 +257,9 @@ func (r *run) exec() int {
 	}
 	if cmdline.Patterns(r.cfg.Inputs) || len(found) > 0 || ds.HasErrors() {
 		if len(found) == 0 && !ds.HasErrors() {
-			found, ds = cmdline.FindRegistries(dir, r.cfg.Inputs)
+			found, tree, ds = cmdline.Search(dir, r.cfg.Inputs)
 		}
-		if err := b.runFound(found, ds, r.cfg.Inputs, mode); err != nil {
+		if err := b.runFound(found, tree, ds, r.cfg.Inputs, mode); err != nil {
 			b.say("handlergen: %v", err)
 			return ExitUsage
 		}
@@ -335,13 +336,16 @@ func (r *run) bare() bool {
 
 // runFound runs the registries found under the patterns together: one
 // packages.Load for all their handler packages. patterns is empty for a
-// bare command, which ran on the working directory's package alone.
-func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string, mode gen.Mode) error {
+// bare command, which ran on the working directory's package alone; tree
+// is what the search of the patterns met.
+func (b *batch) runFound(found []cmdline.Found, tree cmdline.Tree, ds diag.List, patterns []string, mode gen.Mode) error {
 	b.shown = cmdline.Unexpander(found)
 	b.diags.Append(ds...)
-	if len(patterns) > 0 {
-		b.unsearched(patterns)
+	nested := make([]string, len(tree.Nested))
+	for i, n := range tree.Nested {
+		nested[i] = pathx.Rel(b.dir, n)
 	}
+	b.unsearched(nested)
 	var cfgs []gen.Config
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
@@ -374,7 +378,7 @@ func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string,
 	}
 	if len(found) == 0 && len(ds) == 0 {
 		msg := fmt.Sprintf("no handlergen registries (generated files or go:generate directives) in %s", strings.Join(patterns, " "))
-		if nested := cmdline.NestedModules(b.dir, patterns); len(nested) > 0 {
+		if len(nested) > 0 {
 			// ./... stops at nested modules, as it does for the go
 			// command; only at a go.work root outside every module does
 			// it walk each workspace module instead.
@@ -398,19 +402,17 @@ func (b *batch) runFound(found []cmdline.Found, ds diag.List, patterns []string,
 		}
 		b.add(res, cfgs[i].Dir)
 	}
-	if len(patterns) > 0 {
-		b.unread(patterns, rs)
-	}
+	b.unread(tree.Contracts, rs)
 	b.diags.Sort()
 	b.diags = b.diags.Compact()
 	return nil
 }
 
-// unread warns of each contract file below the patterns, walked as ./...
+// unread warns of each contract file the search met, walking as ./...
 // walks, that none of the registries read: a handler that no build
 // registers, however valid its contract, and which check would otherwise
 // pass in silence.
-func (b *batch) unread(patterns []string, rs []*gen.Result) {
+func (b *batch) unread(met []string, rs []*gen.Result) {
 	read := map[string]bool{}
 	for _, res := range rs {
 		for _, f := range res.Files {
@@ -422,34 +424,24 @@ func (b *batch) unread(patterns []string, rs []*gen.Result) {
 		}
 	}
 	seen := map[string]bool{}
-	for _, pat := range patterns {
-		for _, root := range modtree.Roots(cmdline.PatternRoot(b.dir, pat)) {
-			modtree.Walk(root, func(dir string, entries []fs.DirEntry, err error) {
-				for _, e := range entries {
-					if name := e.Name(); (name != contracts.HandlerContractFile && name != contracts.ContractFile) || !e.Type().IsRegular() {
-						continue
-					}
-					p := filepath.Join(dir, e.Name())
-					real, err := filepath.EvalSymlinks(p)
-					if err != nil || read[real] || seen[real] {
-						continue
-					}
-					seen[real] = true
-					b.diags.Warnf(registry.UnreadContract, diag.Position{File: pathx.Rel(b.dir, p)}, "no registry reads this contract, so no build registers its handler: add its directory to the inputs of a registry's //go:generate line, or delete it")
-				}
-			})
+	for _, p := range met {
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil || read[real] || seen[real] {
+			continue
 		}
+		seen[real] = true
+		b.diags.Warnf(registry.UnreadContract, diag.Position{File: pathx.Rel(b.dir, p)}, "no registry reads this contract, so no build registers its handler: add its directory to the inputs of a registry's //go:generate line, or delete it")
 	}
 }
 
 // selfModule is handlergen's own module path.
 const selfModule = "github.com/handlergen/handlergen"
 
-// unsearched warns of each nested module below the patterns that the
-// build compiles or works in but that ./... leaves out, as the go command
-// leaves it out: a registry there is checked only by a run in it.
-func (b *batch) unsearched(patterns []string) {
-	nested := cmdline.NestedModules(b.dir, patterns)
+// unsearched warns of each nested module the search did not enter
+// (relative to the working directory) that the build compiles or works in,
+// as the go command leaves it out of ./...: a registry there is checked
+// only by a run in it.
+func (b *batch) unsearched(nested []string) {
 	if len(nested) == 0 {
 		return
 	}

@@ -61,9 +61,21 @@ func TestFindRegistriesAsGoList(t *testing.T) {
 				want = append(want, tr.rel(l))
 			}
 			slices.Sort(want)
-			found, diags := FindRegistries(root, []string{"./..."})
+			found, tree, diags := Search(root, []string{"./..."})
 			if len(diags) > 0 {
 				t.Fatalf("diagnostics: %v", diags)
+			}
+			// What the walk reports it left out as nested modules is a
+			// module, and holds no package go list matched.
+			for _, n := range tree.Nested {
+				if fi, err := os.Stat(filepath.Join(n, "go.mod")); err != nil || fi.IsDir() {
+					t.Errorf("Search reports %s as a nested module", tr.rel(n))
+				}
+				for _, w := range want {
+					if rn := tr.rel(n); w == rn || strings.HasPrefix(w, rn+"/") {
+						t.Errorf("Search left out nested module %s, but go list matched %s", rn, w)
+					}
+				}
 			}
 			var got []string
 			for _, f := range found {

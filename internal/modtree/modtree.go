@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -235,25 +234,32 @@ func Within(dir, path string) bool {
 // Walk visits root and every directory below it that the go command's
 // "root/..." pattern walks: it never follows a link to a directory below
 // root (root itself is entered when it is a link), leaves out what SkipDir
-// names, enters no further than a Leaf and stops at nested modules. fn gets each directory with its
-// entries; a directory that cannot be read is passed to fn with err set.
-func Walk(root string, fn func(dir string, entries []fs.DirEntry, err error)) {
+// names, enters no further than a Leaf and stops at nested modules. fn gets
+// each directory with its entries and the directories among them that the
+// walk does not enter because each starts another module; a directory that
+// cannot be read is passed to fn with err set.
+func Walk(root string, fn func(dir string, entries []fs.DirEntry, nested []string, err error)) {
 	walk(root, true, fn)
 }
 
-func walk(dir string, top bool, fn func(string, []fs.DirEntry, error)) {
-	if !top && IsModule(os.Stat, dir) {
-		return
-	}
+func walk(dir string, top bool, fn func(string, []fs.DirEntry, []string, error)) {
 	entries, err := os.ReadDir(dir)
-	fn(dir, entries, err)
-	if !top && Leaf(filepath.Base(dir)) {
-		return
-	}
-	for _, e := range entries {
-		if e.IsDir() && !SkipDir(e.Name()) {
-			walk(filepath.Join(dir, e.Name()), false, fn)
+	var enter, nested []string
+	if top || !Leaf(filepath.Base(dir)) {
+		for _, e := range entries {
+			if !e.IsDir() || SkipDir(e.Name()) {
+				continue
+			}
+			if c := filepath.Join(dir, e.Name()); IsModule(os.Stat, c) {
+				nested = append(nested, c)
+			} else {
+				enter = append(enter, c)
+			}
 		}
+	}
+	fn(dir, entries, nested, err)
+	for _, c := range enter {
+		walk(c, false, fn)
 	}
 }
 
@@ -282,24 +288,6 @@ func Roots(root string) []string {
 		if rel, err := filepath.Rel(real, ur); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			out = append(out, filepath.Join(root, rel))
 		}
-	}
-	return out
-}
-
-// Nested lists the directories below the roots of a "root/..." pattern
-// that the walk does not enter because each starts another module.
-func Nested(root string) []string {
-	var out []string
-	roots := Roots(root)
-	for _, r := range roots {
-		Walk(r, func(dir string, entries []fs.DirEntry, err error) {
-			for _, e := range entries {
-				p := filepath.Join(dir, e.Name())
-				if e.IsDir() && !SkipDir(e.Name()) && IsModule(os.Stat, p) && !slices.Contains(roots, p) {
-					out = append(out, p)
-				}
-			}
-		})
 	}
 	return out
 }
