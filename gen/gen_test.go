@@ -3,7 +3,6 @@ package gen_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,22 +17,16 @@ import (
 	"github.com/handlergen/handlergen/registry"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 const fixtureIface = "example.com/fixture/iface.Handler"
 
-// fixture copies testdata/fixture, a self-contained module with handler
-// packages and no dependencies, into a fresh directory under dir.
+// fixture copies testdata/cases/fixture, a self-contained module with
+// handler packages and no dependencies, into a fresh directory under dir.
 func fixture(t *testing.T, dir string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the go command")
 	}
-	dst := filepath.Join(dir, "fixture")
-	if err := os.CopyFS(dst, os.DirFS("testdata/fixture")); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return copyCase(t, "fixture", dir)
 }
 
 func config(dir string, inputs ...string) gen.Config {
@@ -91,43 +84,6 @@ func codes(l diag.List) []registry.Code {
 		cs = append(cs, d.Code)
 	}
 	return cs
-}
-
-// TestGolden generates the fixture's registry and compares it with
-// testdata/golden/fixture.go.golden; -update rewrites the golden file.
-func TestGolden(t *testing.T) {
-	dir := fixture(t, t.TempDir())
-	res := run(t, config(dir, "contracts"), gen.Generate)
-	if res.Diags.HasErrors() {
-		t.Fatalf("diagnostics:\n%v", res.Diags)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "out", "registry_gen.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "golden", "fixture.go.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := diff.Diff(golden, want, "generated", got); d != nil {
-		t.Errorf("generated file differs from %s (run go test ./gen -update to accept):\n%s", golden, d)
-	}
-	if !res.Written {
-		t.Error("Written = false on a first run")
-	}
-	// A second run finds nothing to do and writes nothing.
-	if res := run(t, config(dir, "contracts"), gen.Generate); res.Written || res.Diags.HasErrors() {
-		t.Errorf("second run: written=%v diags=%v", res.Written, res.Diags)
-	}
-	if res := run(t, config(dir, "contracts"), gen.Check); len(res.Diags) != 0 {
-		t.Errorf("check after generate: %v", res.Diags)
-	}
 }
 
 // TestQuickstartUpToDate is the committed example's golden test: the
