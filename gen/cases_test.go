@@ -25,12 +25,12 @@ var update = flag.Bool("update", false, "rewrite the want files of testdata/case
 // TestCases runs the cases of testdata/cases, as wire's tests run theirs.
 // A case is a directory holding a self-contained module (go.mod, handler
 // packages, contracts; no dependencies, so the go command needs no
-// network), a file args with the arguments of handlergen generate, run in
-// that directory, on one line separated by spaces, and want/, what the run
-// gives: registry_gen.go, the generated file, and diagnostics.txt, the
-// diagnostics in the text format. An absent file says the run generates
-// nothing (it has errors) or reports nothing. go test ./gen -run TestCases
-// -update rewrites want/.
+// network), a file args with the arguments of handlergen generate run in
+// that directory (separated by white space, unquoted), and want/, what the
+// run gives: registry_gen.go, the generated file, and diagnostics.txt, the
+// diagnostics in the text format, positions relative to the case. An
+// absent file says the run generates nothing (it has errors) or reports
+// nothing. go test ./gen -run TestCases -update rewrites want/.
 //
 // The fixture case is also the module other tests copy (see fixture):
 // its packages that its contracts do not name are theirs.
