@@ -71,12 +71,12 @@ func TestCacheHitEqualsMiss(t *testing.T) {
 	}
 }
 
-// cacheFixture copies testdata/fixture to dir and adds two registries:
+// cacheFixture copies testdata/cases/fixture to dir and adds two registries:
 // good, whose handlers all verify, and mixed, whose contracts also fail
 // verification in every way the fixture offers.
 func cacheFixture(t *testing.T, dir string) string {
 	t.Helper()
-	if err := os.CopyFS(dir, os.DirFS("testdata/fixture")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("testdata/cases/fixture")); err != nil {
 		t.Fatal(err)
 	}
 	good := []string{"good.Value", "good.Pointer", "good.WithCtor", "good.Plain", "good.Level"}
@@ -191,7 +191,7 @@ func TestExportID(t *testing.T) {
 	}
 	a, b := filepath.Join(base, "a"), filepath.Join(base, "copy", "of", "a")
 	for _, dir := range []string{a, b} {
-		if err := os.CopyFS(dir, os.DirFS("testdata/fixture")); err != nil {
+		if err := os.CopyFS(dir, os.DirFS("testdata/cases/fixture")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,7 +17,7 @@ func TestPrefetch(t *testing.T) {
 		t.Skip("runs the go command")
 	}
 	fix := filepath.Join(t.TempDir(), "fixture")
-	if err := os.CopyFS(fix, os.DirFS("testdata/fixture")); err != nil {
+	if err := os.CopyFS(fix, os.DirFS("testdata/cases/fixture")); err != nil {
 		t.Fatal(err)
 	}
 	useCache(t, "off") // so that check runs prefetch too

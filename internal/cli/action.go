@@ -329,7 +329,7 @@ func (a *actionConfig) gen(root string) (gen.Config, gen.Mode, error) {
 	if f.Dir != "" {
 		return cfg, mode, fmt.Errorf("args: -C has no place in an action: dir says where go generate runs")
 	}
-	cfg = configOf(f, filepath.Join(root, filepath.FromSlash(dir)))
+	cfg = ConfigOf(f, filepath.Join(root, filepath.FromSlash(dir)))
 	cfg.Base = root
 	if filepath.IsAbs(f.Output) {
 		return cfg, mode, fmt.Errorf("args: -o %q: want a path relative to dir", f.Output)

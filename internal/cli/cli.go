@@ -193,9 +193,11 @@ func (r *run) parse(args []string) error {
 	return nil
 }
 
-// configOf is the generator's configuration for a command line, typed or
-// recorded, run in dir (-C already applied).
-func configOf(f *cmdline.Flags, dir string) gen.Config {
+// ConfigOf is the generator's configuration for a command line, typed or
+// recorded, run in dir (-C already applied). gen's case tests make their
+// runs with it, so that a case's arguments mean what they mean to
+// handlergen generate.
+func ConfigOf(f *cmdline.Flags, dir string) gen.Config {
 	return gen.Config{
 		Dir: dir, Inputs: f.Inputs, Output: f.Output, Package: f.Package, Interface: f.Interface, Var: f.Var,
 		Allow: f.Allow, AllowAny: f.AllowAny, Only: f.Only, MaxHandlers: f.MaxHandlers, MaxSize: f.MaxSize, ForbidInit: f.ForbidInit,
@@ -226,7 +228,7 @@ func (r *run) exec() int {
 			return ExitUsage
 		}
 	}
-	r.cfg = configOf(r.flags, dir)
+	r.cfg = ConfigOf(r.flags, dir)
 	if r.flags.UsesGOPACKAGE(dir) {
 		// go generate runs in the package's directory and names the
 		// package in $GOPACKAGE; it applies to an output in that directory.
@@ -350,7 +352,7 @@ func (b *batch) runFound(found []cmdline.Found, tree cmdline.Tree, ds diag.List,
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
 		out := relTo(b.dir, f.Output)
-		cfg := configOf(f.Flags, f.Dir)
+		cfg := ConfigOf(f.Flags, f.Dir)
 		cfg.Base = b.dir
 		if f.Directive != "" && f.Flags.UsesGOPACKAGE(f.Dir) {
 			// What go generate would pass as $GOPACKAGE (see run.exec):

@@ -124,7 +124,7 @@ func runNew(e env, args []string, stdout, stderr io.Writer) int {
 // (relative to dir): its recorded arguments, parsed by the flag set that
 // parses a command line, name inputs that discover it.
 func reads(f cmdline.Found, dir, path string) bool {
-	cfg := configOf(f.Flags, f.Dir)
+	cfg := ConfigOf(f.Flags, f.Dir)
 	inputs := cfg.Inputs
 	if len(inputs) == 0 {
 		inputs = []string{"."}
@@ -142,7 +142,7 @@ func reads(f cmdline.Found, dir, path string) bool {
 // declares returns the path (relative to the registry's directory) of a
 // contract of the registry f that declares the handler name, or "".
 func declares(f cmdline.Found, name string) string {
-	cfg := configOf(f.Flags, f.Dir)
+	cfg := ConfigOf(f.Flags, f.Dir)
 	inputs := cfg.Inputs
 	if len(inputs) == 0 {
 		inputs = []string{"."}

@@ -1,0 +1,2 @@
+// Package out receives the generated registry.
+package out

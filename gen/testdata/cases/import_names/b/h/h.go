@@ -1,0 +1,9 @@
+// Package h shares its name with a/h.
+package h
+
+import "context"
+
+type H struct{}
+
+func (H) Handle(_ context.Context, in string) (string, error) { return in, nil }
+func (H) Name() string                                        { return "b" }
