@@ -66,6 +66,10 @@ func TestEmitMatchesJennifer(t *testing.T) {
 		cfg, hs := randomRegistry(rng, n)
 		compareEmit(t, fmt.Sprintf("iteration %d (%d handlers)", iter, n), cfg, hs)
 	}
+	cfg := emitConfig{Args: []string{"-o", "registry_gen.go", "../handlers/r0"}, Dir: "/m/app0",
+		Pkg: outputPkg{dir: "/m/app0", path: "example.com/synth/app0", name: "app0"}, Var: "Registry",
+		IfacePath: registryPath, IfaceName: "Handler", IfacePkg: "registry"}
+	compareEmit(t, "the benchmark's registry", cfg, synthHandlers(1000))
 }
 
 // compareEmit fails when emit and emitRef differ. It also checks that
