@@ -32,14 +32,10 @@ type emitConfig struct {
 // contracts, the types and the recorded arguments — no time, version or
 // absolute path — so the same inputs give the same bytes anywhere.
 //
-// jennifer renders the file's skeleton (header, package clause, imports,
-// declarations and comments), which go/format then formats; the parts that
-// grow with the number of handlers (entries, index rows, interface guards)
-// are written already formatted and take the place of one placeholder line
-// each. Formatting them, and jennifer's import bookkeeping, which checks
-// each new import name against every earlier one, were most of a large
-// registry's emit time. Every name the file uses for an import is chosen
-// here (nameImports), so no part needs jennifer to qualify identifiers.
+// jennifer renders the file's skeleton; the import block, entries, index
+// rows and interface guards are written already formatted, each in place
+// of one placeholder line (the package doc says why). Every import name is
+// chosen here (nameImports), so no part needs jennifer to qualify names.
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(cmdline.HeaderLine(cfg.Args))
