@@ -632,54 +632,15 @@ func kind(t types.Type) string {
 	return "a " + t.String() + " type"
 }
 
-// imports names the packages a generated file refers to, as goimports
-// would: by their own names, with a number where two would clash or where
-// the name would hide a predeclared identifier (as gen's nameImports does).
-type imports struct {
-	byPath map[string]string
-	used   map[string]bool
-}
-
-func (im *imports) qualify(p *types.Package) string {
-	if p == nil {
-		return ""
-	}
-	return im.name(p.Path(), p.Name())
-}
-
-func (im *imports) name(pkgPath, name string) string {
-	if n, ok := im.byPath[pkgPath]; ok {
-		return n
-	}
-	// A predeclared name (error, any, string, panic, nil) is never taken:
-	// the stubs' signatures and bodies use them unqualified.
-	n := name
-	for i := 1; im.used[n] || types.Universe.Lookup(n) != nil; i++ {
-		n = name + strconv.Itoa(i)
-	}
-	im.byPath[pkgPath], im.used[n] = n, true
-	return n
-}
-
-// block renders the import declaration, as goimports groups it.
-func (im *imports) block() string {
-	specs := make([]importdecl.Spec, 0, len(im.byPath))
-	for p, n := range im.byPath {
-		specs = append(specs, importdecl.Spec{Path: p, Name: n, PkgName: path.Base(p)})
-	}
-	if d := importdecl.Decl(specs); d != "" {
-		return d + "\n\n"
-	}
-	return ""
-}
-
 // handlerSource writes the handler package's Go file: the type and one
 // method per interface method. HandlerType and Describe of registry.Handler
 // (also when another interface embeds it) restate the contract, so the new
 // handler passes registrytest; every other method returns an error saying
 // it is not implemented (or panics, when it has no error result).
 func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it *iface) ([]byte, error) {
-	im := &imports{byPath: map[string]string{}, used: map[string]bool{pkgName: true}}
+	// The package's own name is kept clear too: time.Duration in a
+	// package time would read as its own.
+	im := importdecl.NewNames(pkgName)
 	// First every type and every body, which fixes the name of each
 	// import; then the receiver and parameter names, which must not hide
 	// any of them in a body (a parameter named time in a method whose
@@ -696,9 +657,9 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 		mm := method{name: m.Name(), sig: sig, results: results(sig, im)}
 		switch {
 		case isRegistry(sig, "Type") && m.Name() == "HandlerType":
-			mm.body = fmt.Sprintf("\treturn %s.%s\n", im.name(registryPath, "registry"), typeConst(typ))
+			mm.body = fmt.Sprintf("\treturn %s.%s\n", im.Name(registryPath, "registry"), typeConst(typ))
 		case isRegistry(sig, "Descriptor") && m.Name() == "Describe":
-			r := im.name(registryPath, "registry")
+			r := im.Name(registryPath, "registry")
 			mm.body = fmt.Sprintf("\treturn %s.Descriptor{Name: %q, Type: %s.%s, Version: %s.Version{Major: 1}}\n", r, handlerName, r, typeConst(typ), r)
 		default:
 			msg := strconv.Quote(fmt.Sprintf("%s: %s is not implemented", handlerName, m.Name()))
@@ -711,13 +672,13 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 			for i := range res.Len() - 1 {
 				vals = append(vals, zero(res.At(i).Type(), im))
 			}
-			vals = append(vals, im.name("errors", "errors")+".New("+msg+")")
+			vals = append(vals, im.Name("errors", "errors")+".New("+msg+")")
 			mm.body = fmt.Sprintf("\treturn %s\n", strings.Join(vals, ", "))
 		}
 		ms = append(ms, mm)
 	}
 	recv := "h"
-	for i := 1; im.used[recv]; i++ {
+	for i := 1; im.Taken(recv); i++ {
 		recv = "h" + strconv.Itoa(i)
 	}
 	var body strings.Builder
@@ -725,13 +686,15 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 		// Besides the imports, a body uses the predeclared panic, nil,
 		// true and false, which a parameter may legally be named.
 		hidden := func(n string) bool {
-			return n == recv || im.used[n] || n == "panic" || n == "nil" || n == "true" || n == "false"
+			return n == recv || im.Taken(n) || n == "panic" || n == "nil" || n == "true" || n == "false"
 		}
 		fmt.Fprintf(&body, "\nfunc (%s *%s) %s(%s)%s {\n%s}\n", recv, typeName, m.name, params(m.sig, im, hidden), m.results, m.body)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "// Package %s is the %s handler. handlergen new wrote it: fill in the\n// methods that return \"not implemented\".\npackage %s\n\n", pkgName, handlerName, pkgName)
-	b.WriteString(im.block())
+	if d := importdecl.Decl(im.Specs()); d != "" {
+		b.WriteString(d + "\n\n")
+	}
 	fmt.Fprintf(&b, "// %s implements %s.%s for the contract in handler_contract.yaml.\n", typeName, it.pkg.Name(), it.name)
 	fmt.Fprintf(&b, "type %s struct{}\n", typeName)
 	b.WriteString(body.String())
@@ -759,16 +722,21 @@ func isRegistry(sig *types.Signature, name string) bool {
 
 func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
 
+// qualifier names a package in a type as the file imports it.
+func qualifier(im *importdecl.Names) types.Qualifier {
+	return func(p *types.Package) string { return im.Name(p.Path(), p.Name()) }
+}
+
 // params renders a parameter list with the interface's names; a name that
 // would hide the receiver or a package the body uses (hidden) becomes _.
-func params(sig *types.Signature, im *imports, hidden func(string) bool) string {
+func params(sig *types.Signature, im *importdecl.Names, hidden func(string) bool) string {
 	ps := sig.Params()
 	var out []string
 	for i := range ps.Len() {
 		p := ps.At(i)
-		t := types.TypeString(p.Type(), im.qualify)
+		t := types.TypeString(p.Type(), qualifier(im))
 		if sig.Variadic() && i == ps.Len()-1 {
-			t = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), im.qualify)
+			t = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), qualifier(im))
 		}
 		switch n := p.Name(); {
 		case n == "":
@@ -782,11 +750,11 @@ func params(sig *types.Signature, im *imports, hidden func(string) bool) string 
 	return strings.Join(out, ", ")
 }
 
-func results(sig *types.Signature, im *imports) string {
+func results(sig *types.Signature, im *importdecl.Names) string {
 	rs := sig.Results()
 	var out []string
 	for i := range rs.Len() {
-		out = append(out, types.TypeString(rs.At(i).Type(), im.qualify))
+		out = append(out, types.TypeString(rs.At(i).Type(), qualifier(im)))
 	}
 	switch len(out) {
 	case 0:
@@ -798,7 +766,7 @@ func results(sig *types.Signature, im *imports) string {
 }
 
 // zero is an expression of t's zero value.
-func zero(t types.Type, im *imports) string {
+func zero(t types.Type, im *importdecl.Names) string {
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		switch {
@@ -811,7 +779,7 @@ func zero(t types.Type, im *imports) string {
 		}
 		return "nil"
 	case *types.Struct, *types.Array:
-		return types.TypeString(t, im.qualify) + "{}"
+		return types.TypeString(t, qualifier(im)) + "{}"
 	}
 	return "nil"
 }

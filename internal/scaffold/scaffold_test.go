@@ -2,12 +2,15 @@ package scaffold
 
 import (
 	"errors"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/registry"
 )
 
 func TestNames(t *testing.T) {
@@ -38,34 +41,6 @@ func TestNames(t *testing.T) {
 		if err != nil || pkg != tt.pkg || typ != tt.typ {
 			t.Errorf("names(%q) = %q, %q, %v; want %q, %q", tt.in, pkg, typ, err, tt.pkg, tt.typ)
 		}
-	}
-}
-
-func TestImportBlock(t *testing.T) {
-	im := &imports{byPath: map[string]string{}, used: map[string]bool{"h": true}}
-	for _, p := range [][2]string{{"example.com/b/errors", "errors"}, {"errors", "errors"}, {"context", "context"}, {"example.com/a/h", "h"}, {"io", "io"}} {
-		im.name(p[0], p[1])
-	}
-	// example.com/b/errors came first, so it keeps the name and std errors
-	// is errors1; standard library first, then the rest, by path.
-	want := "import (\n\t\"context\"\n\terrors1 \"errors\"\n\t\"io\"\n\n\th1 \"example.com/a/h\"\n\t\"example.com/b/errors\"\n)\n\n"
-	if got := im.block(); got != want {
-		t.Errorf("block() =\n%s\nwant\n%s", got, want)
-	}
-}
-
-// TestImportNamesPredeclared: a package whose name is a predeclared
-// identifier gets a number, so the stubs' unqualified error, nil or panic
-// still mean what they say.
-func TestImportNamesPredeclared(t *testing.T) {
-	im := &imports{byPath: map[string]string{}, used: map[string]bool{}}
-	for _, n := range []string{"error", "any", "nil", "panic", "string"} {
-		if got := im.name("example.com/"+n, n); got != n+"1" {
-			t.Errorf("name(example.com/%s, %s) = %q, want %s1", n, n, got, n)
-		}
-	}
-	if got := im.name("example.com/errors", "errors"); got != "errors" {
-		t.Errorf("name(example.com/errors, errors) = %q, want errors", got)
 	}
 }
 
@@ -229,5 +204,32 @@ func TestRegistryForErrors(t *testing.T) {
 	}
 	if f, err := registryFor(dir, ""); f != nil || err != nil {
 		t.Errorf("registryFor of a package without registries = %v, %v", f, err)
+	}
+}
+
+// TestHandlerSourceImportNames: a package is imported by its own name, not
+// one guessed from its path (go-thing is package thing: no alias), and one
+// whose name the file cannot use gets a number (a package called error).
+func TestHandlerSourceImportNames(t *testing.T) {
+	thing := types.NewPackage("example.com/go-thing", "thing")
+	errPkg := types.NewPackage("example.com/error", "error")
+	named := func(p *types.Package, name string) types.Type {
+		return types.NewNamed(types.NewTypeName(token.NoPos, p, name, nil), types.NewStruct(nil, nil), nil)
+	}
+	plug := types.NewPackage("example.com/plug", "plug")
+	sig := types.NewSignatureType(nil, nil, nil,
+		types.NewTuple(types.NewParam(token.NoPos, nil, "in", named(errPkg, "In"))),
+		types.NewTuple(types.NewParam(token.NoPos, nil, "", named(thing, "Out"))), false)
+	it := &iface{pkg: plug, name: "Plugin", methods: []*types.Func{types.NewFunc(token.NoPos, plug, "Do", sig)}}
+	src, err := handlerSource("x", "X", "x", registry.Compute, it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `import (
+	error1 "example.com/error"
+	"example.com/go-thing"
+)`
+	if !strings.Contains(string(src), want) || !strings.Contains(string(src), "func (h *X) Do(in error1.In) thing.Out {") {
+		t.Errorf("handlerSource:\n%s\nwant imports\n%s", src, want)
 	}
 }
