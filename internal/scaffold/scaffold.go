@@ -34,6 +34,7 @@ import (
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/goenv"
+	"github.com/handlergen/handlergen/internal/gotype"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
@@ -482,22 +483,13 @@ func loadInterface(ctx context.Context, dir, qualified string) (*iface, error) {
 	if p.Types == nil {
 		return nil, fmt.Errorf("-interface %s: package %s has no type information", qualified, ipath)
 	}
-	tn, ok := p.Types.Scope().Lookup(name).(*types.TypeName)
-	if !ok || !tn.Exported() {
+	obj := p.Types.Scope().Lookup(name)
+	if obj == nil {
 		return nil, fmt.Errorf("-interface %s: package %s declares no exported type %s", qualified, ipath, name)
 	}
-	named, ok := types.Unalias(tn.Type()).(*types.Named)
-	if !ok {
-		return nil, fmt.Errorf("-interface %s: not a named interface type", qualified)
-	}
-	it, ok := named.Underlying().(*types.Interface)
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("-interface %s is %s, not an interface", qualified, kind(named.Underlying()))
-	case named.TypeParams().Len() > 0:
-		return nil, fmt.Errorf("-interface %s is generic; give an interface without type parameters", qualified)
-	case !it.IsMethodSet():
-		return nil, fmt.Errorf("-interface %s is a constraint, which no handler value can have", qualified)
+	it, bad := gotype.Interface(obj) // as go generate will judge it
+	if bad != nil {
+		return nil, fmt.Errorf("-interface %s %s", qualified, bad.Why)
 	}
 	out := &iface{pkg: p.Types, name: name}
 	for i := range it.NumMethods() {
@@ -608,30 +600,6 @@ func nameable(it *iface, qualified, importPath string) error {
 	return nil
 }
 
-// kind names what a non-interface type is, briefly: a struct's fields, which
-// may be many, are not the point of the message.
-func kind(t types.Type) string {
-	switch t := t.(type) {
-	case *types.Struct:
-		return "a struct type"
-	case *types.Signature:
-		return "a func type"
-	case *types.Basic:
-		return "a " + t.Name() + " type"
-	case *types.Pointer:
-		return "a pointer type"
-	case *types.Slice:
-		return "a slice type"
-	case *types.Array:
-		return "an array type"
-	case *types.Map:
-		return "a map type"
-	case *types.Chan:
-		return "a channel type"
-	}
-	return "a " + t.String() + " type"
-}
-
 // handlerSource writes the handler package's Go file: the type and one
 // method per interface method. HandlerType and Describe of registry.Handler
 // (also when another interface embeds it) restate the contract, so the new
@@ -664,7 +632,7 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 		default:
 			msg := strconv.Quote(fmt.Sprintf("%s: %s is not implemented", handlerName, m.Name()))
 			res := sig.Results()
-			if res.Len() == 0 || !isError(res.At(res.Len()-1).Type()) {
+			if res.Len() == 0 || !gotype.IsError(res.At(res.Len()-1).Type()) {
 				mm.body = fmt.Sprintf("\tpanic(%s)\n", msg)
 				break
 			}
@@ -719,8 +687,6 @@ func isRegistry(sig *types.Signature, name string) bool {
 	n, ok := types.Unalias(sig.Results().At(0).Type()).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == registryPath && n.Obj().Name() == name
 }
-
-func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
 
 // qualifier names a package in a type as the file imports it.
 func qualifier(im *importdecl.Names) types.Qualifier {
