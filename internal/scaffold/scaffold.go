@@ -20,7 +20,6 @@ import (
 	"go/token"
 	"go/types"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -37,7 +36,6 @@ import (
 	"github.com/handlergen/handlergen/internal/gotype"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
-	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -117,15 +115,15 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	if err := empty(target, o.Target); err != nil {
 		return nil, err
 	}
-	modRoot, modPath, tools, err := findModule(o.Dir)
+	mod, err := modtree.ReadModule(o.Dir, goenv.ModFile())
 	if err != nil {
 		return nil, err
 	}
-	inMod, err := filepath.Rel(modRoot, target)
-	if err != nil || !filepath.IsLocal(inMod) {
-		return nil, fmt.Errorf("%s is outside the module at %s", o.Target, relOr(o.Dir, modRoot))
+	modRoot := mod.Dir
+	importPath := mod.ImportPath(target)
+	if importPath == "" {
+		return nil, fmt.Errorf("%s is outside the module at %s", o.Target, pathx.Rel(o.Dir, modRoot))
 	}
-	importPath := path.Join(modPath, filepath.ToSlash(inMod))
 	if err := module.CheckImportPath(importPath); err != nil {
 		return nil, fmt.Errorf("%s: the package would have an invalid import path: %v", o.Target, err)
 	}
@@ -138,8 +136,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	}
 	// The registry's package imports the interface's; go generate refuses
 	// what it cannot import (015), so the scaffold does too.
-	regRel, _ := filepath.Rel(modRoot, o.Dir)
-	regPath := path.Join(modPath, filepath.ToSlash(regRel))
+	regPath := mod.ImportPath(o.Dir)
 	switch ip := iface.pkg.Path(); {
 	case ip == regPath:
 		return nil, fmt.Errorf("-interface %s is declared in the working directory's package, where the registry is written, which go generate does not load: move the interface to a package of its own", o.Interface)
@@ -161,7 +158,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	if err := s.directive(o, existing, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(tools, ToolPath) {
+	if !slices.ContainsFunc(mod.File.Tool, func(t *modfile.Tool) bool { return t.Path == ToolPath }) {
 		s.Notes = append(s.Notes, fmt.Sprintf("go.mod has no tool directive for handlergen, which go:generate lines run as go tool handlergen; add one: go get -tool %s (before a release: see the README)", ToolPath))
 	}
 	return s, nil
@@ -395,33 +392,6 @@ func empty(dir, name string) error {
 		return fmt.Errorf("%s exists and is not empty; handlergen new writes only into a new or empty directory", name)
 	}
 	return nil
-}
-
-// findModule returns the root and path of the module holding dir, and the
-// tools its go.mod declares. go.mod is read as gen reads it (bounded, and
-// never blocking on a FIFO or device); a go.mod that is there but cannot be
-// read is an error, not a reason to look further up for another module.
-func findModule(dir string) (root, modPath string, tools []string, err error) {
-	root = modtree.ModuleRoot(dir)
-	if root == "" {
-		return "", "", nil, fmt.Errorf("no go.mod in the working directory or above it: run go mod init first")
-	}
-	gomod := filepath.Join(root, "go.mod")
-	data, err := output.ReadFile(gomod)
-	if err != nil {
-		return "", "", nil, fmt.Errorf("%s: %v", relOr(dir, gomod), pathx.Pathless(err))
-	}
-	f, err := modfile.Parse(gomod, data, nil)
-	if err != nil {
-		return "", "", nil, fmt.Errorf("go.mod: %v", err)
-	}
-	if f.Module == nil {
-		return "", "", nil, fmt.Errorf("go.mod has no module line")
-	}
-	for _, t := range f.Tool {
-		tools = append(tools, t.Path)
-	}
-	return root, f.Module.Mod.Path, tools, nil
 }
 
 // packageName is the package of the Go files in dir that the build uses

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -101,70 +100,6 @@ func TestPackageName(t *testing.T) {
 		if got != tt.want && !(strings.HasPrefix(tt.want, "error: ") && strings.Contains(got, strings.TrimPrefix(tt.want, "error: "))) {
 			t.Errorf("%s %v: packageName = %q, want %q", tt.name, tt.files, got, tt.want)
 		}
-	}
-}
-
-// TestFindModuleUntrustedGoMod: go.mod is read with output's bound and
-// without following it into a non-regular file, and one that is there but
-// unreadable stops the search instead of letting a parent module claim
-// the directory.
-func TestFindModuleUntrustedGoMod(t *testing.T) {
-	maxSize := output.MaxSize
-	defer func() { output.MaxSize = maxSize }()
-	tests := []struct {
-		name  string
-		setup func(t *testing.T, sub string)
-		err   string
-	}{
-		{"too large", func(t *testing.T, sub string) {
-			output.MaxSize = 64
-			writeFile(t, filepath.Join(sub, "go.mod"), "module example.com/sub\n"+strings.Repeat("// pad\n", 20))
-		}, "larger than"},
-		{"no module line", func(t *testing.T, sub string) {
-			writeFile(t, filepath.Join(sub, "go.mod"), "go 1.26\n")
-		}, "no module line"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
-			writeFile(t, filepath.Join(root, "go.mod"), "module example.com/root\n")
-			sub := filepath.Join(root, "sub")
-			if err := os.Mkdir(sub, 0o777); err != nil {
-				t.Fatal(err)
-			}
-			tt.setup(t, sub)
-			r, mp, _, err := findModule(sub)
-			output.MaxSize = maxSize
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Fatalf("findModule = %q, %q, %v; want an error containing %q", r, mp, err, tt.err)
-			}
-		})
-	}
-	// Without a go.mod of its own, the directory is the parent module's.
-	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/root\ntool "+ToolPath+"\n")
-	sub := filepath.Join(root, "sub")
-	if err := os.Mkdir(sub, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	r, mp, tools, err := findModule(sub)
-	if err != nil || r != root || mp != "example.com/root" || len(tools) != 1 || tools[0] != ToolPath {
-		t.Fatalf("findModule = %q, %q, %q, %v; want %q, example.com/root, [%s]", r, mp, tools, err, root, ToolPath)
-	}
-	// Nor with a directory named go.mod: the go command counts only a
-	// go.mod that is not a directory.
-	if err := os.Mkdir(filepath.Join(sub, "go.mod"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if r, _, _, err := findModule(sub); err != nil || r != root {
-		t.Fatalf("with a directory named go.mod: findModule = %q, %v; want %q", r, err, root)
-	}
-}
-
-func writeFile(t *testing.T, p, data string) {
-	t.Helper()
-	if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
-		t.Fatal(err)
 	}
 }
 
