@@ -30,6 +30,7 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/goenv"
@@ -152,7 +153,7 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 	}
 	slashRel := filepath.ToSlash(rel)
 	s.Files = append(s.Files, File{Path: slashRel + "/" + pkgName + ".go", Data: src})
-	s.Contract = slashRel + "/handler_contract.yaml"
+	s.Contract = slashRel + "/" + contracts.HandlerContractFile
 	s.Files = append(s.Files, File{Path: s.Contract, Data: contract(name, s.Class, o.Type, target, modRoot)})
 
 	if err := s.directive(o, existing, filepath.ToSlash(filepath.Dir(rel)), modRoot); err != nil {
@@ -207,7 +208,7 @@ func registryFor(dir, iface string) (*cmdline.Found, error) {
 		if iface == "" || f.Flags.Interface == iface {
 			return &f, nil
 		}
-		others = append(others, fmt.Sprintf("%s (-interface %s)", cmp.Or(f.Directive, relOr(dir, f.Output)), f.Flags.Interface))
+		others = append(others, fmt.Sprintf("%s (-interface %s)", cmp.Or(f.Directive, pathx.Rel(dir, f.Output)), f.Flags.Interface))
 	}
 	if len(others) > 0 {
 		return nil, fmt.Errorf("-interface %s: the package's registries, made by the directives at %s, require other interfaces, so go generate would refuse the handler; give their -interface, or leave it out", iface, strings.Join(others, ", "))
@@ -222,7 +223,7 @@ func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot st
 	if existing != nil {
 		s.Directive, s.Existing = existing.Directive, existing
 		if existing.Directive == "" {
-			s.Directive = relOr(o.Dir, existing.Output)
+			s.Directive = pathx.Rel(o.Dir, existing.Output)
 		}
 		return nil
 	}
@@ -230,11 +231,12 @@ func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot st
 	if dir == "." {
 		input = "."
 	}
-	line := "//go:generate go tool handlergen"
+	var args []string
 	if o.Interface != cmdline.DefaultInterface {
-		line += " -interface " + o.Interface
+		args = append(args, "-interface", o.Interface)
 	}
-	line += " -o registry_gen.go " + input
+	args = append(args, "-o", cmdline.DefaultOutput, input)
+	line := cmdline.DirectiveLine(args)
 	pkg, err := packageName(o.Dir, o.Dir == modRoot)
 	if err != nil {
 		return err
@@ -251,7 +253,7 @@ func (s *Scaffold) directive(o Options, existing *cmdline.Found, dir, modRoot st
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
-	b.WriteString("// go generate writes registry_gen.go, which declares Registry: the handlers\n")
+	fmt.Fprintf(&b, "// go generate writes %s, which declares %s: the handlers\n", cmdline.DefaultOutput, cmdline.DefaultVar)
 	b.WriteString("// whose contracts are under " + input + ".\n\n")
 	b.WriteString(line + "\n")
 	s.Files = append(s.Files, File{Path: file, Data: b.Bytes()})
@@ -397,7 +399,8 @@ func empty(dir, name string) error {
 // packageName is the package of the Go files in dir that the build uses
 // (not tests, nor files its build constraints exclude, such as a
 // //go:build ignore generator in package main), or, for a directory
-// without any, main at the module root and the directory's name elsewhere.
+// without any, main at the module root, where a program's main.go goes,
+// and elsewhere the package go generate would give the registry there.
 func packageName(dir string, modRoot bool) (string, error) {
 	p, err := build.Default.ImportDir(dir, 0)
 	var multi *build.MultiplePackageError
@@ -406,21 +409,10 @@ func packageName(dir string, modRoot bool) (string, error) {
 		return "", fmt.Errorf("the working directory's Go files declare several packages (%s); the directive's file cannot join them", strings.Join(multi.Packages, ", "))
 	case err == nil && len(p.GoFiles)+len(p.CgoFiles) > 0:
 		return p.Name, nil
-	}
-	if modRoot {
+	case modRoot:
 		return "main", nil
 	}
-	if p, _, err := names(filepath.Base(dir)); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("the working directory has no Go files and its name is no package name; add a Go file with a package clause first")
-}
-
-func relOr(dir, p string) string {
-	if r, err := filepath.Rel(dir, p); err == nil {
-		return filepath.ToSlash(r)
-	}
-	return p
+	return cmdline.DirPackage(dir), nil
 }
 
 // iface is the loaded interface: its qualified name and method set.
@@ -633,7 +625,7 @@ func handlerSource(pkgName, typeName, handlerName string, typ registry.Type, it 
 	if d := importdecl.Decl(im.Specs()); d != "" {
 		b.WriteString(d + "\n\n")
 	}
-	fmt.Fprintf(&b, "// %s implements %s.%s for the contract in handler_contract.yaml.\n", typeName, it.pkg.Name(), it.name)
+	fmt.Fprintf(&b, "// %s implements %s.%s for the contract in %s.\n", typeName, it.pkg.Name(), it.name, contracts.HandlerContractFile)
 	fmt.Fprintf(&b, "type %s struct{}\n", typeName)
 	b.WriteString(body.String())
 	src, err := format.Source([]byte(b.String()))

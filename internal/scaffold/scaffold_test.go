@@ -66,7 +66,9 @@ func TestWriteRefusesAndRollsBack(t *testing.T) {
 
 // The directive's file joins the package the build uses in the working
 // directory: files its build constraints exclude (a //go:build ignore
-// generator in package main, another GOOS) and tests do not name it.
+// generator in package main, another GOOS) and tests do not name it. In a
+// directory without Go files it takes the package go generate would give
+// the registry (cmdline.DirPackage), or main at the module root.
 func TestPackageName(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -81,7 +83,8 @@ func TestPackageName(t *testing.T) {
 		{name: "only-tests", files: map[string]string{"a_test.go": "package x\n"}, want: "onlytests"},
 		{name: "root", modRoot: true, want: "main"},
 		{name: "mixed", files: map[string]string{"a.go": "package a\n", "b.go": "package b\n"}, want: "error: several packages (a, b)"},
-		{name: "9nine", want: "error: no package name"},
+		{name: "9nine", want: "nine"},
+		{name: "go", want: "gopkg"},
 	}
 	for _, tt := range tests {
 		dir := filepath.Join(t.TempDir(), tt.name)
