@@ -195,9 +195,8 @@ func registryFor(dir, iface string) (*cmdline.Found, error) {
 	}
 	var others []string
 	for _, f := range found {
-		file, _, _ := strings.Cut(f.Directive, ":")
 		switch {
-		case f.Directive != "" && !strings.Contains(file, "/"):
+		case f.Directive != "": // in the package: FindRegistries read "." alone
 		case f.Directive == "" && f.Header && filepath.Clean(f.Dir) == filepath.Clean(dir):
 			// A registry made by running handlergen by hand: a directive
 			// added now would make the same file from other inputs and
