@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/registry"
 )
 
@@ -169,5 +170,22 @@ func TestHandlerSourceImportNames(t *testing.T) {
 )`
 	if !strings.Contains(string(src), want) || !strings.Contains(string(src), "func (h *X) Do(in error1.In) thing.Out {") {
 		t.Errorf("handlerSource:\n%s\nwant imports\n%s", src, want)
+	}
+}
+
+// TestContractParses: the contract the scaffold writes is one the contract
+// parser, which owns the format, reads back as meant, a name that YAML
+// would take for a boolean or a number included.
+func TestContractParses(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"greet", "yes", "1e3", "null"} {
+		data := contract(name, "example.com/app/h/"+name+".T", registry.Effect, filepath.Join(root, "h", name), root)
+		c, ds := contracts.Parse("handler_contract.yaml", data)
+		if c == nil || len(ds) > 0 {
+			t.Fatalf("contract(%q) does not parse: %v\n%s", name, ds, data)
+		}
+		if c.Name != name || c.Class != "example.com/app/h/"+name+".T" || c.Type != registry.Effect || c.Version != (registry.Version{Major: 1}) {
+			t.Errorf("contract(%q) reads back as %+v", name, c)
+		}
 	}
 }
