@@ -304,29 +304,18 @@ func writeConstructor(b *bytes.Buffer, h *Handler, q *emitNames) {
 // importedPkg is a package the generated file imports, and its name.
 type importedPkg struct{ path, name string }
 
-// nameImports gives each package the file imports the name it goes by: its
-// own where that is free, else that name with a number appended. A name is
-// free when no earlier import has it, it is not a keyword, a predeclared
-// identifier or init, and it is none of the names the package declares — which
-// jennifer, left to itself, does not know about (-var h with a handler
-// package h would not compile). The order of imports decides, so the names
-// are the same on every run.
+// nameImports gives each package the file imports the name it goes by,
+// by importdecl's rule, keeping clear of the names the package declares —
+// which jennifer, left to itself, does not know about (-var h with a
+// handler package h would not compile).
 func nameImports(imports []importedPkg, declared ...string) map[string]string {
-	taken := make(map[string]bool, len(imports)+len(declared))
-	for _, d := range declared {
-		taken[d] = true
-	}
+	// err is kept from import names as jennifer's reserved words kept it
+	// when earlier registries were written: a handler package named err
+	// is still imported as err1, and those registries keep their bytes.
+	n := importdecl.NewNames(append(slices.Clip(declared), "err")...)
 	names := make(map[string]string, len(imports))
 	for _, im := range imports {
-		if _, ok := names[im.path]; ok {
-			continue
-		}
-		name := im.name
-		for i := 1; taken[name] || jen.IsReservedWord(name) || name == "init"; i++ {
-			name = im.name + strconv.Itoa(i)
-		}
-		taken[name] = true
-		names[im.path] = name
+		names[im.path] = n.Name(im.path, im.name)
 	}
 	return names
 }

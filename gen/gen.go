@@ -144,13 +144,13 @@ func (c *Config) defaults() error {
 		c.Dir = d
 	}
 	if c.Output == "" {
-		c.Output = "registry_gen.go"
+		c.Output = cmdline.DefaultOutput
 	}
 	if c.Interface == "" {
 		c.Interface = cmdline.DefaultInterface
 	}
 	if c.Var == "" {
-		c.Var = "Registry"
+		c.Var = cmdline.DefaultVar
 	}
 	if len(c.Inputs) == 0 {
 		c.Inputs = []string{"."}

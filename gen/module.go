@@ -84,7 +84,7 @@ func scanFiles(outDir, outFile, given string, names []string) (name string, decl
 		files = append(files, f)
 	}
 	if name == "" {
-		name = identifier(filepath.Base(outDir))
+		name = cmdline.DirPackage(outDir)
 	}
 	// The package's other registries, as its directives make them: their
 	// names count even before their files exist (go generate runs one
@@ -168,23 +168,4 @@ func importName(imp *ast.ImportSpec) string {
 		elem = elem[:i]
 	}
 	return elem
-}
-
-func identifier(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || r == '_':
-			b.WriteRune(unicode.ToLower(r))
-		case unicode.IsDigit(r) && b.Len() > 0:
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() == 0 {
-		return "handlers"
-	}
-	if token.IsKeyword(b.String()) || b.String() == "_" {
-		return b.String() + "pkg" // a directory named go, type or _
-	}
-	return b.String()
 }

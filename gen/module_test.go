@@ -79,11 +79,6 @@ func TestModules(t *testing.T) {
 	if got := packageName(out, filepath.Join(out, "registry_gen.go")); got != "reg" {
 		t.Errorf("packageName must not read GOPACKAGE: %q", got)
 	}
-	for in, want := range map[string]string{"my-pkg": "mypkg", "9lives": "lives", "Ünïcode": "ünïcode", "---": "handlers", "go": "gopkg", "type": "typepkg", "_": "_pkg"} {
-		if got := identifier(in); got != want {
-			t.Errorf("identifier(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func TestScanOutputDecls(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/gotype"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
@@ -89,21 +90,13 @@ func (r *resolver) interfaceType(p *packages.Package) *types.Interface {
 		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s not found in package %s", r.ifaceName, r.ifacePath)
 		return nil
 	}
-	iface, ok := obj.Type().Underlying().(*types.Interface)
-	if _, isType := obj.(*types.TypeName); !ok || !isType {
-		r.diags.Errorf(registry.ClassNotFound, pos, "-interface: %s.%s is not an interface type", r.ifacePath, r.ifaceName)
-		return nil
-	}
-	if generic(obj) {
-		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is generic; give an interface without type parameters", r.ifacePath, r.ifaceName)
-		return nil
-	}
-	if !iface.IsMethodSet() {
-		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is a constraint (it lists types, not only methods), which no handler value can have", r.ifacePath, r.ifaceName)
-		return nil
-	}
-	if !obj.Exported() {
-		r.diags.Errorf(registry.TypeNotInstantiable, pos, "-interface: %s.%s is not exported", r.ifacePath, r.ifaceName)
+	iface, bad := gotype.Interface(obj)
+	if bad != nil {
+		code := registry.TypeNotInstantiable
+		if bad.NotInterface {
+			code = registry.ClassNotFound
+		}
+		r.diags.Errorf(code, pos, "-interface: %s.%s %s", r.ifacePath, r.ifaceName, bad.Why)
 		return nil
 	}
 	r.checking.iface = iface
@@ -307,7 +300,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	}
 	tn, ok := obj.(*types.TypeName)
 	if !ok {
-		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%q is not a class: %s.%s is a %s, not a type", c.Class, c.ImportPath, c.TypeName, objKind(obj)))
+		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%q is not a class: %s.%s is %s, not a type", c.Class, c.ImportPath, c.TypeName, gotype.ObjKind(obj)))
 		return nil
 	}
 	if _, isIface := tn.Type().Underlying().(*types.Interface); isIface {
@@ -323,7 +316,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 		related(r.diags.Errorf(registry.ClassNotFound, c.ClassPos, "%s is an alias of %s, not a named type", c.Class, types.Unalias(tn.Type())))
 		return nil
 	}
-	if generic(tn) {
+	if gotype.Generic(tn) {
 		related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is generic; handlergen cannot choose its type arguments: register an instantiation (type X = %s[...])", c.Class, c.TypeName))
 		return nil
 	}
@@ -363,7 +356,7 @@ func (r *resolver) verify(c *contracts.Contract, p *packages.Package, iface *typ
 	_, h.Struct = named.Underlying().(*types.Struct)
 	if h.Ctor == nil {
 		if !h.Struct {
-			related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is a %s, not a struct, and its package has no New%s constructor: handlergen cannot make an instance", c.Class, kindOf(named.Underlying()), c.TypeName))
+			related(r.diags.Errorf(registry.TypeNotInstantiable, c.ClassPos, "type %s is %s, not a struct, and its package has no New%s constructor: handlergen cannot make an instance", c.Class, gotype.Kind(named.Underlying()), c.TypeName))
 			return nil
 		}
 	}
@@ -497,28 +490,6 @@ func findPackage(p *packages.Package, path string) *packages.Package {
 	return walk(p)
 }
 
-// generic reports whether the type obj names needs type arguments: G, or a
-// generic alias A[T] = G[T], but not G[int] or A = G[int] (whose
-// TypeParams are their origin's).
-func generic(obj types.Object) bool {
-	if a, ok := obj.Type().(*types.Alias); ok && a.TypeParams().Len() > 0 {
-		return true
-	}
-	t, ok := types.Unalias(obj.Type()).(*types.Named)
-	if !ok || t.TypeParams().Len() == 0 {
-		return false
-	}
-	if t.TypeArgs().Len() == 0 {
-		return true
-	}
-	for i := range t.TypeArgs().Len() {
-		if _, isParam := t.TypeArgs().At(i).(*types.TypeParam); isParam {
-			return true
-		}
-	}
-	return false
-}
-
 // constructor finds New<Type> and checks its shape: no parameters or one
 // context.Context; results T or *T, optionally followed by error; the
 // result must implement the interface. A function of that name with another
@@ -551,7 +522,7 @@ func (r *resolver) constructor(c *contracts.Contract, p *packages.Package, named
 	res := sig.Results()
 	switch {
 	case res.Len() == 1:
-	case res.Len() == 2 && isError(res.At(1).Type()):
+	case res.Len() == 2 && gotype.IsError(res.At(1).Type()):
 		ctor.Error = true
 	default:
 		return warn("want results T, *T, (T, error) or (*T, error)")
@@ -570,8 +541,6 @@ func isContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
 }
-
-func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
 
 // methodProblem is one way T fails an interface method: its message and,
 // for a method or field T has with the wrong type, that member's name and
@@ -628,38 +597,6 @@ func exportedTypes(scope *types.Scope) []string {
 		}
 	}
 	return out
-}
-
-func objKind(obj types.Object) string {
-	switch obj.(type) {
-	case *types.Func:
-		return "func"
-	case *types.Var:
-		return "var"
-	case *types.Const:
-		return "const"
-	}
-	return "non-type"
-}
-
-func kindOf(t types.Type) string {
-	switch t := t.(type) {
-	case *types.Basic:
-		return t.Name()
-	case *types.Map:
-		return "map"
-	case *types.Slice:
-		return "slice"
-	case *types.Signature:
-		return "func"
-	case *types.Chan:
-		return "chan"
-	case *types.Pointer:
-		return "pointer"
-	case *types.Array:
-		return "array"
-	}
-	return t.String()
 }
 
 // auditInit reports each func init() in the handler package's own files.

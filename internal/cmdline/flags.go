@@ -16,14 +16,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/mod/module"
 
 	"github.com/handlergen/handlergen/contracts"
 )
 
-// DefaultInterface is the handler interface used when none is given.
-const DefaultInterface = "github.com/handlergen/handlergen/registry.Handler"
+// The defaults of -interface, -o and -var: the handler interface, the
+// output file and the registry variable used when none is given.
+const (
+	DefaultInterface = "github.com/handlergen/handlergen/registry.Handler"
+	DefaultOutput    = "registry_gen.go"
+	DefaultVar       = "Registry"
+)
 
 // Flags is a parsed command line.
 type Flags struct {
@@ -68,10 +74,10 @@ func (f *Flags) flagSet(cmd string, out io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-	fs.StringVar(&f.Output, "o", "registry_gen.go", "output `file`")
+	fs.StringVar(&f.Output, "o", DefaultOutput, "output `file`")
 	fs.StringVar(&f.Package, "package", "", "package `name` of the output (default $GOPACKAGE, else the package in the output's directory, else its name)")
 	fs.StringVar(&f.Interface, "interface", DefaultInterface, "interface every handler must implement, as `IMPORT/PATH.Name`")
-	fs.StringVar(&f.Var, "var", "Registry", "`name` of the generated registry variable")
+	fs.StringVar(&f.Var, "var", DefaultVar, "`name` of the generated registry variable")
 	fs.Var((*stringList)(&f.Allow), "allow", "also allow handler_class under `PREFIX`: its import path is PREFIX or continues it past a '/' (repeatable; adds to the default, the main module or every go.work module)")
 	fs.BoolVar(&f.AllowAny, "allow-any", false, "allow handler_class in any package")
 	fs.Var((*stringList)(&f.Only), "only", "allow handler_class only under `PREFIX`, by the rules of -allow (repeatable; narrows whatever admits a class: the main modules, -allow, -allow-any)")
@@ -280,6 +286,30 @@ func (f *Flags) OutputPath(dir string) string {
 // environment or a file: the caller checks that it is an identifier.
 func (f *Flags) UsesGOPACKAGE(dir string) bool {
 	return f.Package == "" && f.Dir == "" && filepath.Dir(filepath.Clean(f.OutputPath(dir))) == filepath.Clean(dir)
+}
+
+// DirPackage is the package name of an output in dir when neither -package
+// nor a Go file of the directory gives one: the directory's name made into
+// an identifier (lower case, without what an identifier cannot hold),
+// "handlers" when nothing is left, with "pkg" added to a keyword.
+func DirPackage(dir string) string {
+	var b strings.Builder
+	for _, r := range filepath.Base(dir) {
+		switch {
+		case unicode.IsLetter(r) || r == '_':
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsDigit(r) && b.Len() > 0:
+			b.WriteRune(r)
+		}
+	}
+	switch s := b.String(); {
+	case s == "":
+		return "handlers"
+	case token.IsKeyword(s) || s == "_":
+		return s + "pkg" // a directory named go, type or _
+	default:
+		return s
+	}
 }
 
 // IsIdent reports whether s can name a Go package or variable: an

@@ -175,3 +175,25 @@ func TestSplitQualified(t *testing.T) {
 		}
 	}
 }
+
+func TestDirPackage(t *testing.T) {
+	for in, want := range map[string]string{"my-pkg": "mypkg", "9lives": "lives", "Ünïcode": "ünïcode", "---": "handlers", "go": "gopkg", "type": "typepkg", "_": "_pkg", "main": "main", "a/b/svc": "svc"} {
+		if got := DirPackage(filepath.FromSlash(in)); got != want {
+			t.Errorf("DirPackage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDirectiveLine: Directives reads back the arguments DirectiveLine
+// writes, whatever they hold.
+func TestDirectiveLine(t *testing.T) {
+	args := []string{"-interface", "example.com/p.H", "-o", "registry_gen.go", "./a b", "./c$HOME", "./d\"e", "./f;g"}
+	line := DirectiveLine(args)
+	ds := Directives([]byte("package p\n\n"+line+"\n"), "x.go", "p")
+	if len(ds) != 1 || !slices.Equal(ds[0].Args, args) {
+		t.Fatalf("Directives(%q) = %+v, want the arguments %q", line, ds, args)
+	}
+	if want := "//go:generate go tool handlergen -interface example.com/p.H -o registry_gen.go"; !strings.HasPrefix(line, want) {
+		t.Errorf("DirectiveLine = %q, want it to start %q", line, want)
+	}
+}

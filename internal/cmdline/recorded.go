@@ -25,6 +25,18 @@ func HeaderLine(args []string) string {
 	return s + headerSuffix
 }
 
+// DirectiveLine is a //go:generate line that runs handlergen with args,
+// as a tool of the module (go tool handlergen): each argument written so
+// that go generate's splitting and expansion give it back ("$" as
+// ${DOLLAR}), so that Directives reads args from it.
+func DirectiveLine(args []string) string {
+	s := "//go:generate go tool handlergen"
+	for _, a := range args {
+		s += " " + quoteArg(strings.ReplaceAll(a, "$", "${DOLLAR}"))
+	}
+	return s
+}
+
 // ParseHeader reports whether line is handlergen's header, and the
 // arguments it records or why they cannot be read.
 func ParseHeader(line string) (args []string, ok bool, err error) {

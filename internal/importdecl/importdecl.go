@@ -2,11 +2,14 @@
 // generates, grouped as goimports groups it: the standard library, a blank
 // line, everything else, each group sorted by path. The registry emitter
 // and the handler scaffold both write one, and a file written by either
-// must read the same after goimports has run over it. Importable says which
-// imports are allowed at all.
+// must read the same after goimports has run over it. Names chooses the
+// name each import goes by in such a file; Importable says which imports
+// are allowed at all.
 package importdecl
 
 import (
+	"go/token"
+	"go/types"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,4 +89,57 @@ func Importable(path, from string) bool {
 		return from == parent || strings.HasPrefix(from, parent+"/")
 	}
 	return true
+}
+
+// Names chooses the name each import of a file goes by: the package's own
+// name where it is free, else that name with the smallest number appended
+// that is. A name is free when no import named earlier has it, it is not a
+// keyword, a predeclared identifier (the file may use error or nil
+// unqualified) or init, and it is none of the names the file's package
+// declares, which the caller knows. The order of the calls decides, so the
+// names are the same on every run.
+type Names struct {
+	byPath map[string]Spec
+	order  []string // paths, first named first
+	taken  map[string]bool
+}
+
+// NewNames returns a Names for a file whose package declares the names
+// declared at package level.
+func NewNames(declared ...string) *Names {
+	n := &Names{byPath: map[string]Spec{}, taken: map[string]bool{}}
+	for _, d := range declared {
+		n.taken[d] = true
+	}
+	return n
+}
+
+// Name returns the name of the import of path, whose package is called
+// pkgName; the first call for a path chooses it.
+func (n *Names) Name(path, pkgName string) string {
+	if s, ok := n.byPath[path]; ok {
+		return s.Name
+	}
+	name := pkgName
+	for i := 1; n.Taken(name) || token.IsKeyword(name) || types.Universe.Lookup(name) != nil || name == "init"; i++ {
+		name = pkgName + strconv.Itoa(i)
+	}
+	n.taken[name] = true
+	n.byPath[path] = Spec{Path: path, Name: name, PkgName: pkgName}
+	n.order = append(n.order, path)
+	return name
+}
+
+// Taken reports whether name is an import's name or a declared one: a
+// local name the file chooses must not hide it where it is used.
+func (n *Names) Taken(name string) bool { return n.taken[name] }
+
+// Specs returns the imports named so far, in the order they were, for
+// Decl.
+func (n *Names) Specs() []Spec {
+	specs := make([]Spec, len(n.order))
+	for i, p := range n.order {
+		specs[i] = n.byPath[p]
+	}
+	return specs
 }

@@ -16,6 +16,8 @@
 package modtree
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +26,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 )
 
 // FindUp returns the path of the file name in dir or the nearest directory
@@ -168,18 +171,63 @@ func ImportPath(dir string) string {
 	if root == "" {
 		return ""
 	}
-	mp := ModulePath(filepath.Join(root, "go.mod"))
-	if mp == "" {
-		return ""
-	}
+	return importPath(root, ModulePath(filepath.Join(root, "go.mod")), dir)
+}
+
+// importPath is the import path of the package in dir in the module at
+// root whose path is mp, or "" when dir is not in root's tree.
+func importPath(root, mp, dir string) string {
 	rel, err := filepath.Rel(root, dir)
-	if err != nil {
+	if mp == "" || err != nil || !filepath.IsLocal(rel) {
 		return ""
 	}
 	if rel == "." {
 		return mp
 	}
 	return mp + "/" + filepath.ToSlash(rel)
+}
+
+// Module is the module whose tree holds a directory, as its go.mod
+// declares it.
+type Module struct {
+	Dir  string        // its root: the directory of the go.mod
+	File *modfile.File // the go.mod, or the -modfile in its place; File.Module is set
+}
+
+// ReadModule reads the module that governs dir: the go.mod that ModuleRoot
+// finds, or modFile (a -modfile, relative to dir) in its place, read with
+// output's bound and without blocking on a FIFO or device. Unlike
+// ModulePath it says what is wrong, relative to dir: a go.mod that is
+// there but cannot be read or parsed, or that has no module line, is an
+// error, not a reason to look further up for another module.
+func ReadModule(dir, modFile string) (*Module, error) {
+	root := ModuleRoot(dir)
+	if root == "" {
+		return nil, errors.New("no go.mod in the working directory or above it: run go mod init first")
+	}
+	gomod := filepath.Join(root, "go.mod")
+	if modFile != "" {
+		gomod = local(dir, modFile)
+	}
+	name := pathx.Rel(dir, gomod)
+	data, err := output.ReadFile(gomod)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, pathx.Pathless(err))
+	}
+	f, err := modfile.Parse(name, data, nil) // its errors name the file
+	if err != nil {
+		return nil, err
+	}
+	if f.Module == nil {
+		return nil, fmt.Errorf("%s has no module line", name)
+	}
+	return &Module{Dir: root, File: f}, nil
+}
+
+// ImportPath returns the import path of the package in dir, or "" when
+// dir is not in the module's tree.
+func (m *Module) ImportPath(dir string) string {
+	return importPath(m.Dir, m.File.Module.Mod.Path, dir)
 }
 
 // SkipDir reports whether a pattern's walk leaves out a directory below

@@ -1,9 +1,13 @@
 package modtree
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/handlergen/handlergen/internal/output"
 )
 
 // TestWithin: inside the tree, not above it, beside it or in its
@@ -138,5 +142,69 @@ func TestUsed(t *testing.T) {
 		if got[d] != why {
 			t.Errorf("workspace: Used[%s] = %q, want %q (all: %v)", d, got[d], why, got)
 		}
+	}
+}
+
+// TestReadModule: go.mod is read with output's bound and without following
+// it into a non-regular file; one that is there but unusable stops the
+// search instead of letting a parent module claim the directory, and the
+// errors name it relative to the directory. A -modfile stands in for it.
+func TestReadModule(t *testing.T) {
+	maxSize := output.MaxSize
+	defer func() { output.MaxSize = maxSize }()
+	for _, tc := range []struct {
+		name, gomod, err string
+		max              int64
+	}{
+		{name: "too large", gomod: "module example.com/sub\n" + strings.Repeat("// pad\n", 20), max: 64, err: "go.mod: it is larger than"},
+		{name: "no module line", gomod: "go 1.26\n", err: "go.mod has no module line"},
+		{name: "syntax", gomod: "module example.com/sub\nbogus\n", err: "go.mod:2: unknown directive: bogus"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "go.mod"), "module example.com/root\n")
+			write(t, filepath.Join(root, "sub", "go.mod"), tc.gomod)
+			output.MaxSize = cmp.Or(tc.max, maxSize)
+			m, err := ReadModule(filepath.Join(root, "sub"), "")
+			output.MaxSize = maxSize
+			if err == nil || !strings.HasPrefix(err.Error(), tc.err) || strings.Contains(err.Error(), root) {
+				t.Fatalf("ReadModule = %+v, %v; want an error starting %q, without the absolute path", m, err, tc.err)
+			}
+		})
+	}
+
+	root := t.TempDir()
+	write(t, filepath.Join(root, "go.mod"), "module example.com/root\ntool example.com/tool\n")
+	write(t, filepath.Join(root, "alt.mod"), "module example.com/root\ntool example.com/other\n")
+	sub := filepath.Join(root, "sub")
+	// A directory named go.mod is no go.mod: sub is the root module's.
+	if err := os.MkdirAll(filepath.Join(sub, "go.mod"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadModule(sub, "")
+	if err != nil || m.Dir != root || m.File.Module.Mod.Path != "example.com/root" || len(m.File.Tool) != 1 || m.File.Tool[0].Path != "example.com/tool" {
+		t.Fatalf("ReadModule = %+v, %v; want the root module with its tool", m, err)
+	}
+	for dir, want := range map[string]string{root: "example.com/root", filepath.Join(sub, "new", "pkg"): "example.com/root/sub/new/pkg", t.TempDir(): ""} {
+		if got := m.ImportPath(dir); got != want {
+			t.Errorf("ImportPath(%s) = %q, want %q", dir, got, want)
+		}
+	}
+	m, err = ReadModule(sub, "../alt.mod")
+	if err != nil || m.Dir != root || len(m.File.Tool) != 1 || m.File.Tool[0].Path != "example.com/other" {
+		t.Fatalf("ReadModule with -modfile = %+v, %v; want alt.mod's tool", m, err)
+	}
+	if _, err := ReadModule(t.TempDir(), ""); err == nil || !strings.Contains(err.Error(), "no go.mod") {
+		t.Errorf("ReadModule outside a module: %v", err)
+	}
+}
+
+func write(t *testing.T, p, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
+		t.Fatal(err)
 	}
 }

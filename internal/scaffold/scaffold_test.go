@@ -2,12 +2,15 @@ package scaffold
 
 import (
 	"errors"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/contracts"
+	"github.com/handlergen/handlergen/registry"
 )
 
 func TestNames(t *testing.T) {
@@ -41,34 +44,6 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestImportBlock(t *testing.T) {
-	im := &imports{byPath: map[string]string{}, used: map[string]bool{"h": true}}
-	for _, p := range [][2]string{{"example.com/b/errors", "errors"}, {"errors", "errors"}, {"context", "context"}, {"example.com/a/h", "h"}, {"io", "io"}} {
-		im.name(p[0], p[1])
-	}
-	// example.com/b/errors came first, so it keeps the name and std errors
-	// is errors1; standard library first, then the rest, by path.
-	want := "import (\n\t\"context\"\n\terrors1 \"errors\"\n\t\"io\"\n\n\th1 \"example.com/a/h\"\n\t\"example.com/b/errors\"\n)\n\n"
-	if got := im.block(); got != want {
-		t.Errorf("block() =\n%s\nwant\n%s", got, want)
-	}
-}
-
-// TestImportNamesPredeclared: a package whose name is a predeclared
-// identifier gets a number, so the stubs' unqualified error, nil or panic
-// still mean what they say.
-func TestImportNamesPredeclared(t *testing.T) {
-	im := &imports{byPath: map[string]string{}, used: map[string]bool{}}
-	for _, n := range []string{"error", "any", "nil", "panic", "string"} {
-		if got := im.name("example.com/"+n, n); got != n+"1" {
-			t.Errorf("name(example.com/%s, %s) = %q, want %s1", n, n, got, n)
-		}
-	}
-	if got := im.name("example.com/errors", "errors"); got != "errors" {
-		t.Errorf("name(example.com/errors, errors) = %q, want errors", got)
-	}
-}
-
 func TestWriteRefusesAndRollsBack(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "taken.go"), []byte("package x\n"), 0o666); err != nil {
@@ -92,7 +67,9 @@ func TestWriteRefusesAndRollsBack(t *testing.T) {
 
 // The directive's file joins the package the build uses in the working
 // directory: files its build constraints exclude (a //go:build ignore
-// generator in package main, another GOOS) and tests do not name it.
+// generator in package main, another GOOS) and tests do not name it. In a
+// directory without Go files it takes the package go generate would give
+// the registry (cmdline.DirPackage), or main at the module root.
 func TestPackageName(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -107,7 +84,8 @@ func TestPackageName(t *testing.T) {
 		{name: "only-tests", files: map[string]string{"a_test.go": "package x\n"}, want: "onlytests"},
 		{name: "root", modRoot: true, want: "main"},
 		{name: "mixed", files: map[string]string{"a.go": "package a\n", "b.go": "package b\n"}, want: "error: several packages (a, b)"},
-		{name: "9nine", want: "error: no package name"},
+		{name: "9nine", want: "nine"},
+		{name: "go", want: "gopkg"},
 	}
 	for _, tt := range tests {
 		dir := filepath.Join(t.TempDir(), tt.name)
@@ -126,70 +104,6 @@ func TestPackageName(t *testing.T) {
 		if got != tt.want && !(strings.HasPrefix(tt.want, "error: ") && strings.Contains(got, strings.TrimPrefix(tt.want, "error: "))) {
 			t.Errorf("%s %v: packageName = %q, want %q", tt.name, tt.files, got, tt.want)
 		}
-	}
-}
-
-// TestFindModuleUntrustedGoMod: go.mod is read with output's bound and
-// without following it into a non-regular file, and one that is there but
-// unreadable stops the search instead of letting a parent module claim
-// the directory.
-func TestFindModuleUntrustedGoMod(t *testing.T) {
-	maxSize := output.MaxSize
-	defer func() { output.MaxSize = maxSize }()
-	tests := []struct {
-		name  string
-		setup func(t *testing.T, sub string)
-		err   string
-	}{
-		{"too large", func(t *testing.T, sub string) {
-			output.MaxSize = 64
-			writeFile(t, filepath.Join(sub, "go.mod"), "module example.com/sub\n"+strings.Repeat("// pad\n", 20))
-		}, "larger than"},
-		{"no module line", func(t *testing.T, sub string) {
-			writeFile(t, filepath.Join(sub, "go.mod"), "go 1.26\n")
-		}, "no module line"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
-			writeFile(t, filepath.Join(root, "go.mod"), "module example.com/root\n")
-			sub := filepath.Join(root, "sub")
-			if err := os.Mkdir(sub, 0o777); err != nil {
-				t.Fatal(err)
-			}
-			tt.setup(t, sub)
-			r, mp, _, err := findModule(sub)
-			output.MaxSize = maxSize
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Fatalf("findModule = %q, %q, %v; want an error containing %q", r, mp, err, tt.err)
-			}
-		})
-	}
-	// Without a go.mod of its own, the directory is the parent module's.
-	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/root\ntool "+ToolPath+"\n")
-	sub := filepath.Join(root, "sub")
-	if err := os.Mkdir(sub, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	r, mp, tools, err := findModule(sub)
-	if err != nil || r != root || mp != "example.com/root" || len(tools) != 1 || tools[0] != ToolPath {
-		t.Fatalf("findModule = %q, %q, %q, %v; want %q, example.com/root, [%s]", r, mp, tools, err, root, ToolPath)
-	}
-	// Nor with a directory named go.mod: the go command counts only a
-	// go.mod that is not a directory.
-	if err := os.Mkdir(filepath.Join(sub, "go.mod"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if r, _, _, err := findModule(sub); err != nil || r != root {
-		t.Fatalf("with a directory named go.mod: findModule = %q, %v; want %q", r, err, root)
-	}
-}
-
-func writeFile(t *testing.T, p, data string) {
-	t.Helper()
-	if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -229,5 +143,49 @@ func TestRegistryForErrors(t *testing.T) {
 	}
 	if f, err := registryFor(dir, ""); f != nil || err != nil {
 		t.Errorf("registryFor of a package without registries = %v, %v", f, err)
+	}
+}
+
+// TestHandlerSourceImportNames: a package is imported by its own name, not
+// one guessed from its path (go-thing is package thing: no alias), and one
+// whose name the file cannot use gets a number (a package called error).
+func TestHandlerSourceImportNames(t *testing.T) {
+	thing := types.NewPackage("example.com/go-thing", "thing")
+	errPkg := types.NewPackage("example.com/error", "error")
+	named := func(p *types.Package, name string) types.Type {
+		return types.NewNamed(types.NewTypeName(token.NoPos, p, name, nil), types.NewStruct(nil, nil), nil)
+	}
+	plug := types.NewPackage("example.com/plug", "plug")
+	sig := types.NewSignatureType(nil, nil, nil,
+		types.NewTuple(types.NewParam(token.NoPos, nil, "in", named(errPkg, "In"))),
+		types.NewTuple(types.NewParam(token.NoPos, nil, "", named(thing, "Out"))), false)
+	it := &iface{pkg: plug, name: "Plugin", methods: []*types.Func{types.NewFunc(token.NoPos, plug, "Do", sig)}}
+	src, err := handlerSource("x", "X", "x", registry.Compute, it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `import (
+	error1 "example.com/error"
+	"example.com/go-thing"
+)`
+	if !strings.Contains(string(src), want) || !strings.Contains(string(src), "func (h *X) Do(in error1.In) thing.Out {") {
+		t.Errorf("handlerSource:\n%s\nwant imports\n%s", src, want)
+	}
+}
+
+// TestContractParses: the contract the scaffold writes is one the contract
+// parser, which owns the format, reads back as meant, a name that YAML
+// would take for a boolean or a number included.
+func TestContractParses(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"greet", "yes", "1e3", "null"} {
+		data := contract(name, "example.com/app/h/"+name+".T", registry.Effect, filepath.Join(root, "h", name), root)
+		c, ds := contracts.Parse("handler_contract.yaml", data)
+		if c == nil || len(ds) > 0 {
+			t.Fatalf("contract(%q) does not parse: %v\n%s", name, ds, data)
+		}
+		if c.Name != name || c.Class != "example.com/app/h/"+name+".T" || c.Type != registry.Effect || c.Version != (registry.Version{Major: 1}) {
+			t.Errorf("contract(%q) reads back as %+v", name, c)
+		}
 	}
 }
