@@ -309,10 +309,11 @@ type importedPkg struct{ path, name string }
 // which jennifer, left to itself, does not know about (-var h with a
 // handler package h would not compile).
 func nameImports(imports []importedPkg, declared ...string) map[string]string {
-	// err is kept from import names as jennifer's reserved words kept it
-	// when earlier registries were written: a handler package named err
-	// is still imported as err1, and those registries keep their bytes.
-	n := importdecl.NewNames(append(slices.Clip(declared), "err")...)
+	// Earlier registries were named by jennifer's reserved words, which
+	// hold err and leave out any and comparable. The file never writes
+	// either, so keeping to that list keeps those registries' bytes: a
+	// handler package named err is imported as err1, one named any as any.
+	n := importdecl.NewNames(append(slices.Clip(declared), "err")...).MayHide("any", "comparable")
 	names := make(map[string]string, len(imports))
 	for _, im := range imports {
 		names[im.path] = n.Name(im.path, im.name)

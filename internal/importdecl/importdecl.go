@@ -99,9 +99,10 @@ func Importable(path, from string) bool {
 // declares, which the caller knows. The order of the calls decides, so the
 // names are the same on every run.
 type Names struct {
-	byPath map[string]Spec
-	order  []string // paths, first named first
-	taken  map[string]bool
+	byPath  map[string]Spec
+	order   []string // paths, first named first
+	taken   map[string]bool
+	mayHide map[string]bool // predeclared identifiers the file never writes
 }
 
 // NewNames returns a Names for a file whose package declares the names
@@ -114,6 +115,18 @@ func NewNames(declared ...string) *Names {
 	return n
 }
 
+// MayHide lets imports go by the predeclared identifiers names, which the
+// caller's file never writes unqualified, and returns n.
+func (n *Names) MayHide(names ...string) *Names {
+	if n.mayHide == nil {
+		n.mayHide = map[string]bool{}
+	}
+	for _, name := range names {
+		n.mayHide[name] = true
+	}
+	return n
+}
+
 // Name returns the name of the import of path, whose package is called
 // pkgName; the first call for a path chooses it.
 func (n *Names) Name(path, pkgName string) string {
@@ -121,7 +134,7 @@ func (n *Names) Name(path, pkgName string) string {
 		return s.Name
 	}
 	name := pkgName
-	for i := 1; n.Taken(name) || token.IsKeyword(name) || types.Universe.Lookup(name) != nil || name == "init"; i++ {
+	for i := 1; n.Taken(name) || token.IsKeyword(name) || types.Universe.Lookup(name) != nil && !n.mayHide[name] || name == "init"; i++ {
 		name = pkgName + strconv.Itoa(i)
 	}
 	n.taken[name] = true

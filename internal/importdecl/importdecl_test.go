@@ -88,6 +88,19 @@ func TestNames(t *testing.T) {
 	}
 }
 
+// TestNamesMayHide: a predeclared identifier the file never writes may be
+// an import's name; the others still may not.
+func TestNamesMayHide(t *testing.T) {
+	n := NewNames().MayHide("any", "comparable")
+	for _, tc := range []struct{ path, name, want string }{
+		{"x/any", "any", "any"}, {"x/comparable", "comparable", "comparable"}, {"x/error", "error", "error1"}, {"x/init", "init", "init1"},
+	} {
+		if got := n.Name(tc.path, tc.name); got != tc.want {
+			t.Errorf("Name(%q, %q) = %q, want %q", tc.path, tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestNamesSpecs: the specs carry each package's own name, so Decl writes
 // an alias only where the chosen name differs from it, never because the
 // name differs from the path's last element.

@@ -6,7 +6,9 @@ import (
 	"context"
 
 	"example.com/app/a/h"
+	"example.com/app/any"
 	h2 "example.com/app/b/h"
+	"example.com/app/comparable"
 	context1 "example.com/app/context"
 	"example.com/app/ctx"
 	err1 "example.com/app/err"
@@ -15,7 +17,7 @@ import (
 	"github.com/handlergen/handlergen/registry"
 )
 
-// Registry holds the 6 handlers declared by handler contracts, sorted by name.
+// Registry holds the 8 handlers declared by handler contracts, sorted by name.
 // Entries and index are static data laid out by the linker: the registry is
 // ready at program start without building a map or sorting.
 var Registry = registry.NewIndexed(handlergenRegistryEntries[:], handlergenRegistryIndex)
@@ -36,6 +38,18 @@ var handlergenRegistryEntries = [...]registry.Entry[iface.Handler]{
 		},
 	},
 	{
+		Name:         "any",
+		Class:        "example.com/app/any.A",
+		Type:         registry.Compute,
+		ProtocolType: "any",
+		Version:      registry.Version{Major: 1, Minor: 0, Patch: 0},
+		Contract:     "../contracts/any/handler_contract.yaml",
+		Digest:       "ba8a86528dc5cdbf0d1abb2e75dde02baa5c7da5a0d2e1a4cdf698e8e963327d",
+		New: func(context.Context) (iface.Handler, error) {
+			return any.A{}, nil
+		},
+	},
+	{
 		Name:         "b-h",
 		Class:        "example.com/app/b/h.H",
 		Type:         registry.Compute,
@@ -45,6 +59,18 @@ var handlergenRegistryEntries = [...]registry.Entry[iface.Handler]{
 		Digest:       "f39a76d5da5c80243c74879adb6c2eda1c528b1611a704917360e93cd6ed1699",
 		New: func(context.Context) (iface.Handler, error) {
 			return h2.H{}, nil
+		},
+	},
+	{
+		Name:         "comparable",
+		Class:        "example.com/app/comparable.C",
+		Type:         registry.Compute,
+		ProtocolType: "comparable",
+		Version:      registry.Version{Major: 1, Minor: 0, Patch: 0},
+		Contract:     "../contracts/comparable/handler_contract.yaml",
+		Digest:       "317a69283e8f8741540189fe266d08ec5056e7686c9df081ea55a06e0cd35973",
+		New: func(context.Context) (iface.Handler, error) {
+			return comparable.C{}, nil
 		},
 	},
 	{
@@ -110,10 +136,10 @@ var handlergenRegistryEntries = [...]registry.Entry[iface.Handler]{
 var handlergenRegistryIndex = registry.Index{
 	Seed: 0x8ebc6af09c88c6e3,
 	Pilots: []uint32{
-		0, 6,
+		0, 0, 2, 0,
 	},
 	Slots: []uint32{
-		0, 4, 2, 5, 0, 0, 1, 3,
+		4, 0, 1, 0, 2, 5, 0, 0, 0, 0, 3, 7, 0, 0, 0, 6,
 	},
 }
 
@@ -121,7 +147,9 @@ var handlergenRegistryIndex = registry.Index{
 // Handler, even before the registry is regenerated.
 var (
 	_ iface.Handler = (*h.H)(nil)
+	_ iface.Handler = any.A{}
 	_ iface.Handler = h2.H{}
+	_ iface.Handler = comparable.C{}
 	_ iface.Handler = (*context1.Ctx)(nil)
 	_ iface.Handler = (*ctx.C)(nil)
 	_ iface.Handler = (*err1.E)(nil)
