@@ -4,9 +4,9 @@ package contracts
 // and, for some errors, no line or the wrong one; the decoder is asked
 // again on prefixes of the file instead. That search is the one costly
 // part of parsing a bad contract, so it runs on a budget of bytes handed
-// to the decoder (a few times the file's size), which TestLocateCostBounded
-// holds for the worst inputs there are; past it the error gets yaml.v3's
-// own line and no column.
+// to the decoder (4 MiB, plus three times the file's size), which
+// TestLocateCostBounded holds for the worst inputs there are; past it the
+// error gets yaml.v3's own line and no column.
 
 import (
 	"bytes"
@@ -84,9 +84,10 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 	return s.locate(hint)
 }
 
-// locateBudget bounds the bytes one search hands the decoder: a few times
-// the file's size, so a large hostile file gets yaml.v3's line (or 1) and
-// no column rather than a long search.
+// locateBudget bounds the bytes one search hands the decoder: 4 MiB,
+// which a contract of a few kilobytes never needs, plus three times the
+// file's size, so a large hostile file gets yaml.v3's line (or 1) and no
+// column rather than a long search.
 func locateBudget(size int) int { return 4<<20 + 3*size }
 
 // search is one locate: every decode it makes goes through try, which
