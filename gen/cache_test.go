@@ -76,9 +76,7 @@ func TestCacheHitEqualsMiss(t *testing.T) {
 // verification in every way the fixture offers.
 func cacheFixture(t *testing.T, dir string) string {
 	t.Helper()
-	if err := os.CopyFS(dir, os.DirFS("testdata/cases/fixture")); err != nil {
-		t.Fatal(err)
-	}
+	CopyCase(t, "fixture", dir)
 	good := []string{"good.Value", "good.Pointer", "good.WithCtor", "good.Plain", "good.Level"}
 	bad := []string{"bad.Missing", "bad.WrongSig", "bad.Generic", "bad.GenericInt", "bad.PtrAlias", "bad.unexported", "bad.Fn",
 		"bad.Helper", "bad.Iface", "good.Valeu", "bad.BadCtor", "broken.Broken"}
@@ -191,9 +189,7 @@ func TestExportID(t *testing.T) {
 	}
 	a, b := filepath.Join(base, "a"), filepath.Join(base, "copy", "of", "a")
 	for _, dir := range []string{a, b} {
-		if err := os.CopyFS(dir, os.DirFS("testdata/cases/fixture")); err != nil {
-			t.Fatal(err)
-		}
+		CopyCase(t, "fixture", dir)
 	}
 	const good = "example.com/fixture/good"
 	first := id(a, good)

@@ -66,7 +66,7 @@ func runCase(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("%s: %v", filepath.Join(src, "args"), err)
 	}
-	cfg := cli.ConfigOf(f, copyCase(t, name, t.TempDir()))
+	cfg := cli.ConfigOf(f, gen.CopyCase(t, name, filepath.Join(t.TempDir(), name)))
 	res, err := gen.Run(context.Background(), cfg, gen.Generate)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -77,6 +77,13 @@ func runCase(t *testing.T, name string) {
 	}
 	diags := renderDiags(res.Diags)
 	want := filepath.Join(src, "want")
+	if entries, err := os.ReadDir(want); err == nil {
+		for _, e := range entries {
+			if n := e.Name(); n != "registry_gen.go" && n != "diagnostics.txt" {
+				t.Errorf("%s: want/ holds only registry_gen.go and diagnostics.txt", filepath.Join(want, n))
+			}
+		}
+	}
 	compareWant(t, filepath.Join(want, "registry_gen.go"), file)
 	compareWant(t, filepath.Join(want, "diagnostics.txt"), diags)
 	if file == nil {
@@ -94,20 +101,6 @@ func runCase(t *testing.T, name string) {
 	if got := renderDiags(res.Diags); res.Stale() || !bytes.Equal(got, diags) {
 		t.Errorf("check after generate: stale %v, diagnostics:\n%s", res.Stale(), got)
 	}
-}
-
-// copyCase copies testdata/cases/name to a directory of that name under
-// dir, less want/: the expected output is no input of the run.
-func copyCase(t *testing.T, name, dir string) string {
-	t.Helper()
-	dst := filepath.Join(dir, name)
-	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", "cases", name))); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(filepath.Join(dst, "want")); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // renderDiags is the text rendering of l, nil when l is empty.

@@ -1,6 +1,11 @@
 package gen
 
-import "sync/atomic"
+import (
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+)
 
 // What runs did that their output does not show, counted through the
 // testEvent seam.
@@ -22,4 +27,17 @@ func init() {
 			panic("gen: unknown test event " + what)
 		}
 	}
+}
+
+// CopyCase copies testdata/cases/name to dst, less want/: the expected
+// output is no input of the run.
+func CopyCase(t *testing.T, name, dst string) string {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", "cases", name))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dst, "want")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }

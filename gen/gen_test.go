@@ -26,7 +26,7 @@ func fixture(t *testing.T, dir string) string {
 	if testing.Short() {
 		t.Skip("runs the go command")
 	}
-	return copyCase(t, "fixture", dir)
+	return gen.CopyCase(t, "fixture", filepath.Join(dir, "fixture"))
 }
 
 func config(dir string, inputs ...string) gen.Config {

@@ -17,9 +17,7 @@ func TestPrefetch(t *testing.T) {
 		t.Skip("runs the go command")
 	}
 	fix := filepath.Join(t.TempDir(), "fixture")
-	if err := os.CopyFS(fix, os.DirFS("testdata/cases/fixture")); err != nil {
-		t.Fatal(err)
-	}
+	CopyCase(t, "fixture", fix)
 	useCache(t, "off") // so that check runs prefetch too
 	cfg := Config{Dir: fix, Inputs: []string{"contracts"}, Output: "out/registry_gen.go", Interface: "example.com/fixture/iface.Handler"}
 	run := func(mode Mode) (string, int64) {
