@@ -187,7 +187,7 @@ func TestDirPackage(t *testing.T) {
 // TestDirectiveLine: Directives reads back the arguments DirectiveLine
 // writes, whatever they hold.
 func TestDirectiveLine(t *testing.T) {
-	args := []string{"-interface", "example.com/p.H", "-o", "registry_gen.go", "./a b", "./c$HOME", "./d\"e", "./f;g"}
+	args := []string{"-interface", "example.com/p.H", "-o", "registry_gen.go", "./a b", "./c$HOME", "./d\"e", "./f;g", `./h\i`, "./j\tk", "./l'm", `./n\`, ""}
 	line := DirectiveLine(args)
 	ds := Directives([]byte("package p\n\n"+line+"\n"), "x.go", "p")
 	if len(ds) != 1 || !slices.Equal(ds[0].Args, args) {
