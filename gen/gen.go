@@ -45,6 +45,7 @@ import (
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/pathx"
@@ -308,7 +309,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 		out = outputPkg{dir: outDir, file: outFile, path: a.ImportPath}
 		out.name, out.decls, out.imported = scanFiles(outDir, outFile, cfg.Package, names)
 	} else {
-		out = outputPkg{dir: outDir, file: outFile, path: modtree.ImportPath(outDir)}
+		out = outputPkg{dir: outDir, file: outFile, path: modtree.ImportPath(outDir, cfg.Dir, goenv.ModFile())}
 		out.name, out.decls, out.imported = scanOutput(outDir, outFile, cfg.Package)
 	}
 	if out.name == "main" && cfg.Var == "main" {

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/handlergen/handlergen/internal/cmdline"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
@@ -24,7 +25,7 @@ import (
 // findMainModules returns the main module's path, or under a workspace the
 // path of every module it uses.
 func findMainModules(dir string) []string {
-	return slices.Sorted(maps.Keys(modtree.MainModules(dir)))
+	return slices.Sorted(maps.Keys(modtree.MainModules(dir, goenv.ModFile())))
 }
 
 // scanOutput reads the other Go files of the output directory. name is the

@@ -47,13 +47,13 @@ func TestModules(t *testing.T) {
 	if got := modtree.Root(filepath.Join(dir, "app", "svc")); got != filepath.Join(dir, "app") {
 		t.Errorf("moduleRoot with GOWORK=off = %q", got)
 	}
-	if got := modtree.ImportPath(filepath.Join(dir, "app", "svc")); got != "example.com/app/svc" {
+	if got := modtree.ImportPath(filepath.Join(dir, "app", "svc"), dir, ""); got != "example.com/app/svc" {
 		t.Errorf("importPathOf = %q", got)
 	}
-	if got := modtree.ImportPath(filepath.Join(dir, "app")); got != "example.com/app" {
+	if got := modtree.ImportPath(filepath.Join(dir, "app"), dir, ""); got != "example.com/app" {
 		t.Errorf("importPathOf root = %q", got)
 	}
-	if got := modtree.ImportPath(os.TempDir()); got != "" && dir != os.TempDir() {
+	if got := modtree.ImportPath(os.TempDir(), dir, ""); got != "" && dir != os.TempDir() {
 		t.Logf("importPathOf outside a module = %q", got)
 	}
 

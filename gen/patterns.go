@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/modtree"
 )
 
@@ -31,7 +32,7 @@ func compactPatterns(dir string, paths []string) []string {
 	if total < chunkLimit {
 		return paths
 	}
-	mods := modtree.MainModules(dir)
+	mods := modtree.MainModules(dir, goenv.ModFile())
 	want := map[string]bool{}
 	for _, p := range paths {
 		want[p] = true

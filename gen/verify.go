@@ -16,6 +16,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/gotype"
 	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/modtree"
@@ -163,7 +164,7 @@ func (r *resolver) mainPackages() []string {
 	}
 	if r.checking.mainPkgs == nil {
 		r.checking.mainPkgs = []string{}
-		for mod, dir := range modtree.MainModules(r.cfg.Dir) {
+		for mod, dir := range modtree.MainModules(r.cfg.Dir, goenv.ModFile()) {
 			r.checking.mainPkgs = append(r.checking.mainPkgs, packagesUnder(dir, mod)...)
 		}
 		slices.Sort(r.checking.mainPkgs)
@@ -174,7 +175,7 @@ func (r *resolver) mainPackages() []string {
 // inMainModule reports whether path lies in a main module (of the
 // workspace) of the working directory.
 func (r *resolver) inMainModule(path string) bool {
-	mains := maps.Keys(modtree.MainModules(r.cfg.Dir))
+	mains := maps.Keys(modtree.MainModules(r.cfg.Dir, goenv.ModFile()))
 	if a := r.cfg.Action; a != nil {
 		mains = slices.Values(a.Modules) // no walk up the tree
 	}

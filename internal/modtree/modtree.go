@@ -134,10 +134,23 @@ func workUses(work string) []string {
 	return out
 }
 
+// GoMod returns the file that the go command, run in wd with modFile as
+// its -modfile (relative to wd; "" for none), reads as the go.mod of the
+// module at root: the -modfile for the main module, which holds wd (a
+// workspace, where the go command refuses -modfile, has no other use for
+// it), and root's go.mod for every other.
+func GoMod(root, wd, modFile string) string {
+	if modFile != "" && ModuleRoot(wd) == root {
+		return local(wd, modFile)
+	}
+	return filepath.Join(root, "go.mod")
+}
+
 // MainModules maps the path of each main module of a build in dir to its
 // directory: every module of the governing go.work, or the module holding
-// dir.
-func MainModules(dir string) map[string]string {
+// dir, whose path a -modfile (modFile, relative to dir) declares in its
+// go.mod's place.
+func MainModules(dir, modFile string) map[string]string {
 	mods := map[string]string{}
 	for _, p := range workUses(WorkFile(dir)) {
 		if mp := ModulePath(filepath.Join(p, "go.mod")); mp != "" {
@@ -148,7 +161,7 @@ func MainModules(dir string) map[string]string {
 		return mods
 	}
 	if root := ModuleRoot(dir); root != "" {
-		if mp := ModulePath(filepath.Join(root, "go.mod")); mp != "" {
+		if mp := ModulePath(GoMod(root, dir, modFile)); mp != "" {
 			mods[mp] = root
 		}
 	}
@@ -165,13 +178,14 @@ func ModulePath(gomod string) string {
 }
 
 // ImportPath returns the import path of the package in dir, computed from
-// the go.mod that governs it, or "" when dir is in no module.
-func ImportPath(dir string) string {
+// the go.mod that governs it as the go command run in wd with modFile as
+// its -modfile reads it (GoMod), or "" when dir is in no module.
+func ImportPath(dir, wd, modFile string) string {
 	root := ModuleRoot(dir)
 	if root == "" {
 		return ""
 	}
-	return importPath(root, ModulePath(filepath.Join(root, "go.mod")), dir)
+	return importPath(root, ModulePath(GoMod(root, wd, modFile)), dir)
 }
 
 // importPath is the import path of the package in dir in the module at
@@ -205,10 +219,7 @@ func ReadModule(dir, modFile string) (*Module, error) {
 	if root == "" {
 		return nil, errors.New("no go.mod in the working directory or above it: run go mod init first")
 	}
-	gomod := filepath.Join(root, "go.mod")
-	if modFile != "" {
-		gomod = local(dir, modFile)
-	}
+	gomod := GoMod(root, dir, modFile)
 	name := pathx.Rel(dir, gomod)
 	data, err := output.ReadFile(gomod)
 	if err != nil {

@@ -208,3 +208,36 @@ func write(t *testing.T, p, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestGoModModFile: a -modfile stands in for the go.mod of the module the
+// go command runs in, and only that one: its module path is the main
+// module's, for MainModules and ImportPath alike.
+func TestGoModModFile(t *testing.T) {
+	t.Setenv("GOWORK", "off")
+	root := t.TempDir()
+	write(t, filepath.Join(root, "go.mod"), "module example.com/a\n")
+	write(t, filepath.Join(root, "alt.mod"), "module example.com/b\n")
+	sub := filepath.Join(root, "sub")
+	write(t, filepath.Join(sub, "go.mod"), "module example.com/c\n")
+	for _, tc := range []struct{ root, wd, modFile, want string }{
+		{root, root, "alt.mod", filepath.Join(root, "alt.mod")},
+		{root, filepath.Join(root, "x"), "../alt.mod", filepath.Join(root, "alt.mod")},
+		{root, root, "", filepath.Join(root, "go.mod")},
+		{sub, root, "alt.mod", filepath.Join(sub, "go.mod")},
+	} {
+		if got := GoMod(tc.root, tc.wd, tc.modFile); got != tc.want {
+			t.Errorf("GoMod(%s, %s, %q) = %s, want %s", tc.root, tc.wd, tc.modFile, got, tc.want)
+		}
+	}
+	if got := MainModules(root, "alt.mod"); len(got) != 1 || got["example.com/b"] != root {
+		t.Errorf("MainModules with -modfile = %v, want example.com/b at the root", got)
+	}
+	for _, tc := range []struct{ dir, want string }{
+		{filepath.Join(root, "x"), "example.com/b/x"},
+		{filepath.Join(sub, "y"), "example.com/c/y"},
+	} {
+		if got := ImportPath(tc.dir, root, "alt.mod"); got != tc.want {
+			t.Errorf("ImportPath(%s) with -modfile = %q, want %q", tc.dir, got, tc.want)
+		}
+	}
+}

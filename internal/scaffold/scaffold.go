@@ -146,7 +146,8 @@ func Plan(ctx context.Context, o Options) (*Scaffold, error) {
 		return nil, err
 	}
 	if !slices.ContainsFunc(mod.File.Tool, func(t *modfile.Tool) bool { return t.Path == ToolPath }) {
-		s.Notes = append(s.Notes, fmt.Sprintf("go.mod has no tool directive for handlergen, which go:generate lines run as go tool handlergen; add one: go get -tool %s (before a release: see the README)", ToolPath))
+		// Named as read: a -modfile in GOFLAGS is the go.mod go tool reads.
+		s.Notes = append(s.Notes, fmt.Sprintf("%s has no tool directive for handlergen, which go:generate lines run as go tool handlergen; add one: go get -tool %s (before a release: see the README)", mod.File.Syntax.Name, ToolPath))
 	}
 	return s, nil
 }
