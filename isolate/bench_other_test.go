@@ -2,4 +2,4 @@
 
 package isolate_test
 
-func rawEcho() {}
+func rawEcho(string) {}

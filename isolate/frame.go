@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/handlergen/handlergen/isolate/internal/wire"
 )
 
 // The transport between a client and its host is a stream (a socketpair
@@ -19,8 +21,8 @@ import (
 //
 // Header: kind (1 byte), flags (1), reserved (2), chunk length (4), message
 // ID (8), message length (8), all little-endian. A message is a 4-byte
-// length, that many bytes of JSON (wire.Call, wire.Reply, ...) and the raw
-// data (already JSON) after it.
+// length, that many bytes of meta (wire.Hello and wire.Manifest as JSON,
+// wire.Call and wire.Reply binary) and the raw data (already JSON) after it.
 const (
 	kindHello    byte = iota + 1 // client → host: wire.Hello
 	kindManifest                 // host → client: wire.Manifest
@@ -72,17 +74,44 @@ func encodeMsg(kind byte, id uint64, meta any, data []byte) (*outMsg, error) {
 
 // decodeMsg splits a message into its meta, decoded into meta, and data.
 func decodeMsg(body []byte, meta any) ([]byte, error) {
+	b, data, err := splitMsg(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, meta); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// splitMsg splits a message into its meta and data.
+func splitMsg(body []byte) (meta, data []byte, err error) {
 	if len(body) < 4 {
-		return nil, errors.New("isolate: short message")
+		return nil, nil, errors.New("isolate: short message")
 	}
 	n := binary.LittleEndian.Uint32(body)
 	if uint64(n) > uint64(len(body)-4) {
-		return nil, errors.New("isolate: bad message")
+		return nil, nil, errors.New("isolate: bad message")
 	}
-	if err := json.Unmarshal(body[4:4+n], meta); err != nil {
+	return body[4 : 4+n], body[4+n:], nil
+}
+
+// callMsg returns the message of call c. Its meta is binary (see
+// wire.Call.AppendMeta), as is a reply's: they cross on every call.
+func callMsg(c *wire.Call) *outMsg {
+	head := c.AppendMeta(make([]byte, 4, 64+len(c.Name)))
+	binary.LittleEndian.PutUint32(head, uint32(len(head)-4))
+	return &outMsg{kind: kindCall, id: c.ID, parts: [2][]byte{head, c.Data}, total: len(head) + len(c.Data)}
+}
+
+// replyMsg returns the message of reply r to call id.
+func replyMsg(id uint64, r *wire.Reply) (*outMsg, error) {
+	head, err := r.AppendMeta(make([]byte, 4, 16))
+	if err != nil {
 		return nil, err
 	}
-	return body[4+n:], nil
+	binary.LittleEndian.PutUint32(head, uint32(len(head)-4))
+	return &outMsg{kind: kindReply, id: id, parts: [2][]byte{head, r.Data}, total: len(head) + len(r.Data)}, nil
 }
 
 // conn is one side of the stream.

@@ -176,7 +176,7 @@ func TestSecretInvisible(t *testing.T) {
 	if !strings.Contains(env, "ISOLATE_PASSED=yes") || !strings.Contains(env, "GORACE=") {
 		t.Errorf("host environment lacks what Config.Env names:\n%s", env)
 	}
-	for _, marker := range []string{"", "HANDLERGEN_ISOLATE_HOST=handlergen isolation host, protocol 2, fd 3"} {
+	for _, marker := range []string{"", "HANDLERGEN_ISOLATE_HOST=handlergen isolation host, protocol 3, fd 3"} {
 		resp, err := execute(t, c, context.Background(), "selfprobe", marker)
 		if err != nil || resp.Payload != "host=false" {
 			t.Errorf("a handler's child of this binary (marker %q): %v, %v", marker, resp.Payload, err)

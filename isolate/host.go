@@ -28,7 +28,7 @@ import (
 // client passes (IsHost).
 const (
 	hostEnv    = "HANDLERGEN_ISOLATE_HOST"
-	hostMarker = "handlergen isolation host, protocol 2, fd "
+	hostMarker = "handlergen isolation host, protocol 3, fd "
 )
 
 // hostChannelFD returns the descriptor the marker names.
@@ -121,8 +121,11 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 			return c.send(msg, true)
 		case kind == kindCall:
 			var call wire.Call
-			data, err := decodeMsg(body, &call)
+			meta, data, err := splitMsg(body)
 			if err != nil {
+				return err
+			}
+			if err := call.DecodeMeta(meta); err != nil {
 				return err
 			}
 			call.Data = data
@@ -145,7 +148,7 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 func (s *host) serve(c *conn, call wire.Call) {
 	var r wire.Reply
 	s.Call(call, &r)
-	m, err := encodeMsg(kindReply, call.ID, &r, r.Data)
+	m, err := replyMsg(call.ID, &r)
 	if err != nil { // a reply is plain data
 		panic(err)
 	}

@@ -177,8 +177,11 @@ func (h *hostConn) deliver(kind byte, id uint64, body []byte, _ bool) error {
 		}
 	case kindReply:
 		r := new(wire.Reply)
-		data, err := decodeMsg(body, r)
+		meta, data, err := splitMsg(body)
 		if err != nil {
+			return err
+		}
+		if err := r.DecodeMeta(meta); err != nil {
 			return err
 		}
 		if len(data) > 0 {
@@ -285,10 +288,7 @@ func (c *Client) call(ctx context.Context, h *hostConn, args wire.Call) (*wire.R
 	if dl, ok := ctx.Deadline(); ok {
 		args.Timeout = max(time.Until(dl), 1) // > 0: a deadline
 	}
-	m, err := encodeMsg(kindCall, args.ID, &args, args.Data)
-	if err != nil {
-		return nil, &registry.Error{Code: registry.PayloadNotJSON, Op: args.Method, CorrelationID: args.Correlation, Err: err}
-	}
+	m := callMsg(&args)
 	p := &pcall{done: make(chan struct{})}
 	if h.isGone() || !h.register(args.ID, p) { // nothing to send it to
 		h.kill("its channel failed")
@@ -345,9 +345,7 @@ func (c *Client) release(h *hostConn, instance uint64) {
 		return // the instance went with its host
 	}
 	args := wire.Call{ID: c.calls.Add(1), Method: "Release", Instance: instance}
-	if m, err := encodeMsg(kindCall, args.ID, &args, nil); err == nil {
-		h.conn.send(m, false)
-	}
+	h.conn.send(callMsg(&args), false)
 }
 
 // hostRecord hands one of h's JSON log records to the client's logger,

@@ -1,9 +1,7 @@
 package isolate
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -42,12 +40,16 @@ func TestErrorRoundTrip(t *testing.T) {
 	ctx := registry.WithCorrelationID(context.Background(), ctxID)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := gob.NewEncoder(&buf).Encode(wire.Reply{Err: wire.FromError(tt.err)}); err != nil {
+			m, err := replyMsg(1, &wire.Reply{Err: wire.FromError(tt.err)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta, _, err := splitMsg(append(m.parts[0], m.parts[1]...))
+			if err != nil {
 				t.Fatal(err)
 			}
 			var r wire.Reply
-			if err := gob.NewDecoder(&buf).Decode(&r); err != nil {
+			if err := r.DecodeMeta(meta); err != nil {
 				t.Fatal(err)
 			}
 			got := h.remoteError(ctx, r.Err)

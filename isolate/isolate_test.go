@@ -29,8 +29,8 @@ func TestMain(m *testing.M) {
 	if isolate.IsHost() {
 		isolate.Serve(testRegistry(os.Getenv("ISOLATE_TEST_VARIANT")))
 	}
-	if os.Getenv("ISOLATE_TEST_RAWECHO") != "" {
-		rawEcho() // for BenchmarkRawRoundTrip; does not return
+	if mode, ok := os.LookupEnv("ISOLATE_TEST_RAWECHO"); ok {
+		rawEcho(mode) // for BenchmarkRawRoundTrip; does not return
 	}
 	if os.Getenv("ISOLATE_TEST_PROBE") != "" { // run by selfprobe: would this process be a host?
 		fmt.Print("host=", isolate.IsHost())

@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,4 +163,91 @@ func Marshal(v any) (data []byte, err error) {
 		}
 	}()
 	return json.Marshal(v)
+}
+
+// The meta of every Call and Reply is binary: JSON for these few fixed
+// fields cost two encodings and two decodings a call, about a tenth of an
+// isolated call's CPU. An error (rare) stays JSON inside a Reply.
+//
+// Call: ID, Instance, Timeout (8 bytes each, little-endian), Correlation
+// (16), then Method and Name, each its length (uvarint) and its bytes.
+// Reply: Instance (8), flags (1: Health, 2: an error follows), then the
+// JSON of Err. (Not MarshalBinary and UnmarshalBinary: gob and others
+// would take them for the whole value's encoding.)
+
+// AppendMeta appends c's meta (not Data) to b.
+func (c *Call) AppendMeta(b []byte) []byte {
+	b = binary.LittleEndian.AppendUint64(b, c.ID)
+	b = binary.LittleEndian.AppendUint64(b, c.Instance)
+	b = binary.LittleEndian.AppendUint64(b, uint64(c.Timeout))
+	b = append(b, c.Correlation[:]...)
+	b = appendString(b, c.Method)
+	return appendString(b, c.Name)
+}
+
+// DecodeMeta sets c's meta from what AppendMeta appended.
+func (c *Call) DecodeMeta(b []byte) error {
+	if len(b) < 40 {
+		return errShort
+	}
+	c.ID = binary.LittleEndian.Uint64(b)
+	c.Instance = binary.LittleEndian.Uint64(b[8:])
+	c.Timeout = time.Duration(binary.LittleEndian.Uint64(b[16:]))
+	copy(c.Correlation[:], b[24:40])
+	var ok bool
+	b = b[40:]
+	if c.Method, b, ok = cutString(b); !ok {
+		return errShort
+	}
+	if c.Name, _, ok = cutString(b); !ok {
+		return errShort
+	}
+	return nil
+}
+
+// AppendMeta appends r's meta (not Data) to b.
+func (r *Reply) AppendMeta(b []byte) ([]byte, error) {
+	b = binary.LittleEndian.AppendUint64(b, r.Instance)
+	var flags byte
+	if r.Health {
+		flags |= 1
+	}
+	if r.Err == nil {
+		return append(b, flags), nil
+	}
+	e, err := json.Marshal(r.Err)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b, flags|2), e...), nil
+}
+
+// DecodeMeta sets r's meta from what AppendMeta appended.
+func (r *Reply) DecodeMeta(b []byte) error {
+	if len(b) < 9 {
+		return errShort
+	}
+	r.Instance = binary.LittleEndian.Uint64(b)
+	r.Health = b[8]&1 != 0
+	r.Err = nil
+	if b[8]&2 == 0 {
+		return nil
+	}
+	r.Err = new(Error)
+	return json.Unmarshal(b[9:], r.Err)
+}
+
+var errShort = errors.New("isolate: short call or reply")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func cutString(b []byte) (string, []byte, bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return "", nil, false
+	}
+	return string(b[k : k+int(n)]), b[k+int(n):], true
 }
