@@ -2,9 +2,12 @@
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 QUICKSTART  := examples/quickstart
-# isolate is a nested module (go-plugin stays out of what users of package registry download):
+# isolate is a nested module (a service that only imports package registry never downloads it):
 # the root's ./... does not reach it, so every target runs it on its own.
 ISOLATE     := isolate
+# A race-enabled binary sleeps a second at exit for reports from goroutines
+# still running; a test binary has waited for its tests by then.
+RACE_ENV    := GORACE=atexit_sleep_ms=0
 
 .PHONY: demo test check fmt vet staticcheck fuzz bench
 
@@ -22,9 +25,9 @@ demo:
 ## test: formatting, vet, staticcheck, and every test with the race detector; then the generator's
 ## tests again without its verification cache (the suite's own runs use a temporary cache)
 test: fmt vet staticcheck
-	$(GO) test -race ./...
+	$(RACE_ENV) $(GO) test -race ./...
 	HANDLERGEN_CACHE=off $(GO) test -count=1 ./gen ./internal/cli
-	cd $(ISOLATE) && $(GO) test -race ./...
+	cd $(ISOLATE) && $(RACE_ENV) $(GO) test -race ./...
 	# isolation's time bounds (a 100 MB payload, a 1 s deadline) without the race detector, which stalls large copies
 	cd $(ISOLATE) && $(GO) test -count=1 -run '^(TestDeadlineBoundsTransfer|TestSmallCallNotBehindLargeOne|TestCrashLoopCostsOthersNothing)$$' .
 
