@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,6 +102,40 @@ func runCase(t *testing.T, name string) {
 	}
 	if got := renderDiags(res.Diags); res.Stale() || !bytes.Equal(got, diags) {
 		t.Errorf("check after generate: stale %v, diagnostics:\n%s", res.Stale(), got)
+	}
+	buildCase(t, cfg.Dir, filepath.Dir(res.Path))
+}
+
+// buildCase builds the generated registry's package in the case's module,
+// with this repository as the registry package it imports: the bytes are
+// pinned by want/, and that they compile (import names that clash, the
+// closures' locals) only by a build.
+func buildCase(t *testing.T, dir, out string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod = fmt.Appendf(gomod, "\nrequire github.com/handlergen/handlergen v0.0.0\n\nreplace github.com/handlergen/handlergen => %s\n", root)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"go.mod": gomod, "go.sum": sum} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", os.DevNull, ".")
+	cmd.Dir = out
+	// The module cache holds what this repository needs: no network.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("the generated registry does not build: %v\n%s", err, b)
 	}
 }
 
