@@ -32,8 +32,9 @@ import (
 // its cache afresh and reads its own environment, as a user's would.
 //
 // A mutation that fails here with a warm check exiting 0 where the check
-// without the cache finds an error is a repeat check (gen/repeat.go) that
-// answered for a tree it had not seen.
+// without the cache finds an error is a cache entry that answered for a
+// tree it had not seen: its key (gen/cache.go) leaves out something the
+// answer depends on.
 func TestStaleness(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs handlergen and the go command a few hundred times")
