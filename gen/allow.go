@@ -9,10 +9,10 @@ import (
 	"github.com/handlergen/handlergen/internal/cmdline"
 )
 
-// Allowlist decides which handler_class values may be loaded. It is checked
+// allowlist decides which handler_class values may be loaded. It is checked
 // before anything is loaded, so a contract naming a package outside it costs
 // nothing and runs nothing, even when that package does not exist.
-type Allowlist struct {
+type allowlist struct {
 	Any bool // every package allowed (-allow-any)
 	// Modules are the main module(s): module paths, which admit their own
 	// packages and nothing else (matchModule). A module path may look like
@@ -29,10 +29,10 @@ type Allowlist struct {
 // Allows reports whether class (IMPORT/PATH.Type) lies under one of the
 // prefixes, and under one of Only when there are any. See matchPrefix for
 // the rule.
-func (a Allowlist) Allows(class string) bool { return a.refusal(class) == "" }
+func (a allowlist) Allows(class string) bool { return a.refusal(class) == "" }
 
 // refusal says why class is not allowed, or "" when it is.
-func (a Allowlist) refusal(class string) string {
+func (a allowlist) refusal(class string) string {
 	if !a.admits(class) {
 		return fmt.Sprintf("%q does not start with any of the allowed namespaces: %s", class, a.admitted())
 	}
@@ -44,7 +44,7 @@ func (a Allowlist) refusal(class string) string {
 
 // admits applies what widens the allowlist: -allow-any, the main modules
 // and -allow.
-func (a Allowlist) admits(class string) bool {
+func (a allowlist) admits(class string) bool {
 	if a.Any {
 		return true
 	}
@@ -108,7 +108,7 @@ func matchPrefix(prefix, class string) bool {
 
 // String lists the prefixes for messages (and cache keys): what admits,
 // then what narrows.
-func (a Allowlist) String() string {
+func (a allowlist) String() string {
 	s := a.admitted()
 	if len(a.Only) > 0 {
 		s += "; only " + quoteAll(a.Only)
@@ -117,7 +117,7 @@ func (a Allowlist) String() string {
 }
 
 // admitted lists what widens the allowlist.
-func (a Allowlist) admitted() string {
+func (a allowlist) admitted() string {
 	if a.Any {
 		return "(any)"
 	}

@@ -74,12 +74,12 @@ func TestAllowlist(t *testing.T) {
 		{[]string{"example.com/x.T"}, "example.com/x.T/h.H", true},
 		{[]string{"example.com/x.T"}, "example.com/x.U", false},
 	} {
-		a := Allowlist{Prefixes: tc.prefixes}
+		a := allowlist{Prefixes: tc.prefixes}
 		if got := a.Allows(tc.class); got != tc.want {
 			t.Errorf("%v.Allows(%q) = %v, want %v", tc.prefixes, tc.class, got, tc.want)
 		}
 	}
-	if !(Allowlist{Any: true}).Allows("anything.T") {
+	if !(allowlist{Any: true}).Allows("anything.T") {
 		t.Error("Any does not allow everything")
 	}
 }
@@ -105,12 +105,12 @@ func TestAllowlistModules(t *testing.T) {
 		{"example.com/app", "example.com/app", false},
 		{"", "example.com/app.T", false},
 	} {
-		a := Allowlist{Modules: []string{tc.module}}
+		a := allowlist{Modules: []string{tc.module}}
 		if got := a.Allows(tc.class); got != tc.want {
 			t.Errorf("module %q: Allows(%q) = %v, want %v", tc.module, tc.class, got, tc.want)
 		}
 		// -allow of the same path admits at least what the module does.
-		if tc.want && !(Allowlist{Prefixes: []string{tc.module}}).Allows(tc.class) {
+		if tc.want && !(allowlist{Prefixes: []string{tc.module}}).Allows(tc.class) {
 			t.Errorf("-allow %q does not admit %q, which the module %[1]q admits", tc.module, tc.class)
 		}
 	}
@@ -122,14 +122,14 @@ func TestAllowlistModules(t *testing.T) {
 // test_directory_load_respects_namespace_restriction, whose
 // allowed_namespaces restricts loading to the listed prefixes.
 func TestAllowlistOnly(t *testing.T) {
-	app := Allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/app/handlers"}}
+	app := allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/app/handlers"}}
 	for _, tc := range []struct {
-		a     Allowlist
+		a     allowlist
 		class string
 		why   string // "" when allowed
 	}{
 		// test_disallowed_namespace_raises_error
-		{Allowlist{Any: true, Only: []string{"example.com/allowed"}}, "example.com/forbidden/h.Handler", `"example.com/forbidden/h.Handler" is not under any -only namespace: 'example.com/allowed'`},
+		{allowlist{Any: true, Only: []string{"example.com/allowed"}}, "example.com/forbidden/h.Handler", `"example.com/forbidden/h.Handler" is not under any -only namespace: 'example.com/allowed'`},
 		// test_directory_load_respects_namespace_restriction: of one
 		// directory's contracts, those under the namespace load.
 		{app, "example.com/app/handlers/auth.Auth", ""},
@@ -138,14 +138,14 @@ func TestAllowlistOnly(t *testing.T) {
 		{app, "example.com/app/handlersx/h.H", `is not under any -only namespace`},
 		{app, "example.com/app.Top", `is not under any -only namespace`},
 		// -only never widens: a class it names must still be admitted.
-		{Allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/other"}}, "example.com/other/h.H", `does not start with any of the allowed namespaces: 'example.com/app'`},
-		{Allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h", "example.com/app"}}, "example.com/lib/h.H", ""},
-		{Allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h"}}, "example.com/lib/x.H", `is not under any -only namespace`},
-		{Allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x.T", ""},
-		{Allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x/h.T", `is not under any -only namespace`},
-		{Allowlist{Any: true, Only: []string{"example.com/x"}}, "example.com/x.evil/h.T", `is not under any -only namespace`},
+		{allowlist{Modules: []string{"example.com/app"}, Only: []string{"example.com/other"}}, "example.com/other/h.H", `does not start with any of the allowed namespaces: 'example.com/app'`},
+		{allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h", "example.com/app"}}, "example.com/lib/h.H", ""},
+		{allowlist{Prefixes: []string{"example.com/lib"}, Only: []string{"example.com/lib/h"}}, "example.com/lib/x.H", `is not under any -only namespace`},
+		{allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x.T", ""},
+		{allowlist{Any: true, Only: []string{"example.com/x."}}, "example.com/x/h.T", `is not under any -only namespace`},
+		{allowlist{Any: true, Only: []string{"example.com/x"}}, "example.com/x.evil/h.T", `is not under any -only namespace`},
 		// No -only: no narrowing.
-		{Allowlist{Modules: []string{"example.com/app"}}, "example.com/app/internal/debug.Evil", ""},
+		{allowlist{Modules: []string{"example.com/app"}}, "example.com/app/internal/debug.Evil", ""},
 	} {
 		why := tc.a.refusal(tc.class)
 		if tc.why == "" && why != "" || tc.why != "" && !strings.Contains(why, tc.why) {
@@ -159,15 +159,15 @@ func TestAllowlistOnly(t *testing.T) {
 
 func TestAllowlistString(t *testing.T) {
 	for _, tc := range []struct {
-		a    Allowlist
+		a    allowlist
 		want string
 	}{
-		{Allowlist{Any: true}, "(any)"},
-		{Allowlist{}, "(none - empty allowlist)"},
-		{Allowlist{Prefixes: []string{"a", "b/c"}}, "'a', 'b/c'"},
-		{Allowlist{Modules: []string{"m"}, Prefixes: []string{"a"}}, "'m', 'a'"},
-		{Allowlist{Modules: []string{"m"}, Only: []string{"m/h"}}, "'m'; only 'm/h'"},
-		{Allowlist{Any: true, Only: []string{"a", "b"}}, "(any); only 'a', 'b'"},
+		{allowlist{Any: true}, "(any)"},
+		{allowlist{}, "(none - empty allowlist)"},
+		{allowlist{Prefixes: []string{"a", "b/c"}}, "'a', 'b/c'"},
+		{allowlist{Modules: []string{"m"}, Prefixes: []string{"a"}}, "'m', 'a'"},
+		{allowlist{Modules: []string{"m"}, Only: []string{"m/h"}}, "'m'; only 'm/h'"},
+		{allowlist{Any: true, Only: []string{"a", "b"}}, "(any); only 'a', 'b'"},
 	} {
 		if got := tc.a.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
@@ -192,14 +192,14 @@ func FuzzAllowlist(f *testing.F) {
 	f.Add("a.", "a.b")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, prefix, class string) {
-		got := Allowlist{Prefixes: []string{prefix}}.Allows(class)
+		got := allowlist{Prefixes: []string{prefix}}.Allows(class)
 		if want := allowedByElements(prefix, class); got != want {
 			t.Fatalf("Allows(%q, %q) = %v, want %v", prefix, class, got, want)
 		}
 		// A main module admits exactly the classes whose import path's
 		// elements begin with the module's.
 		path, _, split := cmdline.SplitQualified(class)
-		mod := Allowlist{Modules: []string{prefix}}.Allows(class)
+		mod := allowlist{Modules: []string{prefix}}.Allows(class)
 		if want := split && prefix != "" && allowedByElements(prefix+"/", path+"/x.T"); mod != want {
 			t.Fatalf("module %q: Allows(%q) = %v, want %v", prefix, class, mod, want)
 		}
@@ -279,7 +279,7 @@ func TestAllowHintWorks(t *testing.T) {
 		path, name, _ := cmdline.SplitQualified(class)
 		c := &contracts.Contract{Class: class, ImportPath: path, TypeName: name}
 		var ds diag.List
-		r := &resolver{cfg: &Config{}, allow: Allowlist{Modules: []string{"example.com/app"}}, diags: &ds}
+		r := &resolver{cfg: &Config{}, allow: allowlist{Modules: []string{"example.com/app"}}, diags: &ds}
 		if todo := r.preflight([]*contracts.Contract{c}); len(todo) != 0 || len(ds) != 1 {
 			t.Errorf("%s: passed preflight: %v", class, ds)
 			continue
@@ -301,7 +301,7 @@ func TestAllowHintWorks(t *testing.T) {
 			t.Errorf("%s: the hint's -allow %s is refused: %v", class, m[1], err)
 			continue
 		}
-		if a := (Allowlist{Modules: []string{"example.com/app"}, Prefixes: f.Allow}); !a.Allows(class) {
+		if a := (allowlist{Modules: []string{"example.com/app"}, Prefixes: f.Allow}); !a.Allows(class) {
 			t.Errorf("%s: -allow %s does not admit it", class, m[1])
 		}
 	}

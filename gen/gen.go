@@ -267,7 +267,7 @@ func prepare(cfg Config, mode Mode) (*job, error) {
 	res := &Result{Output: pathx.Rel(cfg.Dir, filepath.Clean(j.outAbs))}
 	// -allow adds to the default, so that allowing one more package never
 	// shuts out the user's own handlers.
-	allow := Allowlist{Any: cfg.AllowAny, Only: cfg.Only}
+	allow := allowlist{Any: cfg.AllowAny, Only: cfg.Only}
 	if !cfg.AllowAny {
 		allow.Prefixes = cfg.Allow
 		if cfg.Action != nil {

@@ -29,7 +29,7 @@ type outputPkg struct {
 type resolver struct {
 	cfg                  *Config
 	out                  outputPkg
-	allow                Allowlist
+	allow                allowlist
 	diags                *diag.List
 	ifacePath, ifaceName string
 	ifaceUnloadable      bool   // -interface is in the output package, which is never loaded
