@@ -110,25 +110,6 @@ func (l List) HasErrors() bool {
 	return false
 }
 
-// Bound keeps the first n diagnostics of l (n > 0) and counts the rest in
-// one more, an error when any of them is one, at the position and with the
-// code of the first it stands for. A run over thousands of bad files would
-// otherwise print hundreds of thousands of lines that help nobody; the
-// exit status is the same either way.
-func (l List) Bound(n int) List {
-	if len(l) <= n {
-		return l
-	}
-	rest := l[n:]
-	errs, warns := rest.Count()
-	sum := Diagnostic{Code: rest[0].Code, Severity: Warning, Pos: rest[0].Pos,
-		Message: fmt.Sprintf("and %d more diagnostics (%d errors, %d warnings) not shown: handlergen reports at most %d in a run; fix these and run again", len(rest), errs, warns, n)}
-	if errs > 0 {
-		sum.Severity = Error
-	}
-	return append(slices.Clip(l[:n]), sum)
-}
-
 // Count returns the number of errors and warnings.
 func (l List) Count() (errors, warnings int) {
 	for _, d := range l {

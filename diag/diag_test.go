@@ -3,7 +3,6 @@ package diag
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/handlergen/handlergen/registry"
@@ -188,27 +187,5 @@ func TestCompact(t *testing.T) {
 	}
 	if got := (List{base, base, base}).Compact(); len(got) != 1 {
 		t.Errorf("three equal diagnostics: %d after Compact, want 1", len(got))
-	}
-}
-
-func TestBound(t *testing.T) {
-	var l List
-	for i := range 5 {
-		l.Warnf(registry.FileNotFound, Position{File: "w", Line: i + 1}, "w%d", i)
-	}
-	if got := l.Bound(5); len(got) != 5 {
-		t.Errorf("Bound(len) = %d diagnostics", len(got))
-	}
-	got := l.Bound(3)
-	if len(got) != 4 || got[3].Severity != Warning || got[3].Pos.Line != 4 || !strings.Contains(got[3].Message, "and 2 more diagnostics (0 errors, 2 warnings)") {
-		t.Errorf("Bound(3) of warnings = %+v", got)
-	}
-	l.Errorf(registry.SchemaValidationFailed, Position{File: "z"}, "e")
-	got = l.Bound(2)
-	if len(got) != 3 || got[2].Severity != Error || got[2].Code != registry.FileNotFound || !got.HasErrors() {
-		t.Errorf("Bound(2) with a dropped error = %+v", got)
-	}
-	if len(l) != 6 || l[2].Message != "w2" {
-		t.Errorf("Bound changed its receiver: %+v", l)
 	}
 }

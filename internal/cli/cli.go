@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -279,7 +280,7 @@ func (r *run) exec() int {
 	if r.cmd == "generate" {
 		b.commit()
 	}
-	b.diags = b.diags.Bound(maxReported)
+	b.diags = bound(b.diags, maxReported)
 	r.report(b)
 	if r.flags.Verbose {
 		r.summary(log, b)
@@ -290,8 +291,27 @@ func (r *run) exec() int {
 	return ExitOK
 }
 
-// maxReported bounds the diagnostics a run prints (diag.List.Bound).
+// maxReported bounds the diagnostics a run prints (bound).
 const maxReported = 1000
+
+// bound keeps the first n diagnostics of l (n > 0) and counts the rest in
+// one more, an error when any of them is one, at the position and with the
+// code of the first it stands for. A run over thousands of bad files would
+// otherwise print hundreds of thousands of lines that help nobody; the
+// exit status is the same either way.
+func bound(l diag.List, n int) diag.List {
+	if len(l) <= n {
+		return l
+	}
+	rest := l[n:]
+	errs, warns := rest.Count()
+	sum := diag.Diagnostic{Code: rest[0].Code, Severity: diag.Warning, Pos: rest[0].Pos,
+		Message: fmt.Sprintf("and %d more diagnostics (%d errors, %d warnings) not shown: handlergen reports at most %d in a run; fix these and run again", len(rest), errs, warns, n)}
+	if errs > 0 {
+		sum.Severity = diag.Error
+	}
+	return append(slices.Clip(l[:n]), sum)
+}
 
 // batch is the outcome of a run over one or more registries, with every
 // path rebased onto the working directory.

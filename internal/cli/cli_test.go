@@ -9,7 +9,9 @@ import (
 	"testing"
 	stdtime "time"
 
+	"github.com/handlergen/handlergen/diag"
 	"github.com/handlergen/handlergen/internal/cicheck"
+	"github.com/handlergen/handlergen/registry"
 )
 
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -234,5 +236,27 @@ func TestDiagnosticsBounded(t *testing.T) {
 		if !strings.Contains(out, "not shown: handlergen reports at most 1000 in a run") {
 			t.Errorf("%s: no count of the rest:\n%s", format, out[max(0, len(out)-2000):])
 		}
+	}
+}
+
+func TestBound(t *testing.T) {
+	var l diag.List
+	for i := range 5 {
+		l.Warnf(registry.FileNotFound, diag.Position{File: "w", Line: i + 1}, "w%d", i)
+	}
+	if got := bound(l, 5); len(got) != 5 {
+		t.Errorf("bound(len) = %d diagnostics", len(got))
+	}
+	got := bound(l, 3)
+	if len(got) != 4 || got[3].Severity != diag.Warning || got[3].Pos.Line != 4 || !strings.Contains(got[3].Message, "and 2 more diagnostics (0 errors, 2 warnings)") {
+		t.Errorf("bound(3) of warnings = %+v", got)
+	}
+	l.Errorf(registry.SchemaValidationFailed, diag.Position{File: "z"}, "e")
+	got = bound(l, 2)
+	if len(got) != 3 || got[2].Severity != diag.Error || got[2].Code != registry.FileNotFound || !got.HasErrors() {
+		t.Errorf("bound(2) with a dropped error = %+v", got)
+	}
+	if len(l) != 6 || l[2].Message != "w2" {
+		t.Errorf("bound changed its receiver: %+v", l)
 	}
 }
