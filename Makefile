@@ -23,10 +23,13 @@ demo:
 	cd $(ISOLATE) && $(GO) run ./example
 
 ## test: formatting, vet, staticcheck, and every test with the race detector; then the generator's
-## tests again without its verification cache (the suite's own runs use a temporary cache)
+## tests again without its verification cache (the suite's own runs use a temporary cache), and the
+## staleness suite in full (under -race it runs a sample)
 test: fmt vet staticcheck
 	$(RACE_ENV) $(GO) test -race ./...
 	HANDLERGEN_CACHE=off $(GO) test -count=1 ./gen ./internal/cli
+	# the staleness suite in full (a sample of it runs under -race above)
+	$(GO) test -count=1 -run '^TestStaleness$$' ./internal/cli
 	cd $(ISOLATE) && $(RACE_ENV) $(GO) test -race ./...
 	# isolation's time bounds (a 100 MB payload, a 1 s deadline) without the race detector, which stalls large copies
 	cd $(ISOLATE) && $(GO) test -count=1 -run '^(TestDeadlineBoundsTransfer|TestSmallCallNotBehindLargeOne|TestCrashLoopCostsOthersNothing)$$' .
