@@ -39,34 +39,21 @@ type emitConfig struct {
 func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(cmdline.HeaderLine(cfg.Args))
-	declared := declaredNames(cfg.Var)
-	entriesVar, indexVar := declared[1], declared[2]
-	ifacePkg := cfg.IfacePkg
-	if ifacePkg == "" {
-		ifacePkg = path.Base(cfg.IfacePath)
-	}
-	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}, {cfg.IfacePath, ifacePkg}}
-	for _, h := range hs {
-		imports = append(imports, importedPkg{h.Contract.ImportPath, h.PkgName})
-	}
-	importName := nameImports(imports, append([]string{cfg.Var, entriesVar, indexVar}, cfg.Pkg.decls...)...)
-	pkgNames := map[string]bool{}
-	for _, name := range importName {
-		pkgNames[name] = true
-	}
+	fn := namesFor(cfg, hs)
+	imports, importName, entriesVar, indexVar := fn.imports, fn.importName, fn.entriesVar, fn.indexVar
 	q := emitNames{
 		reg:   importName[registryPath] + ".",
 		ctx:   importName["context"] + ".Context",
 		iface: importName[cfg.IfacePath] + "." + cfg.IfaceName,
 		pkg:   importName,
-		vars:  newLocals(pkgNames),
+		vars:  fn.vars,
 	}
 	if len(hs) == 0 {
 		// Nothing but the registry package is used then; an unused
 		// import would not compile.
 		imports = imports[:1]
 		if cfg.IfacePath != registryPath {
-			imports = append(imports, importedPkg{cfg.IfacePath, ifacePkg})
+			imports = append(imports, fn.imports[2])
 		}
 	}
 	// The import block, one line per handler package, is written already
@@ -169,6 +156,34 @@ func emit(cfg emitConfig, hs []*Handler) ([]byte, error) {
 		from = i + len(r.with)
 	}
 	return out, nil
+}
+
+// fileNames are the names a registry file uses, whoever lays it out.
+type fileNames struct {
+	imports              []importedPkg     // registry, context, the interface's package, each handler's
+	importName           map[string]string // import path → name in the file
+	entriesVar, indexVar string
+	vars                 locals // the constructor closures' variables
+}
+
+func namesFor(cfg emitConfig, hs []*Handler) fileNames {
+	declared := declaredNames(cfg.Var)
+	fn := fileNames{entriesVar: declared[1], indexVar: declared[2]}
+	ifacePkg := cfg.IfacePkg
+	if ifacePkg == "" {
+		ifacePkg = path.Base(cfg.IfacePath)
+	}
+	fn.imports = []importedPkg{{registryPath, "registry"}, {"context", "context"}, {cfg.IfacePath, ifacePkg}}
+	for _, h := range hs {
+		fn.imports = append(fn.imports, importedPkg{h.Contract.ImportPath, h.PkgName})
+	}
+	fn.importName = nameImports(fn.imports, append([]string{cfg.Var, fn.entriesVar, fn.indexVar}, cfg.Pkg.decls...)...)
+	pkgNames := map[string]bool{}
+	for _, name := range fn.importName {
+		pkgNames[name] = true
+	}
+	fn.vars = newLocals(pkgNames)
+	return fn
 }
 
 // importBlock is the file's import declaration as goimports groups it. A

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"slices"
 
 	"github.com/dave/jennifer/jen"
@@ -31,22 +30,8 @@ import (
 func emitRef(cfg emitConfig, hs []*Handler, qual bool) ([]byte, error) {
 	f := jen.NewFilePathName(cfg.Pkg.path, cfg.Pkg.name)
 	f.HeaderComment(cmdline.HeaderLine(cfg.Args))
-	declared := declaredNames(cfg.Var)
-	entriesVar, indexVar := declared[1], declared[2]
-	ifacePkg := cfg.IfacePkg
-	if ifacePkg == "" {
-		ifacePkg = path.Base(cfg.IfacePath)
-	}
-	imports := []importedPkg{{registryPath, "registry"}, {"context", "context"}, {cfg.IfacePath, ifacePkg}}
-	for _, h := range hs {
-		imports = append(imports, importedPkg{h.Contract.ImportPath, h.PkgName})
-	}
-	importName := nameImports(imports, append([]string{cfg.Var, entriesVar, indexVar}, cfg.Pkg.decls...)...)
-	pkgNames := map[string]bool{}
-	for _, name := range importName {
-		pkgNames[name] = true
-	}
-	vars := newLocals(pkgNames)
+	fn := namesFor(cfg, hs)
+	imports, importName, entriesVar, indexVar, vars := fn.imports, fn.importName, fn.entriesVar, fn.indexVar, fn.vars
 
 	// ownName is each path's package name, as the first import of the
 	// path gives it.
