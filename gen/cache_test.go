@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handlergen/handlergen/registry"
 )
 
 // useCache points the process's cache at dir ("off" disables it) for the
@@ -52,9 +55,12 @@ func TestCacheHitEqualsMiss(t *testing.T) {
 			}
 			dir := filepath.Join(t.TempDir(), "cache")
 			useCache(t, dir)
-			for _, round := range []string{"miss", "hit", "damaged", "hit again"} {
-				if round == "damaged" {
+			for _, round := range []string{"miss", "hit", "damaged", "hit again", "forged", "hit after forged"} {
+				switch round {
+				case "damaged":
 					damage(t, dir)
+				case "forged":
+					forge(t, dir)
 				}
 				h0, m0 := cacheStats.hits.Load(), cacheStats.misses.Load()
 				src, ds := check()
@@ -329,6 +335,49 @@ func TestCacheTrim(t *testing.T) {
 		if touched := fi.ModTime().Equal(clock); touched != tc.touched {
 			t.Errorf("a hit on an entry last used %v ago: time of use refreshed %v, want %v", tc.age, touched, tc.touched)
 		}
+	}
+}
+
+// forge rewrites every entry of the cache in dir, checksum and all, into a
+// verdict verify never makes, each in another way: a package name or a
+// constructor that would be code in the registry file, a code or a
+// severity that does not exist.
+func forge(t *testing.T, dir string) {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Base(p) == "trim.txt" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, payload, _ := bytes.Cut(data, []byte("\n"))
+		var v verdict
+		if err := json.Unmarshal(payload, &v); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		switch n % 4 {
+		case 0:
+			v.OK, v.PkgName = true, "good; func init() { panic(1) }; var _ = good"
+		case 1:
+			v.OK, v.PkgName, v.Ctor = true, "good", &Constructor{Name: "NewValue(); evil()//"}
+		case 2:
+			v.Diags = append(v.Diags, cachedDiag{Code: 9999, Message: "m"})
+		case 3:
+			v.Diags = append(v.Diags, cachedDiag{Code: uint16(registry.ClassNotFound), Severity: 7, Message: "m"})
+		}
+		n++
+		payload, err = json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(payload)
+		return os.WriteFile(p, append([]byte(cacheFormat+" "+hex.EncodeToString(sum[:])+"\n"), payload...), 0o644)
+	})
+	if n == 0 {
+		t.Fatal("no cache entries to forge")
 	}
 }
 

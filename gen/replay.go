@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"go/token"
 	"go/types"
 	"slices"
 	"strconv"
@@ -115,6 +116,23 @@ func (r *resolver) record(h *Handler, ds diag.List) verdict {
 		}
 	}
 	return v
+}
+
+// sound reports whether v could be what verify recorded for c. The cache
+// is files, and a restored one comes from another machine: its checksum
+// catches damage, not an entry written to be read. Any verdict that is not
+// one verify makes is a miss, above all a package or constructor name that
+// is no identifier, which the registry file would hold as code.
+func (v *verdict) sound(c *contracts.Contract) bool {
+	for _, d := range v.Diags {
+		if registry.Code(d.Code).Name() == "" || diag.Severity(d.Severity) > diag.Warning {
+			return false
+		}
+	}
+	if !v.OK {
+		return true
+	}
+	return token.IsIdentifier(v.PkgName) && v.PkgName != "_" && (v.Ctor == nil || v.Ctor.Name == "New"+c.TypeName)
 }
 
 // replay reports a cached verdict as verify would have.

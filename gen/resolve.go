@@ -122,7 +122,7 @@ func (r *resolver) check(todo []*contracts.Contract, ld *loaded) []*Handler {
 		key, cacheable := r.verifyKey(c, p)
 		if cacheable {
 			var v verdict
-			if ld.cache.get(key, &v) {
+			if ld.cache.get(key, &v) && v.sound(c) {
 				noteTest("cache hit")
 				if h := r.replay(c, &v); h != nil {
 					hs = append(hs, h)
