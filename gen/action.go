@@ -14,6 +14,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/internal/importdecl"
 	"github.com/handlergen/handlergen/internal/pathx"
 	"github.com/handlergen/handlergen/registry"
 )
@@ -53,8 +54,7 @@ func (a *Action) exportFile(path string) (string, bool) {
 	if f, ok := a.Packages[path]; ok {
 		return f, true
 	}
-	first, _, _ := strings.Cut(path, "/")
-	if a.Stdlib != "" && !strings.Contains(first, ".") && path != "C" {
+	if a.Stdlib != "" && importdecl.IsStd(path) && path != "C" {
 		return a.Stdlib + "/" + path + ".a", true
 	}
 	return "", false

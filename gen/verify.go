@@ -663,7 +663,13 @@ func (r *resolver) auditInit(p *packages.Package) {
 func (r *resolver) declaredType(p *packages.Package, name string) (diag.Position, bool) {
 	fset := token.NewFileSet()
 	for _, file := range p.GoFiles {
-		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		// Read as auditInit reads: bounded, never waiting on a FIFO (an
+		// action's Sources name these files).
+		src, err := output.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, src, parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}
