@@ -206,10 +206,6 @@ func Search(dir string, patterns []string) ([]Found, Tree, diag.List) {
 	return out, tree, l
 }
 
-// PatternRoot is the directory a package pattern names, absolute: its
-// "..." taken off, relative to dir.
-func PatternRoot(dir, p string) string { return patternRoot(dir, p) }
-
 // patternRoot is the directory a package pattern names, absolute: its
 // "..." taken off, relative to dir.
 func patternRoot(dir, p string) string {

@@ -41,20 +41,23 @@ func Var(data []byte, name string) string {
 	return v
 }
 
-// Flags returns GOFLAGS as the go command takes it (cfg.Getenv): the
-// environment's when it is not empty, else the go env file's.
-// (GOROOT/go.env, which may set it too, is not read.)
-func Flags() []string {
-	if v := os.Getenv("GOFLAGS"); v != "" {
-		return strings.Fields(v)
+// Get returns the go command's setting name as it takes it (cfg.Getenv):
+// the environment's value when it is not empty, else the go env file's.
+// (GOROOT/go.env, which may set some too, is not read.)
+func Get(name string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
 	}
 	if f := File(); f != "" {
 		if data, err := output.ReadFile(f); err == nil {
-			return strings.Fields(Var(data, "GOFLAGS"))
+			return Var(data, name)
 		}
 	}
-	return nil
+	return ""
 }
+
+// Flags returns GOFLAGS as the go command takes it (Get).
+func Flags() []string { return strings.Fields(Get("GOFLAGS")) }
 
 // ModFile returns the file that a -modfile in GOFLAGS names, as given
 // (relative to where the go command runs), or "".

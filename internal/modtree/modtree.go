@@ -25,6 +25,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/handlergen/handlergen/internal/goenv"
 	"github.com/handlergen/handlergen/internal/output"
 	"github.com/handlergen/handlergen/internal/pathx"
 )
@@ -66,13 +67,15 @@ func ModuleRoot(dir string) string {
 	return ""
 }
 
-// WorkFile returns the go.work file that governs dir, or "": $GOWORK when
-// it names one, none when it is "off", else the nearest go.work above dir.
+// WorkFile returns the go.work file that governs dir, or "": GOWORK (from
+// the environment or the go env file, as the go command reads it) when it
+// names one, none when it is "off", else ("" or "auto") the nearest
+// go.work above dir.
 func WorkFile(dir string) string {
-	switch w := os.Getenv("GOWORK"); w {
+	switch w := goenv.Get("GOWORK"); w {
 	case "off":
 		return ""
-	case "":
+	case "", "auto":
 		return FindUp(dir, "go.work")
 	default:
 		if !filepath.IsAbs(w) {
@@ -93,24 +96,6 @@ func Root(dir string) string {
 		return m
 	}
 	return dir
-}
-
-// Workspace returns the directories of the modules that the go.work
-// governing dir uses, each both as written (cleaned) and with links
-// resolved, or nil outside a workspace.
-func Workspace(dir string) map[string]bool {
-	uses := workUses(WorkFile(dir))
-	if uses == nil {
-		return nil
-	}
-	mods := map[string]bool{}
-	for _, p := range uses {
-		mods[p] = true
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			mods[real] = true
-		}
-	}
-	return mods
 }
 
 // workUses returns the directories a go.work file uses, absolute and

@@ -111,6 +111,18 @@ func TestWorkFile(t *testing.T) {
 	if got := WorkFile(sub); got != "" {
 		t.Errorf("relative GOWORK: WorkFile = %q", got)
 	}
+	t.Setenv("GOWORK", "auto") // as unset
+	if got := WorkFile(sub); got != work {
+		t.Errorf("GOWORK=auto: WorkFile = %q, want %q", got, work)
+	}
+	// Unset in the environment, GOWORK is the go env file's (go env -w).
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("GOWORK=off\n"), 0o644)
+	t.Setenv("GOENV", envFile)
+	t.Setenv("GOWORK", "")
+	if got := WorkFile(sub); got != "" {
+		t.Errorf("GOWORK=off in the go env file: WorkFile = %q", got)
+	}
 }
 
 // TestUsed: the local modules a build uses, read through ModuleFiles, as
