@@ -10,7 +10,6 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/handlergen/handlergen/registry"
 )
 
 // SchemaID is the $id of the contract JSON Schema.
@@ -176,7 +175,7 @@ func semverIdents(desc string) object {
 // to it: [Cc][Oo]..., [Iiİ] for the dotted capital I.
 func typePattern() string {
 	var alts []string
-	for _, t := range []registry.Type{registry.Compute, registry.Effect, registry.NondeterministicCompute} {
+	for _, t := range handlerTypes {
 		var b strings.Builder
 		for _, r := range t.String() {
 			if v := lowersTo(r); len(v) > 1 {

@@ -55,6 +55,10 @@ type entry struct {
 }
 
 // contract validates the root mapping.
+// handlerTypes are the handler types a contract may declare; their
+// spellings are registry's (Type.String).
+var handlerTypes = []registry.Type{registry.Compute, registry.Effect, registry.NondeterministicCompute}
+
 func (p *parser) contract(root *yaml.Node) *Contract {
 	fields := p.fields(root, "", aliases, rootKeys)
 	c := &Contract{Tags: []string{}, Version: registry.Version{Major: 1}}
@@ -192,7 +196,11 @@ func (p *parser) handlerType(c *Contract, e entry) {
 	t, err := registry.ParseType(s)
 	if err != nil {
 		msg := err.Error()
-		if near := suggest.Closest(strings.ToLower(strings.TrimSpace(s)), []string{"compute", "effect", "nondeterministic_compute"}, 1); len(near) > 0 {
+		names := make([]string, len(handlerTypes))
+		for i, t := range handlerTypes {
+			names[i] = t.String()
+		}
+		if near := suggest.Closest(strings.ToLower(strings.TrimSpace(s)), names, 1); len(near) > 0 {
 			msg += ` (did you mean "` + near[0] + `"?)`
 		}
 		p.schemaf(e.val, "%s", msg)
