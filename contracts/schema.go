@@ -9,7 +9,6 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
-
 )
 
 // SchemaID is the $id of the contract JSON Schema.
