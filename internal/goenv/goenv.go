@@ -56,8 +56,59 @@ func Get(name string) string {
 	return ""
 }
 
-// Flags returns GOFLAGS as the go command takes it (Get).
-func Flags() []string { return strings.Fields(Get("GOFLAGS")) }
+// Flags returns GOFLAGS as the go command takes it (Get), split as it
+// splits it: at white space, where a field that starts with a quote runs
+// to the same quote ('-tags=a b'). A quote left open, which the go command
+// refuses, is split at white space: the go command then says what is wrong.
+func Flags() []string {
+	s := Get("GOFLAGS")
+	if f, ok := splitQuoted(s); ok {
+		return f
+	}
+	return strings.Fields(s)
+}
+
+// splitQuoted is cmd/internal/quoted.Split, which the go command splits
+// GOFLAGS with.
+func splitQuoted(s string) ([]string, bool) {
+	var f []string
+	for {
+		s = strings.TrimLeft(s, " \t\n\r")
+		if s == "" {
+			return f, true
+		}
+		if q := s[0]; q == '"' || q == '\'' {
+			i := strings.IndexByte(s[1:], q)
+			if i < 0 {
+				return nil, false
+			}
+			f, s = append(f, s[1:1+i]), s[2+i:]
+			continue
+		}
+		i := strings.IndexAny(s, " \t\n\r")
+		if i < 0 {
+			i = len(s)
+		}
+		f, s = append(f, s[:i]), s[i:]
+	}
+}
+
+// joinQuoted is the inverse of splitQuoted: a field with white space, or
+// none at all, is quoted, with whichever quote it does not hold.
+func joinQuoted(fields []string) string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		switch {
+		case f != "" && !strings.ContainsAny(f, " \t\n\r"):
+			out[i] = f
+		case !strings.Contains(f, "'"):
+			out[i] = "'" + f + "'"
+		default:
+			out[i] = `"` + f + `"`
+		}
+	}
+	return strings.Join(out, " ")
+}
 
 // ModFile returns the file that a -modfile in GOFLAGS names, as given
 // (relative to where the go command runs), or "".
@@ -111,7 +162,7 @@ func Packages() (env, buildFlags []string) {
 	if mod == "" {
 		return env, nil
 	}
-	goflags := strings.Join(rest, " ")
+	goflags := joinQuoted(rest)
 	if goflags == "" {
 		goflags = " "
 	}

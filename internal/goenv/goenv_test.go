@@ -37,6 +37,10 @@ func TestPackages(t *testing.T) {
 		{"only -modfile", "off", "-modfile=a.mod", []string{" "}, []string{"-modfile=a.mod"}, "a.mod"},
 		{"go env file", envFile, "", []string{"-trimpath"}, []string{"-modfile=file.mod"}, "file.mod"},
 		{"environment over go env file", envFile, "-mod=mod", []string{"-mod=mod"}, nil, ""},
+		// Split as the go command splits it: a field that starts with a
+		// quote runs to the same quote, and stays one when joined again.
+		{"quoted", "off", `'-modfile=a b/x.mod' "-tags=c d" -mod=mod`, []string{`'-tags=c d' -mod=mod`}, []string{"-modfile=a b/x.mod"}, "a b/x.mod"},
+		{"quote within", "off", `-modfile=x.mod "-ldflags=-X 'a=b c'"`, []string{`"-ldflags=-X 'a=b c'"`}, []string{"-modfile=x.mod"}, "x.mod"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GOENV", tc.goenv)
@@ -79,6 +83,32 @@ func TestPackagesDriverOff(t *testing.T) {
 		}
 		if !slices.Equal(got, []string{"GOPACKAGESDRIVER=off"}) {
 			t.Errorf("GOPACKAGESDRIVER=%q: load environment has %q, want only GOPACKAGESDRIVER=off", v, got)
+		}
+	}
+}
+
+// TestSplitQuoted: GOFLAGS splits as cmd/internal/quoted.Split splits it,
+// and joinQuoted gives back what splits to the same fields.
+func TestSplitQuoted(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{"", nil, true},
+		{"  -a \t-b\n", []string{"-a", "-b"}, true},
+		{`'-x=a b' "-y=c 'd'"`, []string{"-x=a b", "-y=c 'd'"}, true},
+		{`-x='a b'`, []string{"-x='a", "b'"}, true}, // a quote counts only at a field's start
+		{`''`, []string{""}, true},
+		{`'-x`, nil, false},
+	} {
+		got, ok := splitQuoted(tc.in)
+		if ok != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("splitQuoted(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			continue
+		}
+		if again, _ := splitQuoted(joinQuoted(got)); ok && !slices.Equal(again, got) {
+			t.Errorf("joinQuoted(%q) splits to %q", got, again)
 		}
 	}
 }
