@@ -120,11 +120,7 @@ func NewIndexed[H any](entries []Entry[H], ix Index) *Registry[H] {
 	if !t.Valid() {
 		return New(entries)
 	}
-	return newRegistry(entries, ix)
-}
-
-func newRegistry[H any](entries []Entry[H], ix Index) *Registry[H] {
-	return &Registry[H]{entries: entries, find: finder{ix: phash.Table{Seed: ix.Seed, Pilots: ix.Pilots, Slots: ix.Slots}}}
+	return &Registry[H]{entries: entries, find: finder{ix: t}}
 }
 
 func duplicateMessage(name string) string {
@@ -140,9 +136,11 @@ func (r *Registry[H]) Len() int {
 }
 
 // Lookup returns the entry registered under name. The entry is the
-// registry's own, shared by every caller: read it, never modify it. It
-// hashes name once, reads the perfect-hash table and compares one name; it
-// copies and allocates nothing, and is small enough to be inlined.
+// registry's own, shared by every caller: read it, never modify it. In a
+// generated registry (NewIndexed) it hashes name once, reads the
+// perfect-hash table and compares one name; in one made by New it searches
+// the sorted names. It copies and allocates nothing, and is small enough
+// to be inlined.
 func (r *Registry[H]) Lookup(name string) (*Entry[H], bool) {
 	if r == nil {
 		return nil, false
