@@ -525,6 +525,9 @@ func (j *job) emit(mode Mode) error {
 // (go generate ./... fails there), while handlergen generate ./... walks
 // each workspace module: that is the advice there.
 func regenerate(cfg *Config) string {
+	if cfg.Action != nil {
+		return "handlergen (go generate)" // in the source tree; an action looks at no host
+	}
 	at := cfg.Base
 	if at == "" {
 		at = cfg.Dir

@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -175,9 +176,11 @@ func (r *resolver) mainPackages() []string {
 // inMainModule reports whether path lies in a main module (of the
 // workspace) of the working directory.
 func (r *resolver) inMainModule(path string) bool {
-	mains := maps.Keys(modtree.MainModules(r.cfg.Dir, goenv.ModFile()))
+	var mains iter.Seq[string]
 	if a := r.cfg.Action; a != nil {
-		mains = slices.Values(a.Modules) // no walk up the tree
+		mains = slices.Values(a.Modules) // no walk up the tree, no go env
+	} else {
+		mains = maps.Keys(modtree.MainModules(r.cfg.Dir, goenv.ModFile()))
 	}
 	for mp := range mains {
 		if path == mp || strings.HasPrefix(path, mp+"/") {
