@@ -343,13 +343,13 @@ func resolveAll(ctx context.Context, jobs []*job, pf *prefetcher, pre preflighte
 	var groups []*group
 	byRoot := map[string]*group{}
 	for _, j := range jobs {
-		root := modtree.Root(j.cfg.Dir)
+		root, dir := loadAt(&j.cfg)
 		if pre.blocked(root) {
 			continue
 		}
 		g := byRoot[root]
 		if g == nil {
-			g = &group{dir: loadDir(&j.cfg, root), paths: map[string]bool{}}
+			g = &group{dir: dir, paths: map[string]bool{}}
 			byRoot[root] = g
 			groups = append(groups, g)
 		}
@@ -425,16 +425,19 @@ func loadErrPos(msg string) (file string, line, col int) {
 	return m[1], line, col
 }
 
-// loadDir is where the go command runs for the registries of the module
-// or workspace at root: the working directory of the run (cfg.Base) when it
-// lies in the same tree, so that a failure of the whole load names the
-// files it is about (a broken go.mod of another workspace module) as the
-// user's shell does, else the registry's own directory.
-func loadDir(cfg *Config, root string) string {
+// loadAt returns the root of the module or workspace whose one load
+// serves cfg's registry, by which preflight, startPrefetch and resolveAll
+// group registries, and where the go command runs for it: the working
+// directory of the run (cfg.Base) when it lies in the same tree, so that a
+// failure of the whole load names the files it is about (a broken go.mod
+// of another workspace module) as the user's shell does, else the
+// registry's own directory.
+func loadAt(cfg *Config) (root, dir string) {
+	root = modtree.Root(cfg.Dir)
 	if cfg.Base != "" && modtree.Root(cfg.Base) == root {
-		return cfg.Base
+		return root, cfg.Base
 	}
-	return cfg.Dir
+	return root, cfg.Dir
 }
 
 // rebase re-expresses the job's paths relative to cfg.Base, for runs over

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/handlergen/handlergen/internal/cmdline"
-	"github.com/handlergen/handlergen/internal/modtree"
 	"github.com/handlergen/handlergen/internal/output"
 )
 
@@ -53,13 +52,13 @@ func startPrefetch(ctx context.Context, cfgs []Config, pre preflighted) *prefetc
 		if c.defaults() != nil {
 			return pf
 		}
-		root := modtree.Root(c.Dir)
+		root, dir := loadAt(&c)
 		if pre.blocked(root) {
 			continue
 		}
 		p := byRoot[root]
 		if p == nil {
-			p = &prefetch{dir: loadDir(&c, root), paths: map[string]bool{}, done: make(chan struct{})}
+			p = &prefetch{dir: dir, paths: map[string]bool{}, done: make(chan struct{})}
 			byRoot[root] = p
 			order = append(order, p)
 		}

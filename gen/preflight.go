@@ -42,8 +42,8 @@ type moduleFileProblem struct {
 type preflighted map[string][]moduleFileProblem
 
 // preflight examines the module files of every root that cfgs load from,
-// from the directory the load would run in (loadDir), as resolveAll and
-// startPrefetch group them.
+// from the directory the load would run in, grouped as resolveAll and
+// startPrefetch group them (loadAt).
 func preflight(cfgs []Config) preflighted {
 	pre := preflighted{}
 	for _, cfg := range cfgs {
@@ -51,11 +51,11 @@ func preflight(cfgs []Config) preflighted {
 		if c.defaults() != nil {
 			continue // prepare reports it
 		}
-		root := modtree.Root(c.Dir)
+		root, dir := loadAt(&c)
 		if _, done := pre[root]; done {
 			continue
 		}
-		pre[root] = checkModuleFiles(loadDir(&c, root))
+		pre[root] = checkModuleFiles(dir)
 	}
 	return pre
 }
