@@ -146,7 +146,6 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 		}
 		b.written[0] = mode == gen.Generate
 	}
-	b.diags = bound(b.diags, maxReported)
 	var out, errs bytes.Buffer
 	r.stdout, r.stderr = &out, &errs
 	r.report(b)

@@ -280,7 +280,6 @@ func (r *run) exec() int {
 	if r.cmd == "generate" {
 		b.commit()
 	}
-	b.diags = bound(b.diags, maxReported)
 	r.report(b)
 	if r.flags.Verbose {
 		r.summary(log, b)
@@ -291,7 +290,8 @@ func (r *run) exec() int {
 	return ExitOK
 }
 
-// maxReported bounds the diagnostics a run prints (bound).
+// maxReported bounds the diagnostics a run prints (bound). Only what is
+// printed is bounded: -v's counts and the exit status are the whole run's.
 const maxReported = 1000
 
 // bound keeps the first n diagnostics of l (n > 0) and counts the rest in

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,6 +237,19 @@ func TestDiagnosticsBounded(t *testing.T) {
 		if !strings.Contains(out, "not shown: handlergen reports at most 1000 in a run") {
 			t.Errorf("%s: no count of the rest:\n%s", format, out[max(0, len(out)-2000):])
 		}
+	}
+	// Only what is printed is bounded: -v counts every failed contract
+	// (and the run's own error: no module here to find -interface in).
+	code, _, stderr := runMain(t, "check", "-C", dir, "-v", "./c")
+	if code != 1 {
+		t.Fatalf("-v: exit %d", code)
+	}
+	if n := strings.Count(stderr, "/contract.yaml [HANDLER_LOADER_003]"); n != files {
+		t.Errorf("-v: %d contracts in failed_paths, want %d", n, files)
+	}
+	failed := files + strings.Count(stderr, "(run) [")
+	if !strings.Contains(stderr, fmt.Sprintf("(%d failed)", failed)) || !strings.Contains(stderr, fmt.Sprintf("total_failed=%d ", failed)) {
+		t.Errorf("-v: want %d failed:\n%s", failed, stderr[strings.LastIndex(stderr, "msg="):][:300])
 	}
 }
 

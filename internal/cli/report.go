@@ -31,21 +31,24 @@ func (r *run) report(b *batch) {
 	if b.shown != nil {
 		b.diags.Rewrite(b.shown)
 	}
+	// What is printed is bounded; b.diags stays whole, for -v's counts and
+	// the exit status.
+	printed := bound(b.diags, maxReported)
 	if r.format == diag.JSON {
-		rep := diag.NewReport(r.cmd, r.correlationID.String(), b.diags)
+		rep := diag.NewReport(r.cmd, r.correlationID.String(), printed)
 		rep.Extra = r.result(b)
 		diag.WriteJSON(r.stdout, rep)
 		return
 	}
 	if r.format == diag.SARIF {
 		// One SARIF log on stdout and nothing else there, for upload-sarif.
-		diag.WriteSARIF(r.stdout, b.diags, diag.ToolInfo{})
+		diag.WriteSARIF(r.stdout, printed, diag.ToolInfo{})
 		return
 	}
 	if r.format == diag.GitHub {
-		diag.WriteGitHub(r.stdout, b.diags)
+		diag.WriteGitHub(r.stdout, printed)
 	} else {
-		diag.WriteText(r.stderr, b.diags)
+		diag.WriteText(r.stderr, printed)
 	}
 	switch r.cmd {
 	case "list":
