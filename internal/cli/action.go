@@ -107,7 +107,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "handlergen action: %s: %v", file, err)
 		return ExitUsage
 	}
-	r := &run{cmd: "action", env: e, flags: &cmdline.Flags{}, cfg: cfg}
+	r := &run{cmd: "action", mode: mode, env: e, flags: &cmdline.Flags{}, cfg: cfg}
 	format := a.Format
 	if format == "" {
 		format = string(diag.Text)

@@ -158,6 +158,7 @@ func Version() string {
 
 type run struct {
 	cmd            string
+	mode           gen.Mode // what the run does: a check-mode action is cmd "action"
 	env            env
 	stdout, stderr io.Writer
 
@@ -243,7 +244,8 @@ func (r *run) exec() int {
 		}
 	}
 	log := r.logger()
-	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
+	r.mode = map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
+	mode := r.mode
 
 	b := &batch{dir: dir, stderr: r.stderr}
 	var found []cmdline.Found
@@ -524,7 +526,7 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 			classes = append(classes, h.Contract.Class)
 		}
 		loaded += len(res.Handlers)
-		if r.cmd == "list" {
+		if r.mode == gen.List {
 			for _, c := range res.Contracts {
 				// Diagnostics are relative to b.dir, contracts to their run's directory.
 				if !failedFile[rebase(b.dir, b.froms[i], c.Path)] {

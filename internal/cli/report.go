@@ -13,6 +13,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 )
 
@@ -50,12 +51,12 @@ func (r *run) report(b *batch) {
 	} else {
 		diag.WriteText(r.stderr, printed)
 	}
-	switch r.cmd {
-	case "list":
+	switch r.mode {
+	case gen.List:
 		if !b.diags.HasErrors() {
 			writeList(r, b)
 		}
-	case "check":
+	case gen.Check:
 		if r.flags.Diff {
 			for i, res := range b.results {
 				if res.Stale() {
@@ -120,7 +121,7 @@ func escapeAttr(_ []string, a slog.Attr) slog.Attr {
 }
 
 func (r *run) result(b *batch) map[string]any {
-	if r.cmd == "list" {
+	if r.mode == gen.List {
 		hs := []manifestEntry{}
 		for i, res := range b.results {
 			for _, c := range res.Contracts {
@@ -134,7 +135,7 @@ func (r *run) result(b *batch) map[string]any {
 	outs := []map[string]any{}
 	for i, res := range b.results {
 		o := map[string]any{"output": b.show(b.outputs[i]), "handlers": len(res.Handlers)}
-		if r.cmd == "check" {
+		if r.mode == gen.Check {
 			// A registry that could not be computed (errors) is neither
 			// stale nor fresh: null, not false.
 			o["exists"], o["stale"] = res.Exists, nil
