@@ -19,6 +19,7 @@ import (
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 )
 
 const actionUsage = `usage: handlergen action -config FILE
@@ -74,9 +75,6 @@ type actionConfig struct {
 	Format        string `json:"format"`
 	CorrelationID string `json:"correlation_id"`
 }
-
-// maxConfig bounds the config and importcfg files read.
-const maxConfig = 64 << 20
 
 func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	if helpOnly(args) {
@@ -188,7 +186,9 @@ func writeActionFile(root, name string, data []byte) error {
 
 // readActionConfig reads the config, and the importcfg it names.
 func readActionConfig(root, file string) (*actionConfig, []byte, error) {
-	raw, err := readBounded(filepath.Join(root, filepath.FromSlash(file)))
+	// Bounded, and never blocking on what is not a regular file; the
+	// caller names the file.
+	raw, err := output.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,9 +207,10 @@ func readActionConfig(root, file string) (*actionConfig, []byte, error) {
 		}
 	}
 	if a.ImportCfg != "" {
-		data, err := readBounded(filepath.Join(root, filepath.FromSlash(a.ImportCfg)))
+		data, err := output.ReadFile(filepath.Join(root, filepath.FromSlash(a.ImportCfg)))
 		if err != nil {
-			return nil, nil, err
+			// A refusal (not a regular file, too large) does not name it.
+			return nil, nil, fmt.Errorf("%s: %v", a.ImportCfg, pathx.Pathless(err))
 		}
 		pf, err := parseImportCfg(data)
 		if err != nil {
@@ -229,18 +230,6 @@ func readActionConfig(root, file string) (*actionConfig, []byte, error) {
 		}
 	}
 	return &a, raw, nil
-}
-
-func readBounded(p string) ([]byte, error) {
-	r, fi, err := output.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	if fi.Size() > maxConfig {
-		return nil, fmt.Errorf("%s is over %d bytes", filepath.Base(p), maxConfig)
-	}
-	return io.ReadAll(io.LimitReader(r, maxConfig+1))
 }
 
 // paths are the config's paths, every one of which must be local.

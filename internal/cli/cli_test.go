@@ -274,3 +274,28 @@ func TestBound(t *testing.T) {
 		t.Errorf("bound changed its receiver: %+v", l)
 	}
 }
+
+// TestActionConfigRead: the action's config and importcfg are read as
+// every file handlergen only reads is (output.ReadFile): what is not a
+// regular file is refused, by its name relative to the execroot.
+func TestActionConfigRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := env{dir: dir, vars: map[string]string{}}
+	if err := os.Mkdir(filepath.Join(dir, "icfg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "handlergen.json"), []byte(`{"importcfg": "icfg"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ config, want string }{
+		{"icfg", "handlergen action: icfg: it is a directory, not a regular file\n"},
+		{"handlergen.json", "handlergen action: handlergen.json: icfg: it is a directory, not a regular file\n"},
+		{"missing.json", "handlergen action: missing.json: stat missing.json: no such file or directory\n"},
+	} {
+		code, stdout, stderr := runMainIn(t, e, "action", "-config", tc.config)
+		if code != ExitUsage || stdout != "" || stderr != tc.want {
+			t.Errorf("-config %s: exit %d, stdout %q, stderr %q; want exit %d, stderr %q", tc.config, code, stdout, stderr, ExitUsage, tc.want)
+		}
+	}
+}
