@@ -97,7 +97,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	}
 	a, raw, err := readActionConfig(root, file)
 	if err != nil {
-		say(stderr, "handlergen action: %s: %s", file, strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+		say(stderr, "handlergen action: %s: %s", file, underRoot(root, err))
 		return ExitUsage
 	}
 	cfg, mode, err := a.gen(root)
@@ -124,7 +124,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := gen.RunAction(context.Background(), cfg, mode)
 	if err != nil {
-		say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+		say(stderr, "handlergen action: %s", underRoot(root, err))
 		return ExitUsage
 	}
 	b := &batch{dir: root, stderr: stderr}
@@ -139,7 +139,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 			err = writeActionFile(root, a.Stamp, nil)
 		}
 		if err != nil {
-			say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+			say(stderr, "handlergen action: %s", underRoot(root, err))
 			return ExitUsage
 		}
 		b.written[0] = mode == gen.Generate
@@ -151,7 +151,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	stderr.Write(errs.Bytes())
 	if a.Diagnostics != "" {
 		if err := writeActionFile(root, a.Diagnostics, append(out.Bytes(), errs.Bytes()...)); err != nil {
-			say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+			say(stderr, "handlergen action: %s", underRoot(root, err))
 			return ExitUsage
 		}
 	}
@@ -159,6 +159,13 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// underRoot is err's text with the execroot taken out of every path in
+// it: the paths are relative to the working directory, as the config's
+// are, and one machine's layout stays out of what the action reports.
+func underRoot(root string, err error) string {
+	return strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")
 }
 
 // outputName is how diagnostics name the output: the registry the run

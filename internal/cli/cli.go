@@ -373,7 +373,7 @@ func (b *batch) runFound(found []cmdline.Found, tree cmdline.Tree, ds diag.List,
 	var cfgs []gen.Config
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
-		out := relTo(b.dir, f.Output)
+		out := pathx.Rel(b.dir, f.Output)
 		cfg := ConfigOf(f.Flags, f.Dir)
 		cfg.Base = b.dir
 		if f.Directive != "" && f.Flags.UsesGOPACKAGE(f.Dir) {
@@ -481,14 +481,6 @@ func (b *batch) unsearched(nested []string) {
 		}
 		b.diags.Warnf(registry.UnsearchedModule, diag.Position{File: n}, "nested module %s is part of this build (%s), but ./... does not search nested modules, as go generate ./... does not: check its registries with handlergen check ./... in %s", n, why, n)
 	}
-}
-
-func relTo(dir, p string) string {
-	rel, err := filepath.Rel(dir, p)
-	if err != nil {
-		return filepath.Base(p)
-	}
-	return filepath.ToSlash(rel)
 }
 
 func (r *run) logger() *slog.Logger {
