@@ -19,6 +19,7 @@ import (
 	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 	"github.com/handlergen/handlergen/internal/output"
+	"github.com/handlergen/handlergen/internal/pathx"
 )
 
 const actionUsage = `usage: handlergen action -config FILE
@@ -75,9 +76,6 @@ type actionConfig struct {
 	CorrelationID string `json:"correlation_id"`
 }
 
-// maxConfig bounds the config and importcfg files read.
-const maxConfig = 64 << 20
-
 func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	if helpOnly(args) {
 		fmt.Fprint(stderr, actionUsage)
@@ -99,7 +97,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	}
 	a, raw, err := readActionConfig(root, file)
 	if err != nil {
-		say(stderr, "handlergen action: %s: %s", file, strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+		say(stderr, "handlergen action: %s: %s", file, underRoot(root, err))
 		return ExitUsage
 	}
 	cfg, mode, err := a.gen(root)
@@ -107,7 +105,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "handlergen action: %s: %v", file, err)
 		return ExitUsage
 	}
-	r := &run{cmd: "action", env: e, flags: &cmdline.Flags{}, cfg: cfg}
+	r := &run{cmd: "action", mode: mode, env: e, flags: &cmdline.Flags{}, cfg: cfg}
 	format := a.Format
 	if format == "" {
 		format = string(diag.Text)
@@ -126,7 +124,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := gen.RunAction(context.Background(), cfg, mode)
 	if err != nil {
-		say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+		say(stderr, "handlergen action: %s", underRoot(root, err))
 		return ExitUsage
 	}
 	b := &batch{dir: root, stderr: stderr}
@@ -141,12 +139,11 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 			err = writeActionFile(root, a.Stamp, nil)
 		}
 		if err != nil {
-			say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+			say(stderr, "handlergen action: %s", underRoot(root, err))
 			return ExitUsage
 		}
 		b.written[0] = mode == gen.Generate
 	}
-	b.diags = bound(b.diags, maxReported)
 	var out, errs bytes.Buffer
 	r.stdout, r.stderr = &out, &errs
 	r.report(b)
@@ -154,7 +151,7 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 	stderr.Write(errs.Bytes())
 	if a.Diagnostics != "" {
 		if err := writeActionFile(root, a.Diagnostics, append(out.Bytes(), errs.Bytes()...)); err != nil {
-			say(stderr, "handlergen action: %s", strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+			say(stderr, "handlergen action: %s", underRoot(root, err))
 			return ExitUsage
 		}
 	}
@@ -162,6 +159,13 @@ func runAction(e env, args []string, stdout, stderr io.Writer) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// underRoot is err's text with the execroot taken out of every path in
+// it: the paths are relative to the working directory, as the config's
+// are, and one machine's layout stays out of what the action reports.
+func underRoot(root string, err error) string {
+	return strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")
 }
 
 // outputName is how diagnostics name the output: the registry the run
@@ -189,7 +193,9 @@ func writeActionFile(root, name string, data []byte) error {
 
 // readActionConfig reads the config, and the importcfg it names.
 func readActionConfig(root, file string) (*actionConfig, []byte, error) {
-	raw, err := readBounded(filepath.Join(root, filepath.FromSlash(file)))
+	// Bounded, and never blocking on what is not a regular file; the
+	// caller names the file.
+	raw, err := output.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,9 +214,10 @@ func readActionConfig(root, file string) (*actionConfig, []byte, error) {
 		}
 	}
 	if a.ImportCfg != "" {
-		data, err := readBounded(filepath.Join(root, filepath.FromSlash(a.ImportCfg)))
+		data, err := output.ReadFile(filepath.Join(root, filepath.FromSlash(a.ImportCfg)))
 		if err != nil {
-			return nil, nil, err
+			// A refusal (not a regular file, too large) does not name it.
+			return nil, nil, fmt.Errorf("%s: %v", a.ImportCfg, pathx.Pathless(err))
 		}
 		pf, err := parseImportCfg(data)
 		if err != nil {
@@ -230,18 +237,6 @@ func readActionConfig(root, file string) (*actionConfig, []byte, error) {
 		}
 	}
 	return &a, raw, nil
-}
-
-func readBounded(p string) ([]byte, error) {
-	r, fi, err := output.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	if fi.Size() > maxConfig {
-		return nil, fmt.Errorf("%s is over %d bytes", filepath.Base(p), maxConfig)
-	}
-	return io.ReadAll(io.LimitReader(r, maxConfig+1))
 }
 
 // paths are the config's paths, every one of which must be local.

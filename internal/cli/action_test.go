@@ -310,6 +310,34 @@ func TestAction(t *testing.T) {
 		}
 	})
 
+	t.Run("check -format json", func(t *testing.T) {
+		// A check-mode action reports what check -format json does:
+		// each registry's exists and stale, not written.
+		stale := bytes.Replace(want, []byte(`"hello"`), []byte(`"hallo"`), 1)
+		for _, tc := range []struct {
+			name  string
+			check []byte
+			code  int
+			stale bool
+		}{{"fresh", want, 0, false}, {"stale", stale, 1, true}} {
+			root, cfg := f.execroot(tc.check)
+			cfg["format"] = "json"
+			code, stderr := f.action(root, cfg)
+			if code != tc.code {
+				t.Errorf("%s: exit %d, want %d:\n%s", tc.name, code, tc.code, stderr)
+			}
+			var rep struct {
+				Result map[string]any `json:"result"`
+			}
+			if err := json.Unmarshal(read(t, filepath.Join(root, "bazel-out/bin/app/registry.diag")), &rep); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if r := rep.Result; r["output"] != "app/registry_gen.go" || r["exists"] != true || r["stale"] != tc.stale || r["written"] != nil {
+				t.Errorf("%s: result %v, want output app/registry_gen.go, exists true, stale %v, no written", tc.name, r, tc.stale)
+			}
+		}
+	})
+
 	if path, err := exec.LookPath("strace"); err == nil {
 		t.Run("strace", func(t *testing.T) { traceAction(t, f, path) })
 	}

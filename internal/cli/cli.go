@@ -158,6 +158,7 @@ func Version() string {
 
 type run struct {
 	cmd            string
+	mode           gen.Mode // what the run does: a check-mode action is cmd "action"
 	env            env
 	stdout, stderr io.Writer
 
@@ -243,7 +244,8 @@ func (r *run) exec() int {
 		}
 	}
 	log := r.logger()
-	mode := map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
+	r.mode = map[string]gen.Mode{"generate": gen.Generate, "check": gen.Check, "list": gen.List}[r.cmd]
+	mode := r.mode
 
 	b := &batch{dir: dir, stderr: r.stderr}
 	var found []cmdline.Found
@@ -280,7 +282,6 @@ func (r *run) exec() int {
 	if r.cmd == "generate" {
 		b.commit()
 	}
-	b.diags = bound(b.diags, maxReported)
 	r.report(b)
 	if r.flags.Verbose {
 		r.summary(log, b)
@@ -291,7 +292,8 @@ func (r *run) exec() int {
 	return ExitOK
 }
 
-// maxReported bounds the diagnostics a run prints (bound).
+// maxReported bounds the diagnostics a run prints (bound). Only what is
+// printed is bounded: -v's counts and the exit status are the whole run's.
 const maxReported = 1000
 
 // bound keeps the first n diagnostics of l (n > 0) and counts the rest in
@@ -371,7 +373,7 @@ func (b *batch) runFound(found []cmdline.Found, tree cmdline.Tree, ds diag.List,
 	var cfgs []gen.Config
 	var bounds []string // each registry's module directory, resolved
 	for _, f := range found {
-		out := relTo(b.dir, f.Output)
+		out := pathx.Rel(b.dir, f.Output)
 		cfg := ConfigOf(f.Flags, f.Dir)
 		cfg.Base = b.dir
 		if f.Directive != "" && f.Flags.UsesGOPACKAGE(f.Dir) {
@@ -481,14 +483,6 @@ func (b *batch) unsearched(nested []string) {
 	}
 }
 
-func relTo(dir, p string) string {
-	rel, err := filepath.Rel(dir, p)
-	if err != nil {
-		return filepath.Base(p)
-	}
-	return filepath.ToSlash(rel)
-}
-
 func (r *run) logger() *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: escapeAttr}
 	var h slog.Handler = slog.NewTextHandler(r.stderr, opts)
@@ -524,7 +518,7 @@ func (r *run) summary(log *slog.Logger, b *batch) {
 			classes = append(classes, h.Contract.Class)
 		}
 		loaded += len(res.Handlers)
-		if r.cmd == "list" {
+		if r.mode == gen.List {
 			for _, c := range res.Contracts {
 				// Diagnostics are relative to b.dir, contracts to their run's directory.
 				if !failedFile[rebase(b.dir, b.froms[i], c.Path)] {

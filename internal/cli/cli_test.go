@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,6 +238,19 @@ func TestDiagnosticsBounded(t *testing.T) {
 			t.Errorf("%s: no count of the rest:\n%s", format, out[max(0, len(out)-2000):])
 		}
 	}
+	// Only what is printed is bounded: -v counts every failed contract
+	// (and the run's own error: no module here to find -interface in).
+	code, _, stderr := runMain(t, "check", "-C", dir, "-v", "./c")
+	if code != 1 {
+		t.Fatalf("-v: exit %d", code)
+	}
+	if n := strings.Count(stderr, "/contract.yaml [HANDLER_LOADER_003]"); n != files {
+		t.Errorf("-v: %d contracts in failed_paths, want %d", n, files)
+	}
+	failed := files + strings.Count(stderr, "(run) [")
+	if !strings.Contains(stderr, fmt.Sprintf("(%d failed)", failed)) || !strings.Contains(stderr, fmt.Sprintf("total_failed=%d ", failed)) {
+		t.Errorf("-v: want %d failed:\n%s", failed, stderr[strings.LastIndex(stderr, "msg="):][:300])
+	}
 }
 
 func TestBound(t *testing.T) {
@@ -258,5 +272,30 @@ func TestBound(t *testing.T) {
 	}
 	if len(l) != 6 || l[2].Message != "w2" {
 		t.Errorf("bound changed its receiver: %+v", l)
+	}
+}
+
+// TestActionConfigRead: the action's config and importcfg are read as
+// every file handlergen only reads is (output.ReadFile): what is not a
+// regular file is refused, by its name relative to the execroot.
+func TestActionConfigRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := env{dir: dir, vars: map[string]string{}}
+	if err := os.Mkdir(filepath.Join(dir, "icfg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "handlergen.json"), []byte(`{"importcfg": "icfg"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ config, want string }{
+		{"icfg", "handlergen action: icfg: it is a directory, not a regular file\n"},
+		{"handlergen.json", "handlergen action: handlergen.json: icfg: it is a directory, not a regular file\n"},
+		{"missing.json", "handlergen action: missing.json: stat missing.json: no such file or directory\n"},
+	} {
+		code, stdout, stderr := runMainIn(t, e, "action", "-config", tc.config)
+		if code != ExitUsage || stdout != "" || stderr != tc.want {
+			t.Errorf("-config %s: exit %d, stdout %q, stderr %q; want exit %d, stderr %q", tc.config, code, stdout, stderr, ExitUsage, tc.want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/handlergen/handlergen/contracts"
 	"github.com/handlergen/handlergen/diag"
+	"github.com/handlergen/handlergen/gen"
 	"github.com/handlergen/handlergen/internal/cmdline"
 )
 
@@ -31,28 +32,31 @@ func (r *run) report(b *batch) {
 	if b.shown != nil {
 		b.diags.Rewrite(b.shown)
 	}
+	// What is printed is bounded; b.diags stays whole, for -v's counts and
+	// the exit status.
+	printed := bound(b.diags, maxReported)
 	if r.format == diag.JSON {
-		rep := diag.NewReport(r.cmd, r.correlationID.String(), b.diags)
+		rep := diag.NewReport(r.cmd, r.correlationID.String(), printed)
 		rep.Extra = r.result(b)
 		diag.WriteJSON(r.stdout, rep)
 		return
 	}
 	if r.format == diag.SARIF {
 		// One SARIF log on stdout and nothing else there, for upload-sarif.
-		diag.WriteSARIF(r.stdout, b.diags, diag.ToolInfo{})
+		diag.WriteSARIF(r.stdout, printed, diag.ToolInfo{})
 		return
 	}
 	if r.format == diag.GitHub {
-		diag.WriteGitHub(r.stdout, b.diags)
+		diag.WriteGitHub(r.stdout, printed)
 	} else {
-		diag.WriteText(r.stderr, b.diags)
+		diag.WriteText(r.stderr, printed)
 	}
-	switch r.cmd {
-	case "list":
+	switch r.mode {
+	case gen.List:
 		if !b.diags.HasErrors() {
 			writeList(r, b)
 		}
-	case "check":
+	case gen.Check:
 		if r.flags.Diff {
 			for i, res := range b.results {
 				if res.Stale() {
@@ -117,7 +121,7 @@ func escapeAttr(_ []string, a slog.Attr) slog.Attr {
 }
 
 func (r *run) result(b *batch) map[string]any {
-	if r.cmd == "list" {
+	if r.mode == gen.List {
 		hs := []manifestEntry{}
 		for i, res := range b.results {
 			for _, c := range res.Contracts {
@@ -131,7 +135,7 @@ func (r *run) result(b *batch) map[string]any {
 	outs := []map[string]any{}
 	for i, res := range b.results {
 		o := map[string]any{"output": b.show(b.outputs[i]), "handlers": len(res.Handlers)}
-		if r.cmd == "check" {
+		if r.mode == gen.Check {
 			// A registry that could not be computed (errors) is neither
 			// stale nor fresh: null, not false.
 			o["exists"], o["stale"] = res.Exists, nil
