@@ -237,6 +237,13 @@ func TestDiagnosticsBounded(t *testing.T) {
 		if !strings.Contains(out, "not shown: handlergen reports at most 1000 in a run") {
 			t.Errorf("%s: no count of the rest:\n%s", format, out[max(0, len(out)-2000):])
 		}
+		if format == "json" {
+			// The report's counts are the run's, not what it prints.
+			var rep struct{ Errors int }
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.Errors <= maxReported+1 {
+				t.Errorf("json: errors %d (%v), want every error of the run", rep.Errors, err)
+			}
+		}
 	}
 	// Only what is printed is bounded: -v counts every failed contract
 	// (and the run's own error: no module here to find -interface in).

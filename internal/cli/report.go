@@ -37,6 +37,7 @@ func (r *run) report(b *batch) {
 	printed := bound(b.diags, maxReported)
 	if r.format == diag.JSON {
 		rep := diag.NewReport(r.cmd, r.correlationID.String(), printed)
+		rep.Errors, rep.Warnings = b.diags.Count() // of the run, not of what is printed
 		rep.Extra = r.result(b)
 		diag.WriteJSON(r.stdout, rep)
 		return
