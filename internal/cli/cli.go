@@ -355,7 +355,7 @@ func rebase(dir, from, p string) string {
 // and no flag that shapes the output, outside go generate (whose own
 // directive, bare or not, is what runs).
 func (r *run) bare() bool {
-	return len(r.flags.Inputs) == 0 && len(r.flags.Shaping) == 0 && r.env.getenv("GOFILE") == "" && r.cmd != "list"
+	return len(r.flags.Inputs) == 0 && len(r.flags.Shaping) == 0 && r.env.getenv("GOFILE") == ""
 }
 
 // runFound runs the registries found under the patterns together: one
