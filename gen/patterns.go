@@ -49,7 +49,7 @@ func compactPatterns(dir string, paths []string) []string {
 		if len(mine) == 0 {
 			continue
 		}
-		have := packagesUnder(root, mod)
+		have := packagesUnder(root, modtree.GoMod(root, dir, goenv.ModFile()), mod)
 		out = append(out, cover(mod, mine, have)...)
 	}
 	for p := range want {
@@ -104,11 +104,13 @@ func under(sorted []string, prefix string) []string {
 }
 
 // packagesUnder lists, sorted, the import paths of the directories of the
-// module at root that hold a package, walking as go list's "..." walks
-// (modtree.Walk).
-func packagesUnder(root, mod string) []string {
+// module at root, whose go.mod the go command reads from gomod, that hold
+// a package, walking as go list's "mod/..." walks (modtree.WalkModule:
+// what gomod's ignore directives name is no package of "mod/..."; gomod
+// "" for every package, as though it had none).
+func packagesUnder(root, gomod, mod string) []string {
 	var out []string
-	modtree.Walk(root, func(dir string, entries []fs.DirEntry, _ []string, err error) {
+	modtree.WalkModule(root, gomod, func(dir string, entries []fs.DirEntry, _ []string, err error) {
 		for _, e := range entries {
 			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || modtree.SkipFile(e.Name()) {
 				continue

@@ -166,7 +166,9 @@ func (r *resolver) mainPackages() []string {
 	if r.checking.mainPkgs == nil {
 		r.checking.mainPkgs = []string{}
 		for mod, dir := range modtree.MainModules(r.cfg.Dir, goenv.ModFile()) {
-			r.checking.mainPkgs = append(r.checking.mainPkgs, packagesUnder(dir, mod)...)
+			// Every package, those an ignore directive leaves out of
+			// ./... too: they are as importable as any other.
+			r.checking.mainPkgs = append(r.checking.mainPkgs, packagesUnder(dir, "", mod)...)
 		}
 		slices.Sort(r.checking.mainPkgs)
 	}

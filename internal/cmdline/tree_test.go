@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -13,7 +14,8 @@ import (
 
 // TestFindRegistriesAsGoList is differential: on generated trees (nested
 // modules, directories and links named go.mod, dangling links, .hg and
-// .svn, _x, testdata, vendor, links to directories, go.work workspaces) the
+// .svn, _x, testdata, vendor, links to directories, go.work workspaces,
+// go.mod ignore directives in ./relative and bare forms) the
 // directories whose registries FindRegistries finds for ./... are exactly
 // the packages go list ./... matches, which go generate ./... runs.
 func TestFindRegistriesAsGoList(t *testing.T) {
@@ -30,6 +32,11 @@ func TestFindRegistriesAsGoList(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(seed), 17))
 			tr := &tree{rng: rng, root: root}
 			tr.dir(root, 0)
+			tr.ignore(filepath.Join(root, "go.mod"), root)
+			for _, m := range tr.modules {
+				// Its own lines, which must not reach the root's walk.
+				tr.ignore(filepath.Join(m, "go.mod"), m)
+			}
 			if seed%2 == 1 {
 				// A workspace of the root and every nested module: ./...
 				// from the root still stops at each of them.
@@ -106,6 +113,51 @@ func (tr *tree) rel(p string) string {
 	}
 	r, _ := filepath.Rel(tr.root, p)
 	return filepath.ToSlash(r)
+}
+
+// ignore appends to the go.mod file gomod (a link's target) of the module
+// at root a few ignore directives naming directories of its tree: from the
+// root ("./a/b"), by name at any depth ("b", "a/b"), and forms that name
+// nothing ("../a", "./a/../b").
+func (tr *tree) ignore(gomod, root string) {
+	var dirs []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != root {
+			r, _ := filepath.Rel(root, p)
+			dirs = append(dirs, filepath.ToSlash(r))
+		}
+		return nil
+	})
+	n := tr.rng.IntN(4)
+	if len(dirs) == 0 || n == 0 {
+		return
+	}
+	var lines []string
+	for range n {
+		d := dirs[tr.rng.IntN(len(dirs))]
+		elems := strings.Split(d, "/")
+		var l string
+		switch r := tr.rng.IntN(10); {
+		case r < 4:
+			l = "./" + d
+		case r < 7:
+			l = elems[len(elems)-1]
+		case r < 8 && len(elems) > 1:
+			l = strings.Join(elems[len(elems)-2:], "/")
+		case r < 9:
+			l = "../" + d
+		default:
+			l = "./" + elems[0] + "/../" + elems[len(elems)-1]
+		}
+		lines = append(lines, l)
+	}
+	fmt.Fprintf(&tr.log, "%s: ignore %q\n", tr.rel(root), lines)
+	f, err := os.OpenFile(gomod, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "\nignore (\n\t%s\n)\n", strings.Join(lines, "\n\t"))
 }
 
 var treeNames = []string{"a", "b", "c", "testdata", "vendor", "_u", ".d", ".hg", ".svn", "go.mod", "x.go"}

@@ -8,11 +8,12 @@
 // command's own answers (go list ./...) on generated trees.
 //
 // The rules are those of cmd/go (modload.findModuleRoot,
-// findWorkspaceFile, search.MatchDirs): a module starts where a go.mod
+// findWorkspaceFile, search.MatchDirs, modload.matchPackages): a module starts where a go.mod
 // that is not a directory is found through os.Stat (a link to a regular
 // file counts, a dangling link does not, a directory named go.mod does
 // not); a pattern's walk never follows a link to a directory and leaves
-// out testdata, vendor and names starting with "." or "_" below its root.
+// out testdata, vendor and names starting with "." or "_" below its root,
+// and what the ignore directives of its module's go.mod name (Ignore).
 package modtree
 
 import (
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -278,33 +280,210 @@ func Within(dir, path string) bool {
 // Walk visits root and every directory below it that the go command's
 // "root/..." pattern walks: it never follows a link to a directory below
 // root (root itself is entered when it is a link), leaves out what SkipDir
-// names, enters no further than a Leaf and stops at nested modules. fn gets
-// each directory with its entries and the directories among them that the
-// walk does not enter because each starts another module; a directory that
-// cannot be read is passed to fn with err set.
+// names and what the ignore directives of the module whose tree it walks
+// name (PatternIgnore), enters no further than a Leaf and stops at nested
+// modules. fn gets each directory with its entries and the directories
+// among them that the walk does not enter because each starts another
+// module; a directory that cannot be read is passed to fn with err set.
+// When root itself is ignored fn is never called.
 func Walk(root string, fn func(dir string, entries []fs.DirEntry, nested []string, err error)) {
-	walk(root, true, fn)
+	modRoot, ig := PatternIgnore(root)
+	w := walker{ig: ig, fn: fn}
+	rel := "" // outside the module: nothing is ignored
+	if modRoot != "" {
+		rel = inDir(root, modRoot)
+	}
+	if ig.Match(rel) {
+		return
+	}
+	w.walk(root, rel, true)
 }
 
-func walk(dir string, top bool, fn func(string, []fs.DirEntry, []string, error)) {
+// WalkModule is Walk for an import path pattern's walk ("mod/...") of the
+// main module at root, whose go.mod the go command reads from gomod (GoMod:
+// a -modfile in its place counts): the ignore directives are gomod's, and
+// never leave out root itself. gomod "" reads none.
+func WalkModule(root, gomod string, fn func(dir string, entries []fs.DirEntry, nested []string, err error)) {
+	w := walker{fn: fn}
+	if gomod != "" {
+		w.ig = ReadIgnore(gomod)
+	}
+	w.walk(root, ".", true)
+}
+
+type walker struct {
+	ig *Ignore
+	fn func(string, []fs.DirEntry, []string, error)
+}
+
+// walk visits dir, at rel (slash-separated; "" for none) in the module
+// whose ignore directives w.ig holds.
+func (w *walker) walk(dir, rel string, top bool) {
 	entries, err := os.ReadDir(dir)
-	var enter, nested []string
+	type child struct{ dir, rel string }
+	var enter []child
+	var nested []string
 	if top || !Leaf(filepath.Base(dir)) {
 		for _, e := range entries {
 			if !e.IsDir() || SkipDir(e.Name()) {
 				continue
 			}
-			if c := filepath.Join(dir, e.Name()); IsModule(os.Stat, c) {
-				nested = append(nested, c)
+			c := child{filepath.Join(dir, e.Name()), ""}
+			if rel != "" {
+				c.rel = path.Join(rel, e.Name())
+			}
+			// The go command asks about ignore before it looks for a go.mod.
+			if w.ig.Match(c.rel) {
+				continue
+			}
+			if IsModule(os.Stat, c.dir) {
+				nested = append(nested, c.dir)
 			} else {
 				enter = append(enter, c)
 			}
 		}
 	}
-	fn(dir, entries, nested, err)
+	w.fn(dir, entries, nested, err)
 	for _, c := range enter {
-		walk(c, false, fn)
+		w.walk(c.dir, c.rel, false)
 	}
+}
+
+// Ignore is the rule of a go.mod's ignore directives, as the go command
+// (search.IgnorePatterns) applies them to a pattern's walk: a path
+// starting with "./" names that path relative to the module's root and
+// everything below it; any other path names a directory of that path at
+// any depth ("x" leaves out a/x and x/b, not ax; "a/x" leaves out a/x
+// and b/a/x). Paths are compared as written, with no cleaning: "../x"
+// and "./a/../x" name nothing, "." and "./" name the root and so the
+// whole module. The nil *Ignore leaves out nothing.
+type Ignore struct {
+	relative, any []string // normalized: "/path/"
+}
+
+// NewIgnore returns the rule of the ignore directives' paths.
+func NewIgnore(paths []string) *Ignore {
+	ig := &Ignore{}
+	for _, p := range paths {
+		if rest, ok := strings.CutPrefix(p, "./"); ok {
+			ig.relative = append(ig.relative, slashed(rest))
+		} else {
+			ig.any = append(ig.any, slashed(p))
+		}
+	}
+	return ig
+}
+
+// ReadIgnore returns the rule of the ignore directives of the go.mod file
+// gomod, or nil when it cannot be read or parsed (the go command's rule
+// then leaves nothing out, and its load reports the file).
+func ReadIgnore(gomod string) *Ignore {
+	data, err := output.ReadFile(gomod)
+	if err != nil {
+		return nil
+	}
+	f, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, i := range f.Ignore {
+		paths = append(paths, i.Path)
+	}
+	return NewIgnore(paths)
+}
+
+// Match reports whether the rule leaves out the directory at rel, a path
+// relative to the module's root ("." for the root itself; "", for a
+// directory outside the module, is never left out).
+func (ig *Ignore) Match(rel string) bool {
+	if ig == nil || rel == "" {
+		return false
+	}
+	rel = slashed(rel)
+	for _, p := range ig.relative {
+		if strings.HasPrefix(rel, p) {
+			return true
+		}
+	}
+	for _, p := range ig.any {
+		if strings.Contains(rel, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// slashed is p with forward slashes and one at each end, as the go
+// command's normalizePath makes it.
+func slashed(p string) string {
+	p = filepath.ToSlash(p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return p
+}
+
+// PatternIgnore returns the root of the module whose ignore directives
+// the go command applies to a "dir/..." pattern's walk, and their rule,
+// or "" and nil. That is the go.mod of the module that holds dir (never a
+// -modfile: the go command's directory walk reads go.mod itself); in a
+// go.work workspace, the go.mod of the last module in the go.work's use
+// order whose root lies lexically above dir or is dir, the go command's
+// choice, which is the innermost when go.work lists a module before the
+// modules nested in it.
+func PatternIgnore(dir string) (string, *Ignore) {
+	modRoot := ""
+	if work := WorkFile(dir); work != "" {
+		for _, u := range workUses(work) {
+			if inDirLex(dir, u) != "" {
+				modRoot = u
+			}
+		}
+	}
+	if modRoot == "" {
+		modRoot = ModuleRoot(dir)
+	}
+	if modRoot == "" {
+		return "", nil
+	}
+	return modRoot, ReadIgnore(filepath.Join(modRoot, "go.mod"))
+}
+
+// inDir is the path of p relative to dir, slash-separated, when p is dir
+// or below it, links resolved if lexically it is not (as the go command's
+// search.InDir); "." for dir itself, "" when p is outside dir.
+func inDir(p, dir string) string {
+	if r := inDirLex(p, dir); r != "" {
+		return r
+	}
+	rp, errp := filepath.EvalSymlinks(p)
+	rd, errd := filepath.EvalSymlinks(dir)
+	switch {
+	case errp == nil && errd == nil:
+		for _, pair := range [][2]string{{rp, dir}, {p, rd}, {rp, rd}} {
+			if r := inDirLex(pair[0], pair[1]); r != "" {
+				return r
+			}
+		}
+	case errp == nil:
+		return inDirLex(rp, dir)
+	case errd == nil:
+		return inDirLex(p, rd)
+	}
+	return ""
+}
+
+// inDirLex is inDir without resolving links.
+func inDirLex(p, dir string) string {
+	r, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(p))
+	if err != nil || !filepath.IsLocal(r) && r != "." {
+		return ""
+	}
+	return filepath.ToSlash(r)
 }
 
 // Roots returns the directories a "root/..." pattern's walk starts from.

@@ -2,8 +2,10 @@ package modtree
 
 import (
 	"cmp"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -251,5 +253,121 @@ func TestGoModModFile(t *testing.T) {
 		if got := ImportPath(tc.dir, root, "alt.mod"); got != tc.want {
 			t.Errorf("ImportPath(%s) with -modfile = %q, want %q", tc.dir, got, tc.want)
 		}
+	}
+}
+
+// TestIgnore: the rule of go.mod's ignore directives as the go command
+// (go1.26, search.IgnorePatterns) applies it, checked against go list
+// ./... on such modules: "./p" is the path p from the module's root and
+// all below it; a bare path is a directory of that path at any depth;
+// nothing is cleaned, so "../a" and "./x/../a" leave out nothing, while
+// "." and "./" leave out the root and so everything.
+func TestIgnore(t *testing.T) {
+	for _, c := range []struct {
+		ignore []string
+		rel    string
+		want   bool
+	}{
+		{[]string{"./a"}, "a", true},
+		{[]string{"./a"}, "a/b", true},
+		{[]string{"./a"}, "ab", false},
+		{[]string{"./a"}, "b/a", false},
+		{[]string{"./a"}, ".", false},
+		{[]string{"./a/"}, "a/b", true},
+		{[]string{"./b/a"}, "b/a/c", true},
+		{[]string{"./b/a"}, "b", false},
+		{[]string{"a"}, "a", true},
+		{[]string{"a"}, "x/a", true},
+		{[]string{"a"}, "y/x/a/z", true},
+		{[]string{"a"}, "ab", false},
+		{[]string{"a"}, "xa", false},
+		{[]string{"a/"}, "x/a", true},
+		{[]string{"/a"}, "x/a", true},
+		{[]string{"x/a"}, "y/x/a", true},
+		{[]string{"x/a"}, "x/a/b", true},
+		{[]string{"x/a"}, "a", false},
+		{[]string{"x/a"}, "x", false},
+		{[]string{"../a"}, "a", false},
+		{[]string{"./x/../a"}, "a", false},
+		{[]string{"."}, ".", true},
+		{[]string{"."}, "a", false},
+		{[]string{"./"}, ".", true},
+		{[]string{"./"}, "a", true},
+		{[]string{"a"}, "", false}, // outside the module
+		{[]string{"b", "./c"}, "c/d", true},
+		{nil, "a", false},
+	} {
+		if got := NewIgnore(c.ignore).Match(c.rel); got != c.want {
+			t.Errorf("ignore %q: Match(%q) = %v, want %v", c.ignore, c.rel, got, c.want)
+		}
+	}
+	if (*Ignore)(nil).Match("a") {
+		t.Error("nil Ignore matches")
+	}
+}
+
+// TestWalkIgnore: Walk leaves out what the go.mod of the module it walks
+// ignores, relative to that module's root wherever the walk starts, the
+// root of the walk too; a nested module's own ignore lines do not reach
+// its parent's walk, and an ignored nested module is not reported as one.
+// WalkModule reads the go.mod it is given and never leaves out the root.
+func TestWalkIgnore(t *testing.T) {
+	t.Setenv("GOWORK", "off")
+	root := t.TempDir()
+	write := func(rel, data string) {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.25\n\nignore (\n\t./a\n\tgen\n\t./b/c\n\t./n2\n)\n")
+	write("alt.mod", "module example.com/m\n\ngo 1.25\n\nignore ./b\n")
+	for _, d := range []string{"", "a", "a/x", "ab", "b", "b/c", "b/c/d", "b/cd", "b/gen", "x/gen/y", "x/genx", "n/a", "n/k", "n2/z"} {
+		write(filepath.Join(d, "p.go"), "package p\n")
+	}
+	write("n/go.mod", "module example.com/n\n\ngo 1.25\n\nignore k\n")
+	write("n2/go.mod", "module example.com/n2\n")
+	walk := func(w func(string, func(string, []fs.DirEntry, []string, error)), from string) (dirs, nested []string) {
+		w(filepath.Join(root, from), func(d string, _ []fs.DirEntry, n []string, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := filepath.Rel(root, d)
+			dirs = append(dirs, filepath.ToSlash(r))
+			for _, x := range n {
+				r, _ := filepath.Rel(root, x)
+				nested = append(nested, filepath.ToSlash(r))
+			}
+		})
+		slices.Sort(dirs)
+		return dirs, nested
+	}
+	for _, c := range []struct {
+		from         string
+		dirs, nested []string
+	}{
+		{".", []string{".", "ab", "b", "b/cd", "x", "x/genx"}, []string{"n"}},
+		{"b", []string{"b", "b/cd"}, nil},
+		{"b/c", nil, nil},
+		{"a", nil, nil},
+		{"n", []string{"n", "n/a"}, nil},
+	} {
+		dirs, nested := walk(Walk, c.from)
+		if !slices.Equal(dirs, c.dirs) || !slices.Equal(nested, c.nested) {
+			t.Errorf("Walk(%s) = %v, nested %v; want %v, nested %v", c.from, dirs, nested, c.dirs, c.nested)
+		}
+	}
+	alt := func(gomod string) func(string, func(string, []fs.DirEntry, []string, error)) {
+		return func(r string, fn func(string, []fs.DirEntry, []string, error)) { WalkModule(r, gomod, fn) }
+	}
+	if dirs, _ := walk(alt(filepath.Join(root, "alt.mod")), "."); !slices.Equal(dirs, []string{".", "a", "a/x", "ab", "x", "x/gen", "x/gen/y", "x/genx"}) {
+		t.Errorf("WalkModule with alt.mod = %v", dirs)
+	}
+	write("dot.mod", "module example.com/m\n\ngo 1.25\n\nignore .\n")
+	if dirs, _ := walk(alt(filepath.Join(root, "dot.mod")), "."); len(dirs) == 0 || dirs[0] != "." {
+		t.Errorf("WalkModule with ignore . left out the root: %v", dirs)
 	}
 }
