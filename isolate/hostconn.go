@@ -3,7 +3,6 @@ package isolate
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -196,9 +195,11 @@ func (h *hostConn) deliver(kind byte, id uint64, body []byte, _ bool) error {
 			close(p.done)
 		}
 	case kindLog:
-		if len(body) >= 4 {
-			h.c.hostRecord(h, body[4+binary.LittleEndian.Uint32(body):])
+		_, line, err := splitMsg(body)
+		if err != nil {
+			return err // a malformed message: the host broke the protocol
 		}
+		h.c.hostRecord(h, line)
 	default:
 		return fmt.Errorf("isolate: unexpected message %d from the host", kind)
 	}

@@ -1,0 +1,187 @@
+package isolate
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/handlergen/handlergen/isolate/internal/wire"
+)
+
+// streamMaxIn is the client's message limit in the stream tests: small,
+// so that what a frame may announce stays small too.
+const streamMaxIn = 1 << 16
+
+// frames returns the frames of m, cut as the writer cuts them.
+func frames(m *outMsg) []byte {
+	var b []byte
+	whole := append(bytes.Clone(m.parts[0]), m.parts[1]...)
+	for off := 0; ; {
+		n := min(chunkSize, len(whole)-off)
+		b = appendFrame(b, m.kind, n == len(whole)-off, m.id, uint64(len(whole)), whole[off:off+n])
+		off += n
+		if off == len(whole) {
+			return b
+		}
+	}
+}
+
+// appendFrame appends one frame of chunk, however inconsistent the
+// header's fields are with it.
+func appendFrame(b []byte, kind byte, last bool, id, total uint64, chunk []byte) []byte {
+	var head [headerSize]byte
+	head[0] = kind
+	if last {
+		head[1] = flagLast
+	}
+	binary.LittleEndian.PutUint32(head[4:], uint32(len(chunk)))
+	binary.LittleEndian.PutUint64(head[8:], id)
+	binary.LittleEndian.PutUint64(head[16:], total)
+	return append(append(b, head[:]...), chunk...)
+}
+
+// interleave returns the frames of ms as the writer sends them when they
+// are all queued at once: a chunk of each in turn.
+func interleave(ms ...*outMsg) []byte {
+	var queues [][][]byte
+	for _, m := range ms {
+		var q [][]byte
+		for fs := frames(m); len(fs) > 0; {
+			n := headerSize + int(binary.LittleEndian.Uint32(fs[4:]))
+			q, fs = append(q, fs[:n]), fs[n:]
+		}
+		queues = append(queues, q)
+	}
+	var b []byte
+	for more := true; more; {
+		more = false
+		for i, q := range queues {
+			if len(q) > 0 {
+				b, queues[i] = append(b, q[0]...), q[1:]
+				more = true
+			}
+		}
+	}
+	return b
+}
+
+// readStream hands stream to a client's reader and deliver, as if a host
+// had sent it, and returns how the reader ended. Calls 1 to 3 are waiting
+// for their replies.
+func readStream(stream []byte) error {
+	c := &Client{log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))}
+	h := &hostConn{c: c, pid: 1, out: &hostOutput{log: c.log, group: "g"}, hello: make(chan *wire.Manifest, 1),
+		pending: map[uint64]*pcall{}}
+	for id := uint64(1); id <= 3; id++ {
+		h.pending[id] = &pcall{done: make(chan struct{})}
+	}
+	r := &conn{rw: readOnly{bytes.NewReader(stream)}, maxIn: streamMaxIn}
+	h.conn = r
+	return r.readLoop(h.deliver)
+}
+
+type readOnly struct{ io.Reader }
+
+func (readOnly) Write(p []byte) (int, error) { return 0, io.ErrClosedPipe }
+func (readOnly) Close() error                { return nil }
+
+// streamSeeds returns streams of every kind of message a host sends, well
+// and badly formed.
+func streamSeeds(t testing.TB) [][]byte {
+	manifest, err := encodeMsg(kindManifest, 0, &wire.Manifest{PID: 7, Entries: []wire.ManifestEntry{{Name: "h", Class: "c", Digest: "d"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := replyMsg(1, &wire.Reply{Data: []byte(`{"payload":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := replyMsg(2, &wire.Reply{Data: bytes.Repeat([]byte("x"), chunkSize+100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := replyMsg(3, &wire.Reply{Err: &wire.Error{Code: 52, Panic: true, Message: "boom", Stack: []byte("stack")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logRecord := newMsg(kindLog, 1, nil, []byte(`{"time":"2024-01-02T03:04:05Z","level":"WARN","msg":"m","n":1,"o":{"p":[true]}}`))
+	bigLog := func(id uint64) *outMsg {
+		return newMsg(kindLog, id, nil, []byte(`{"msg":"`+string(bytes.Repeat([]byte("y"), chunkSize+10))+`"}`))
+	}
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	seeds := [][]byte{
+		nil,
+		frames(manifest),
+		cat(frames(manifest), frames(reply), frames(big), frames(failed), frames(logRecord)),
+		interleave(big, bigLog(5), bigLog(6), logRecord),
+		// A log message whose meta length is more than it holds, or
+		// which is too short to have one.
+		appendFrame(nil, kindLog, true, 0, 4, []byte{0xff, 0xff, 0xff, 0x7f}),
+		appendFrame(nil, kindLog, true, 0, 8, []byte{0xff, 0xff, 0xff, 0xff, '{', '}', 0, 0}),
+		appendFrame(nil, kindLog, true, 0, 1, []byte{1}),
+		appendFrame(nil, kindLog, true, 0, 0, nil),
+		appendFrame(nil, kindReply, true, 1, 4, []byte{0xff, 0xff, 0xff, 0x7f}),
+		appendFrame(nil, kindManifest, true, 0, 4, []byte{0xff, 0xff, 0xff, 0x7f}),
+		appendFrame(nil, kindLog, true, 0, 6, []byte{0, 0, 0, 0, '{', '"'}),
+		appendFrame(nil, 99, true, 0, 0, nil),
+		// Announced more than sent, more than the limit, chunks of one
+		// message under other totals.
+		appendFrame(nil, kindReply, false, 1, 1<<40, []byte{1, 2}),
+		appendFrame(appendFrame(nil, kindLog, false, 0, 10, []byte{0, 0, 0, 0, '{'}), kindLog, true, 0, 6, []byte{'}', 1, 2, 3, 4, 5}),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 8 {
+		b := make([]byte, rng.IntN(200))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		seeds = append(seeds, b, appendFrame(nil, byte(rng.IntN(8)), true, 0, uint64(len(b)), b))
+	}
+	return seeds
+}
+
+// FuzzHostStream: whatever bytes a host sends, the client's reader ends
+// or goes on, and never panics (which would end the service).
+func FuzzHostStream(f *testing.F) {
+	for _, s := range streamSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		readStream(stream)
+	})
+}
+
+// TestHostStreamWellFormed: the seeds that are well formed are read to
+// their end.
+func TestHostStreamWellFormed(t *testing.T) {
+	seeds := streamSeeds(t)
+	for i, s := range seeds[:4] {
+		if err := readStream(s); err != io.EOF {
+			t.Errorf("seed %d: %v, want io.EOF", i, err)
+		}
+	}
+}
+
+// TestMalformedLogIsProtocolFailure: a log message whose meta length is
+// more than the message holds, whatever that length, ends the reader
+// with an error (the host broke the protocol) instead of a panic.
+func TestMalformedLogIsProtocolFailure(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		body := make([]byte, rng.IntN(64))
+		for i := range body {
+			body[i] = byte(rng.Uint32())
+		}
+		if len(body) >= 4 && rng.IntN(2) == 0 {
+			binary.LittleEndian.PutUint32(body, uint32(len(body)-4)+1+rng.Uint32N(1<<31))
+		}
+		_, _, bad := splitMsg(body)
+		err := readStream(appendFrame(nil, kindLog, true, 0, uint64(len(body)), body))
+		if (err != io.EOF) != (bad != nil) {
+			t.Fatalf("log body % x: reader ended with %v", body, err)
+		}
+	}
+}
