@@ -2,10 +2,14 @@ package isolate
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/handlergen/handlergen/isolate/internal/wire"
@@ -185,3 +189,62 @@ func TestMalformedLogIsProtocolFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentLargeLogRecords: log records over a chunk, logged in the
+// host at the same time (so that the writer interleaves their chunks),
+// each reach the client's logger whole, and the client's reader goes on.
+func TestConcurrentLargeLogRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 4 {
+		hostEnd, clientEnd := net.Pipe()
+		host := newConn(hostEnd, 1<<20, nil)
+		logger := slog.New(slog.NewJSONHandler(&logWriter{c: host}, nil))
+
+		// Queue them all before the client reads: the pipe takes no
+		// write until then, so the writer has every one queued.
+		want := map[string]bool{}
+		var wg sync.WaitGroup
+		for range 2 + round {
+			b := make([]byte, chunkSize+1+rng.IntN(2*chunkSize))
+			for i := range b {
+				b[i] = byte(' ' + rng.IntN('~'-' '+1))
+			}
+			want[string(b)] = true
+			wg.Go(func() { logger.Info(string(b)) })
+		}
+		wg.Wait()
+
+		got := make(chan string, len(want))
+		c := &Client{log: slog.New(recordFunc(func(r slog.Record) { got <- r.Message }))}
+		h := &hostConn{c: c, out: &hostOutput{log: c.log}, hello: make(chan *wire.Manifest, 1), pending: map[uint64]*pcall{}}
+		h.conn = &conn{rw: clientEnd, maxIn: 1 << 20}
+		ended := make(chan error, 1)
+		go func() { ended <- h.conn.readLoop(h.deliver) }()
+		for range len(want) {
+			select {
+			case m := <-got:
+				if !want[m] {
+					t.Fatalf("round %d: a record of %d bytes that was not logged", round, len(m))
+				}
+				delete(want, m)
+			case err := <-ended:
+				t.Fatalf("round %d: the reader ended: %v", round, err)
+			}
+		}
+		host.closeWrite(io.EOF)
+		<-host.done
+		hostEnd.Close()
+		if err := <-ended; err != io.EOF && !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("round %d: the reader ended with %v", round, err)
+		}
+		clientEnd.Close()
+	}
+}
+
+// recordFunc is a slog.Handler calling itself with each record.
+type recordFunc func(slog.Record)
+
+func (f recordFunc) Enabled(context.Context, slog.Level) bool      { return true }
+func (f recordFunc) Handle(_ context.Context, r slog.Record) error { f(r); return nil }
+func (f recordFunc) WithAttrs([]slog.Attr) slog.Handler            { return f }
+func (f recordFunc) WithGroup(string) slog.Handler                 { return f }
