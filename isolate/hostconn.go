@@ -85,6 +85,7 @@ func (c *Client) startHost(group string) (*hostConn, error) {
 		hello: make(chan *wire.Manifest, 1),
 		gone:  make(chan struct{}), dead: make(chan struct{}), pending: map[uint64]*pcall{}}
 	h.conn = newConn(rw, c.cfg.MaxResponseBytes, func(err error) { h.kill("writing to it failed: " + err.Error()) })
+	h.conn.heldLimit = h.heldLimit
 	out.setHost(h.pid, group)
 	c.wg.Add(1) // from a counted goroutine: see wg
 	go func() {
@@ -160,6 +161,20 @@ func (h *hostConn) serve() {
 	}
 	h.c.ended(h)
 	close(h.dead)
+}
+
+// heldLimit bounds the bytes of the host's messages the client holds
+// before they are whole: a reply of the largest size to each call waiting
+// for one, and as much again for log records and the manifest. A healthy
+// host sends no more at once (it replies only to the calls it gets, and
+// the writer sends the chunks of its messages in turn); a broken one that
+// starts messages without ending them is killed instead of filling the
+// client's memory.
+func (h *hostConn) heldLimit() int64 {
+	h.mu.Lock()
+	n := len(h.pending)
+	h.mu.Unlock()
+	return int64(n+1) * h.conn.maxMsg()
 }
 
 // deliver handles one message from the host.

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -76,6 +78,12 @@ func interleave(ms ...*outMsg) []byte {
 // had sent it, and returns how the reader ended. Calls 1 to 3 are waiting
 // for their replies.
 func readStream(stream []byte) error {
+	_, err := readStreamHost(stream)
+	return err
+}
+
+// readStreamHost is readStream, returning the calls 1 to 3 too.
+func readStreamHost(stream []byte) (map[uint64]*pcall, error) {
 	c := &Client{log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))}
 	h := &hostConn{c: c, pid: 1, out: &hostOutput{log: c.log, group: "g"}, hello: make(chan *wire.Manifest, 1),
 		pending: map[uint64]*pcall{}}
@@ -84,7 +92,9 @@ func readStream(stream []byte) error {
 	}
 	r := &conn{rw: readOnly{bytes.NewReader(stream)}, maxIn: streamMaxIn}
 	h.conn = r
-	return r.readLoop(h.deliver)
+	r.heldLimit = h.heldLimit
+	calls := maps.Clone(h.pending)
+	return calls, r.readLoop(h.deliver)
 }
 
 type readOnly struct{ io.Reader }
@@ -248,3 +258,69 @@ func (f recordFunc) Enabled(context.Context, slog.Level) bool      { return true
 func (f recordFunc) Handle(_ context.Context, r slog.Record) error { f(r); return nil }
 func (f recordFunc) WithAttrs([]slog.Attr) slog.Handler            { return f }
 func (f recordFunc) WithGroup(string) slog.Handler                 { return f }
+
+// TestAnnouncedLengthNotAllocated: the reader allocates what a host sends,
+// not what its frames announce: chunks of a few bytes starting many
+// messages that announce the largest length cost about what they hold.
+func TestAnnouncedLengthNotAllocated(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var stream []byte
+	for id := range uint64(500) {
+		chunk := make([]byte, 1+rng.IntN(16))
+		kind := []byte{kindReply, kindLog, kindManifest}[rng.IntN(3)]
+		total := uint64(streamMaxIn) + uint64(rng.IntN(64<<10))
+		stream = appendFrame(stream, kind, false, id, total, chunk)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := readStream(stream)
+	runtime.ReadMemStats(&after)
+	if err != io.EOF {
+		t.Errorf("reader ended with %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
+		t.Errorf("%d bytes allocated for %d bytes of stream", n, len(stream))
+	}
+}
+
+// TestUnfinishedMessagesBounded: a host that starts messages, of any kind
+// and ID, and does not finish them, is a protocol failure once the client
+// would hold more of them than a reply to each call waiting and as much
+// again; replies as large as allowed to every call waiting, with log
+// records, all in flight at once, are not.
+func TestUnfinishedMessagesBounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	limit := 4 * (&conn{maxIn: streamMaxIn}).maxMsg() // 3 calls waiting
+	for round := range 20 {
+		var stream []byte
+		for sent := int64(0); sent <= 2*limit; {
+			chunk := make([]byte, 1+rng.IntN(chunkSize))
+			kind := []byte{kindReply, kindLog, kindManifest}[rng.IntN(3)]
+			stream = appendFrame(stream, kind, false, rng.Uint64N(1<<20), uint64(streamMaxIn+64<<10), chunk)
+			sent += int64(len(chunk))
+		}
+		if err := readStream(stream); !errors.Is(err, errHeld) {
+			t.Fatalf("round %d: reader ended with %v", round, err)
+		}
+	}
+
+	data := func() []byte { return bytes.Repeat([]byte{'1'}, streamMaxIn-rng.IntN(100)) }
+	var ms []*outMsg
+	for id := uint64(1); id <= 3; id++ {
+		m, err := replyMsg(id, &wire.Reply{Data: data()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	ms = append(ms, newMsg(kindLog, 1, nil, []byte(`{"msg":"`+string(data())+`"}`)))
+	calls, err := readStreamHost(interleave(ms...))
+	if err != io.EOF {
+		t.Fatalf("replies to every call waiting: reader ended with %v", err)
+	}
+	for id, p := range calls {
+		if p.reply == nil || len(p.reply.Data) < streamMaxIn-100 {
+			t.Errorf("call %d: reply %+v", id, p.reply)
+		}
+	}
+}
