@@ -61,6 +61,7 @@ fuzz:
 	$(GO) test ./contracts -run '^$$' -fuzz '^FuzzSchemaAgreement$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./gen -run '^$$' -fuzz '^FuzzAllowlist$$' -fuzztime $(FUZZTIME)
 	cd $(ISOLATE) && $(GO) test ./internal/wire -run '^$$' -fuzz '^FuzzDecodeMeta$$' -fuzztime $(FUZZTIME)
+	cd $(ISOLATE) && $(GO) test . -run '^$$' -fuzz '^FuzzHostStream$$' -fuzztime $(FUZZTIME)
 
 ## bench: synthetic modules of BENCH_N handlers: warm/cold generate and check against the go list floor,
 ## compile and start-up of the generated registry, the runtime benchmarks; rewrites BENCHMARKS.md and docs/bench.svg

@@ -121,6 +121,9 @@ type conn struct {
 	// broken, when set, is called once the stream fails to take a write:
 	// the other side is gone or stuck, and nothing else will notice.
 	broken func(error)
+	// heldLimit, when set, returns the most bytes the reader holds in
+	// messages not yet whole; more is a protocol failure of the sender.
+	heldLimit func() int64
 
 	mu   sync.Mutex
 	ctrl []*outMsg // sent first
@@ -255,13 +258,26 @@ type partKey struct {
 	id   uint64
 }
 
+// maxMsg is the longest message c reads: its limit is the data's, and
+// the meta is small.
+func (c *conn) maxMsg() int64 { return c.maxIn + 4 + 64<<10 }
+
+// errHeld is a sender that keeps more of its messages unfinished than the
+// reader holds (conn.heldLimit).
+var errHeld = errors.New("isolate: more bytes of unfinished messages than the limit")
+
 // readLoop reads frames until the stream ends (io.EOF) or breaks the
 // protocol, or deliver fails (its error), and
 // hands each whole message to deliver; a cancel also drops the parts of
 // its call received so far (drop reports whether there were any).
+//
+// A message grows as its chunks come, never past the length its header
+// announces: what the reader holds is what the sender sent, and at most
+// heldLimit of it in messages not yet whole.
 func (c *conn) readLoop(deliver func(kind byte, id uint64, body []byte, dropped bool) error) error {
 	var head [headerSize]byte
 	parts := map[partKey][]byte{}
+	var held int64 // the bytes in parts
 	for {
 		if _, err := io.ReadFull(c.rw, head[:]); err != nil {
 			return err
@@ -270,25 +286,37 @@ func (c *conn) readLoop(deliver func(kind byte, id uint64, body []byte, dropped 
 		n := binary.LittleEndian.Uint32(head[4:])
 		id := binary.LittleEndian.Uint64(head[8:])
 		total := binary.LittleEndian.Uint64(head[16:])
-		if n > chunkSize || total > uint64(c.maxIn)+4+64<<10 { // the limit is the data's; the meta is small
+		if n > chunkSize || total > uint64(c.maxMsg()) {
 			return fmt.Errorf("%w: %d bytes", errTooLarge, total)
 		}
 		k := partKey{kind, id}
-		body, ok := parts[k]
-		if !ok {
-			body = make([]byte, 0, total)
-		}
+		body := parts[k]
 		if uint64(len(body))+uint64(n) > total {
 			return errors.New("isolate: a message longer than announced")
+		}
+		last := flags&flagLast != 0
+		if !last && c.heldLimit != nil && held+int64(n) > c.heldLimit() {
+			return fmt.Errorf("%w (%d bytes)", errHeld, held+int64(n))
+		}
+		if cap(body)-len(body) < int(n) {
+			size := len(body) + int(n)
+			if !last { // room for more chunks, as append would make, up to total
+				size = min(max(size, 2*cap(body)), int(total))
+			}
+			grown := make([]byte, len(body), size)
+			copy(grown, body)
+			body = grown
 		}
 		body = body[:len(body)+int(n)]
 		if _, err := io.ReadFull(c.rw, body[len(body)-int(n):]); err != nil {
 			return err
 		}
-		if flags&flagLast == 0 {
+		if !last {
 			parts[k] = body
+			held += int64(n)
 			continue
 		}
+		held -= int64(len(body) - int(n))
 		delete(parts, k)
 		if uint64(len(body)) != total {
 			return errors.New("isolate: a message shorter than announced")
@@ -296,7 +324,9 @@ func (c *conn) readLoop(deliver func(kind byte, id uint64, body []byte, dropped 
 		dropped := false
 		if kind == kindCancel {
 			ck := partKey{kindCall, id}
-			_, dropped = parts[ck]
+			var call []byte
+			call, dropped = parts[ck]
+			held -= int64(len(call))
 			delete(parts, ck)
 		}
 		if err := deliver(kind, id, body, dropped); err != nil {

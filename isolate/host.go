@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,7 +87,7 @@ func Serve(reg *registry.Registry[registry.Handler]) {
 	}
 	c := newConn(rw, 1<<20, nil) // until the hello names the limit; a failed write ends the read too
 	level := new(slog.LevelVar)
-	logger := slog.New(correlated{slog.NewJSONHandler(logWriter{c}, &slog.HandlerOptions{Level: level})})
+	logger := slog.New(correlated{slog.NewJSONHandler(&logWriter{c: c}, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
 	// slog.SetDefault routes the log package into logger at Info; lines
 	// with hclog-style level prefixes ([DEBUG], [ERR], ...) keep their level.
@@ -156,12 +157,17 @@ func (s *host) serve(c *conn, call wire.Call) {
 }
 
 // logWriter sends each log record (one Write of slog's JSON handler) to
-// the client.
-type logWriter struct{ c *conn }
+// the client, as a message of its own ID: the writer interleaves the
+// chunks of the messages queued, and the reader joins chunks by kind and
+// ID, so two records in flight at once must not share one.
+type logWriter struct {
+	c   *conn
+	ids atomic.Uint64
+}
 
-func (w logWriter) Write(p []byte) (int, error) {
+func (w *logWriter) Write(p []byte) (int, error) {
 	line := bytes.Clone(bytes.TrimSuffix(p, []byte("\n")))
-	w.c.send(newMsg(kindLog, 0, nil, line), false)
+	w.c.send(newMsg(kindLog, w.ids.Add(1), nil, line), false)
 	return len(p), nil
 }
 

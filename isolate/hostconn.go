@@ -3,7 +3,6 @@ package isolate
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,6 +85,7 @@ func (c *Client) startHost(group string) (*hostConn, error) {
 		hello: make(chan *wire.Manifest, 1),
 		gone:  make(chan struct{}), dead: make(chan struct{}), pending: map[uint64]*pcall{}}
 	h.conn = newConn(rw, c.cfg.MaxResponseBytes, func(err error) { h.kill("writing to it failed: " + err.Error()) })
+	h.conn.heldLimit = h.heldLimit
 	out.setHost(h.pid, group)
 	c.wg.Add(1) // from a counted goroutine: see wg
 	go func() {
@@ -163,6 +163,20 @@ func (h *hostConn) serve() {
 	close(h.dead)
 }
 
+// heldLimit bounds the bytes of the host's messages the client holds
+// before they are whole: a reply of the largest size to each call waiting
+// for one, and as much again for log records and the manifest. A healthy
+// host sends no more at once (it replies only to the calls it gets, and
+// the writer sends the chunks of its messages in turn); a broken one that
+// starts messages without ending them is killed instead of filling the
+// client's memory.
+func (h *hostConn) heldLimit() int64 {
+	h.mu.Lock()
+	n := len(h.pending)
+	h.mu.Unlock()
+	return int64(n+1) * h.conn.maxMsg()
+}
+
 // deliver handles one message from the host.
 func (h *hostConn) deliver(kind byte, id uint64, body []byte, _ bool) error {
 	switch kind {
@@ -196,9 +210,11 @@ func (h *hostConn) deliver(kind byte, id uint64, body []byte, _ bool) error {
 			close(p.done)
 		}
 	case kindLog:
-		if len(body) >= 4 {
-			h.c.hostRecord(h, body[4+binary.LittleEndian.Uint32(body):])
+		_, line, err := splitMsg(body)
+		if err != nil {
+			return err // a malformed message: the host broke the protocol
 		}
+		h.c.hostRecord(h, line)
 	default:
 		return fmt.Errorf("isolate: unexpected message %d from the host", kind)
 	}

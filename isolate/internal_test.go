@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,3 +164,60 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicValueThatBlocks: a handler that panics with a value whose
+// String, Error or Format method never returns gets its HandlerPanicked
+// reply promptly: the host formats the value with registry's time limit.
+func TestPanicValueThatBlocks(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // the formatting goroutines end
+	values := []any{blockString{release}, blockError{release}, blockFormat{release}, []any{1, blockString{release}}}
+	for i, v := range values {
+		reg := registry.New([]registry.Entry[registry.Handler]{{Name: "p", Type: registry.Compute,
+			New: func(context.Context) (registry.Handler, error) { return panicker{v}, nil }}})
+		s := newHost(reg, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		var r wire.Reply
+		if err := s.Call(wire.Call{ID: 1, Method: "New", Name: "p"}, &r); err != nil || r.Err != nil {
+			t.Fatal(err, r.Err)
+		}
+		call := wire.Call{ID: 2, Method: "Execute", Instance: r.Instance, Data: marshal(t, wire.Request{})}
+		done := make(chan wire.Reply, 1)
+		go func() {
+			var r wire.Reply
+			s.Call(call, &r)
+			done <- r
+		}()
+		select {
+		case r := <-done:
+			if r.Err == nil || registry.Code(r.Err.Code) != registry.HandlerPanicked || !r.Err.Panic {
+				t.Errorf("value %d (%T): reply %+v", i, v, r.Err)
+			} else if !strings.Contains(r.Err.Message, "did not return") {
+				t.Errorf("value %d (%T): message %q", i, v, r.Err.Message)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("value %d (%T): no reply in 5s", i, v)
+		}
+	}
+}
+
+// panicker's Execute panics with v.
+type panicker struct{ v any }
+
+func (panicker) HandlerType() registry.Type                       { return registry.Compute }
+func (panicker) Initialize(context.Context, map[string]any) error { return nil }
+func (panicker) Shutdown(context.Context) error                   { return nil }
+func (panicker) Describe() registry.Descriptor                    { return registry.Descriptor{Name: "p"} }
+func (p panicker) Execute(context.Context, registry.Request) (registry.Response, error) {
+	panic(p.v)
+}
+
+// Panic values whose formatting blocks until release is closed.
+type (
+	blockString struct{ release chan struct{} }
+	blockError  struct{ release chan struct{} }
+	blockFormat struct{ release chan struct{} }
+)
+
+func (b blockString) String() string             { <-b.release; return "string" }
+func (b blockError) Error() string               { <-b.release; return "error" }
+func (b blockFormat) Format(f fmt.State, _ rune) { <-b.release; fmt.Fprint(f, "format") }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,7 +128,10 @@ func FromError(err error) (w *Error) {
 	var pe *registry.PanicError
 	switch {
 	case errors.As(re.Err, &pe) && pe != nil:
-		w.Panic, w.Stack, w.Message = true, pe.Stack, fmt.Sprint(pe.Value)
+		// Error, not fmt.Sprint(pe.Value): it formats the handler's
+		// value with a time limit, so a String that blocks cannot hold
+		// the reply.
+		w.Panic, w.Stack, w.Message = true, pe.Stack, strings.TrimPrefix(pe.Error(), "panic: ")
 	case re.Err != nil:
 		w.Message = re.Err.Error()
 	}
